@@ -1,0 +1,38 @@
+/* error.c — filling and formatting ls_error. Nothing here allocates. */
+#include "error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void ls_error_clear(ls_error *err)
+{
+	if (!err)
+		return;
+	err->status = LS_OK;
+	err->file[0] = '\0';
+	err->message[0] = '\0';
+}
+
+ls_status ls_error_set(ls_error *err, ls_status status, const char *file, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return status;
+	err->status = status;
+	snprintf(err->file, sizeof(err->file), "%s", file ? file : "");
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+const char *ls_error_format(const ls_error *err, char *buf, size_t size)
+{
+	if (err->file[0])
+		snprintf(buf, size, "%s: %s", err->file, err->message);
+	else
+		snprintf(buf, size, "%s", err->message);
+	return buf;
+}
