@@ -1,0 +1,47 @@
+/* load.h — turning a CTF trace directory into a complete lockstep database, atomically, and
+ * opening "a trace directory or a database" the way every command accepts its input. */
+#ifndef LOCKSTEP_LOAD_H
+#define LOCKSTEP_LOAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "store.h"
+
+typedef struct {
+	/* Called from the loading thread every ~1 s of work with the events loaded so far. May be
+	 * NULL. `user` is passed back. */
+	void (*progress)(void *user, uint64_t events);
+	void *progress_user;
+	/* Called once per warning (discarded events, missing contexts). May be NULL. */
+	void (*warning)(void *user, const char *message);
+	void *warning_user;
+} ls_load_options;
+
+typedef struct {
+	uint64_t events;
+	uint64_t holds;
+	uint64_t waits;
+	uint64_t discarded_events;
+	uint64_t discarded_packets;
+	int64_t t_begin_ns, t_end_ns;
+} ls_load_summary;
+
+/* Default database path for a trace directory: "DIR.lockstep.db" beside it (trailing slashes
+ * ignored). Returns a malloc'd string the caller frees, NULL on allocation failure. */
+char *ls_load_default_db_path(const char *trace_dir);
+
+/* Loads `trace_dir` into `db_path` (written as a temporary file beside it, renamed into place
+ * only when complete; an existing file at db_path is replaced only then). `opts` and `summary`
+ * may be NULL. */
+ls_status ls_load(const char *trace_dir, const char *db_path, const ls_load_options *opts,
+		  ls_load_summary *summary, ls_error *err);
+
+/* Opens the input of a command: a database file is opened as is; a trace directory is loaded
+ * to its default database first unless that database exists, is complete and is newer than
+ * every file of the trace. *out is owned by the caller (ls_store_close). */
+ls_status ls_input_open(const char *trace_or_db, bool writable, const ls_load_options *opts,
+			ls_store **out, ls_error *err);
+
+#endif
