@@ -39,4 +39,82 @@ int64_t ls_store_meta_int(ls_store *store, const char *key, int64_t fallback);
  * Useful for writers of derived tables (findings). */
 ls_status ls_store_exec(ls_store *store, const char *sql, ls_error *err);
 
+/* ---- Writing: used by the loader only ------------------------------------------------- */
+
+#include "ctf.h"
+
+/* Rows of the derived tables (docs/schema.md). -1 in an *_ns field or an id field means NULL. */
+typedef struct {
+	int64_t id, lock_id;
+	uint64_t lock;
+	int cls, mode;
+	int64_t tid;
+	int trylock;
+	int64_t requested_ns, acquired_ns, released_ns;
+	const char *outcome;
+	int reason;
+	uint64_t request_ip, acquired_ip, release_ip;
+	int64_t request_event, release_event, parent_id;
+} ls_hold_row;
+
+typedef struct {
+	int64_t hold_id, lock_id;
+	uint64_t lock;
+	int cls, mode;
+	int64_t tid, begin_ns, end_ns, offcpu_ns;
+	const char *outcome;
+} ls_wait_row;
+
+typedef struct {
+	uint64_t addr, mm, start, end;
+	int kind;
+	int64_t alloc_ns, alloc_tid, detach_ns, detach_tid, free_ns, free_tid, free_done_ns;
+	uint64_t alloc_ip, detach_ip, free_ip;
+	int deferred; /* -1: not freed */
+} ls_object_row;
+
+typedef struct {
+	int64_t tid, pid; /* pid -1: unknown */
+	const char *comm;
+	int64_t first_ns, last_ns, events;
+} ls_task_row;
+
+typedef struct {
+	int64_t id;
+	uint64_t addr, obj, mm;
+	int cls;
+	int64_t first_ns, last_ns, acquisitions, contentions;
+} ls_lock_row;
+
+typedef struct {
+	int64_t tid;
+	uint64_t mm;
+	int phase;
+	int64_t begin_ns, end_ns;
+} ls_phase_row;
+
+/* Creates a new database at `path` (which must not exist) with the schema and no indexes, in one
+ * open transaction, tuned for a bulk load. *out is owned by the caller: either
+ * ls_store_finish() it or ls_store_close() it (which discards nothing on disk: the caller
+ * removes the file). */
+ls_status ls_store_create(const char *path, ls_store **out, ls_error *err);
+
+/* The event's type id for the database: contract ids as they are, other names numbered from
+ * LS_EV_FIRST_FOREIGN in order of first appearance (and recorded in event_types). */
+ls_status ls_store_event_type(ls_store *store, const ls_event *ev, int64_t *type, ls_error *err);
+
+ls_status ls_store_insert_event(ls_store *store, int64_t id, int64_t type, const ls_event *ev, ls_error *err);
+ls_status ls_store_insert_hold(ls_store *store, const ls_hold_row *row, ls_error *err);
+ls_status ls_store_insert_wait(ls_store *store, const ls_wait_row *row, ls_error *err);
+ls_status ls_store_insert_object(ls_store *store, const ls_object_row *row, ls_error *err);
+ls_status ls_store_insert_task(ls_store *store, const ls_task_row *row, ls_error *err);
+ls_status ls_store_insert_lock(ls_store *store, const ls_lock_row *row, ls_error *err);
+ls_status ls_store_insert_phase(ls_store *store, const ls_phase_row *row, ls_error *err);
+ls_status ls_store_insert_discard(ls_store *store, const ls_discard *d, ls_error *err);
+ls_status ls_store_set_meta(ls_store *store, const char *key, const char *value, ls_error *err);
+
+/* Builds the indexes, writes meta.load_complete = 1 last, commits and closes the store (freed
+ * whatever the outcome). */
+ls_status ls_store_finish(ls_store *store, ls_error *err);
+
 #endif

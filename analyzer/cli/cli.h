@@ -1,0 +1,41 @@
+/* cli.h — what the `lockstep` subcommands share: exit codes, error printing, input opening.
+ * Each subcommand lives in its own cmd_*.c and is called with argv[0] = the subcommand name. */
+#ifndef LOCKSTEP_CLI_H
+#define LOCKSTEP_CLI_H
+
+#include <stdbool.h>
+
+#include "error.h"
+#include "store.h"
+
+enum {
+	CLI_EXIT_OK = 0,
+	CLI_EXIT_FINDINGS = 1, /* `check` found something at or above --fail-on */
+	CLI_EXIT_USAGE = 2,    /* bad flags, bad input: a one-line message was printed */
+	CLI_EXIT_FAILURE = 3,  /* an internal or I/O failure */
+};
+
+/* Prints "lockstep: FILE: message" on stderr; returns the exit code that fits err->status. */
+int cli_report_error(const ls_error *err);
+
+/* Prints "lockstep SUBCOMMAND: message" plus a hint to --help on stderr; returns CLI_EXIT_USAGE. */
+int cli_usage_error(const char *subcommand, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Opens a trace directory or database for a subcommand (loading the trace if needed, with
+ * progress on a terminal). On failure prints the error and returns its exit code; on success
+ * returns CLI_EXIT_OK with *out owned by the caller (ls_store_close). */
+int cli_open_input(const char *path, bool writable, ls_store **out);
+
+/* True when stderr is a terminal (progress is shown only then). */
+bool cli_stderr_is_tty(void);
+
+/* Formats a duration in ns with a unit that keeps 3-4 significant digits ("812 ns", "1.25 ms"). */
+const char *cli_format_ns(double ns, char *buf, unsigned size);
+
+int ls_cmd_load(int argc, char **argv);
+int ls_cmd_info(int argc, char **argv);
+int ls_cmd_stats(int argc, char **argv);
+int ls_cmd_query(int argc, char **argv);
+int ls_cmd_check(int argc, char **argv); /* cmd_check.c */
+
+#endif

@@ -1,0 +1,1500 @@
+/* order.c — lock-order violations, as lockdep finds them, from the holds of a loaded trace.
+ *
+ * One pass over the holds ordered by (tid, requested_ns) — the holds(tid, requested_ns) index,
+ * no sort — keeps each task's held-lock stack and turns every blocking acquisition made while
+ * holding another lock into a dependency edge between lock classes (with modes, call sites and
+ * the gate locks held around it). A second, indexed pass over the per-VMA lock holds checks
+ * readers against write-marked sections. Cycles, hierarchy inversions, inverted trylocks and
+ * protocol breaches become findings at the end. docs/detectors.md is the reference; the why of
+ * each exemption is written next to the code that applies it.
+ *
+ * It never prints and never writes the database: findings go to the caller's list. */
+#include "order.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_STACK 8        /* held-lock stack kept as evidence per edge instance */
+#define MAX_GATES 4        /* gate locks kept per edge instance (outermost first) */
+#define MAX_GATED_REPS 8   /* distinct gate sets remembered per edge */
+#define SAME_CLASS_PAIRS 4 /* same-class locks (most recent first) paired with a new one */
+#define MAX_TIDS 16        /* tids listed in an aggregated finding */
+/* The global mutex of mm_take_all_locks (mm_all_locks_mutex) is not traced; a task inside a
+ * mm_take_all_locks phase is treated as holding this virtual gate lock. */
+#define GATE_ALL_LOCKS ((int64_t)-1)
+
+typedef struct {
+	int64_t id, lock_id;
+	uint64_t lock, obj, mm;
+	int cls, mode;
+	int64_t tid;
+	bool trylock, child, acquired, failed, waiting_at_end;
+	int64_t req, acq, rel; /* rel = INT64_MAX while held at trace end */
+	uint64_t req_ip, acq_ip;
+	int64_t req_event;
+} hold;
+
+typedef struct {
+	int cls, mode;
+	uint64_t lock;
+	uint64_t ip;
+	int64_t t;
+} stack_entry;
+
+typedef struct {
+	bool valid;
+	hold a, b;
+	int64_t wait_ns;
+	int n_stack;
+	stack_entry stack[MAX_STACK];
+	int n_gates;
+	int64_t gates[MAX_GATES];
+} edge_inst;
+
+/* One class-level edge with modes: (class A held in mode ma) -> (class B requested in mode mb). */
+typedef struct {
+	uint64_t count;
+	edge_inst first, worst, ungated;
+	int n_gated;
+	edge_inst gated[MAX_GATED_REPS];
+} edge;
+
+/* Same-class nesting, remembered per ordered pair of lock instances. */
+typedef struct {
+	bool used;
+	uint64_t key; /* lock_id(a) << 32 | lock_id(b) */
+	edge_inst ungated, gated;
+} pair_entry;
+
+typedef struct {
+	pair_entry *slots;
+	size_t cap, n;
+} pair_map;
+
+typedef struct {
+	bool found;
+	uint64_t count;
+	edge_inst x, y; /* y: the reverse order */
+	bool needs_writer;
+} same_class_result;
+
+/* Failed-or-not trylocks taken while holding other locks, per (class, call site). */
+typedef struct {
+	int cls;
+	uint64_t ip;
+	uint64_t attempts, failures;
+	unsigned held_mask;        /* classes held at any attempt */
+	unsigned held_fail_mask;   /* classes held at a failed attempt */
+	edge_inst first_failure;   /* a = innermost inverted-candidate held lock, b = the trylock */
+	int64_t tids[MAX_TIDS];
+	int n_tids;
+} trylock_site;
+
+/* Hierarchy inversions per (held class, requested class). */
+typedef struct {
+	uint64_t count;
+	edge_inst first, worst;
+	int64_t tids[MAX_TIDS];
+	int n_tids;
+} inversion;
+
+/* Protocol breaches per (rule, call site). */
+typedef struct {
+	int rule;
+	uint64_t ip;
+	uint64_t count;
+	edge_inst first; /* rule-specific: see emit_protocol */
+	int64_t tids[MAX_TIDS];
+	int n_tids;
+	uint64_t objs[MAX_TIDS];
+	int n_objs;
+} protocol_site;
+
+enum { RULE_MARK_WITHOUT_MMAP_WRITE, RULE_READ_ACROSS_WRITE_SECTION };
+
+typedef struct {
+	int64_t tid, begin, end;
+} phase_span;
+
+typedef struct {
+	ls_store *store;
+	sqlite3 *db;
+	ls_findings *out;
+	ls_error *err;
+	int64_t t_end;
+
+	phase_span *all_locks;
+	size_t n_all_locks;
+
+	edge edges[LS_CLASS_COUNT][LS_MODE_COUNT][LS_CLASS_COUNT][LS_MODE_COUNT];
+	bool class_written[LS_CLASS_COUNT]; /* a blocking write request of the class was seen */
+	pair_map pairs;
+	same_class_result same_class[LS_CLASS_COUNT];
+	same_class_result recursive[LS_CLASS_COUNT];
+	inversion inversions[LS_CLASS_COUNT][LS_CLASS_COUNT];
+	bool in_cycle[LS_CLASS_COUNT][LS_CLASS_COUNT]; /* class edge is part of a reported cycle */
+
+	trylock_site *trylocks;
+	size_t n_trylocks, cap_trylocks;
+	protocol_site *protocol;
+	size_t n_protocol, cap_protocol;
+
+	/* the current task's held stack */
+	hold *held;
+	size_t n_held, cap_held;
+
+	ls_order_stats stats;
+} order_ctx;
+
+/* ---- small helpers ------------------------------------------------------------------------ */
+
+static const char *cname(int cls)
+{
+	const char *n = ls_class_name((uint64_t)cls);
+
+	return n ? n : "?";
+}
+
+static const char *mname(int mode)
+{
+	const char *n = ls_mode_name((uint64_t)mode);
+
+	return n ? n : "?";
+}
+
+static void add_tid(int64_t *tids, int *n, int64_t tid)
+{
+	for (int i = 0; i < *n; i++)
+		if (tids[i] == tid)
+			return;
+	if (*n < MAX_TIDS)
+		tids[(*n)++] = tid;
+}
+
+static int64_t wait_of(const order_ctx *c, const hold *h)
+{
+	if (h->acquired)
+		return h->acq - h->req;
+	if (h->waiting_at_end)
+		return c->t_end - h->req;
+	return 0;
+}
+
+static bool gates_disjoint(const edge_inst *x, const edge_inst *y)
+{
+	for (int i = 0; i < x->n_gates; i++)
+		for (int j = 0; j < y->n_gates; j++)
+			if (x->gates[i] == y->gates[j])
+				return false;
+	return true;
+}
+
+static bool gates_equal(const edge_inst *x, const edge_inst *y)
+{
+	if (x->n_gates != y->n_gates)
+		return false;
+	for (int i = 0; i < x->n_gates; i++)
+		if (x->gates[i] != y->gates[i])
+			return false;
+	return true;
+}
+
+static bool in_all_locks_phase(const order_ctx *c, int64_t tid, int64_t t)
+{
+	/* all_locks is sorted by (tid, begin); phases are few, a linear scan of the tid's run is
+	 * enough after a binary search for its start. */
+	size_t lo = 0, hi = c->n_all_locks;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->all_locks[mid].tid < tid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < c->n_all_locks && c->all_locks[i].tid == tid; i++)
+		if (c->all_locks[i].begin <= t && t <= c->all_locks[i].end)
+			return true;
+	return false;
+}
+
+/* ---- the same-class pair map (open addressing) --------------------------------------------- */
+
+static uint64_t hash64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+static pair_entry *pair_find(pair_map *m, uint64_t key)
+{
+	if (!m->cap)
+		return NULL;
+	for (size_t i = hash64(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		if (!m->slots[i].used)
+			return NULL;
+		if (m->slots[i].key == key)
+			return &m->slots[i];
+	}
+}
+
+static pair_entry *pair_insert(pair_map *m, uint64_t key)
+{
+	pair_entry *e;
+
+	if ((m->n + 1) * 4 >= m->cap * 3) {
+		size_t ncap = m->cap ? m->cap * 2 : 1024;
+		pair_entry *slots = calloc(ncap, sizeof(*slots));
+
+		if (!slots)
+			return NULL;
+		for (size_t i = 0; i < m->cap; i++) {
+			if (!m->slots[i].used)
+				continue;
+			size_t j = hash64(m->slots[i].key) & (ncap - 1);
+
+			while (slots[j].used)
+				j = (j + 1) & (ncap - 1);
+			slots[j] = m->slots[i];
+		}
+		free(m->slots);
+		m->slots = slots;
+		m->cap = ncap;
+	}
+	e = pair_find(m, key);
+	if (e)
+		return e;
+	size_t i = hash64(key) & (m->cap - 1);
+
+	while (m->slots[i].used)
+		i = (i + 1) & (m->cap - 1);
+	e = &m->slots[i];
+	memset(e, 0, sizeof(*e));
+	e->used = true;
+	e->key = key;
+	m->n++;
+	return e;
+}
+
+/* ---- reading holds ------------------------------------------------------------------------ */
+
+#define HOLD_COLUMNS                                                                             \
+	"h.id, h.lock_id, h.lock, h.class, h.mode, h.tid, h.trylock, h.requested_ns,"            \
+	" h.acquired_ns, h.released_ns, h.request_ip, h.acquired_ip, h.request_event,"           \
+	" h.parent_id, l.obj, l.mm, h.outcome"
+
+/* False when the row's class or mode is outside the contract (such rows are skipped). */
+static bool read_hold(sqlite3_stmt *st, hold *h)
+{
+	const unsigned char *outcome;
+
+	memset(h, 0, sizeof(*h));
+	h->id = sqlite3_column_int64(st, 0);
+	h->lock_id = sqlite3_column_int64(st, 1);
+	h->lock = (uint64_t)sqlite3_column_int64(st, 2);
+	h->cls = sqlite3_column_int(st, 3);
+	h->mode = sqlite3_column_int(st, 4);
+	h->tid = sqlite3_column_int64(st, 5);
+	h->trylock = sqlite3_column_int(st, 6) != 0;
+	h->req = sqlite3_column_int64(st, 7);
+	h->acquired = sqlite3_column_type(st, 8) != SQLITE_NULL;
+	h->acq = h->acquired ? sqlite3_column_int64(st, 8) : INT64_MAX;
+	h->rel = sqlite3_column_type(st, 9) != SQLITE_NULL ? sqlite3_column_int64(st, 9) : INT64_MAX;
+	h->req_ip = (uint64_t)sqlite3_column_int64(st, 10);
+	h->acq_ip = (uint64_t)sqlite3_column_int64(st, 11);
+	h->req_event = sqlite3_column_type(st, 12) != SQLITE_NULL ? sqlite3_column_int64(st, 12)
+								     : -1;
+	h->child = sqlite3_column_type(st, 13) != SQLITE_NULL;
+	h->obj = (uint64_t)sqlite3_column_int64(st, 14);
+	h->mm = (uint64_t)sqlite3_column_int64(st, 15);
+	outcome = sqlite3_column_text(st, 16);
+	h->failed = outcome && strcmp((const char *)outcome, "failed") == 0;
+	h->waiting_at_end = outcome && strcmp((const char *)outcome, "waiting-at-end") == 0;
+	return h->cls >= 0 && h->cls < LS_CLASS_COUNT && h->mode >= 0 && h->mode < LS_MODE_COUNT;
+}
+
+static ls_status load_phases(order_ctx *c)
+{
+	sqlite3_stmt *st = NULL;
+	ls_status status = LS_OK;
+	size_t cap = 0;
+	int rc;
+
+	rc = sqlite3_prepare_v2(c->db,
+				"SELECT tid, begin_ns, end_ns FROM phases WHERE phase = ?"
+				" ORDER BY tid, begin_ns",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		goto db_error;
+	sqlite3_bind_int(st, 1, LS_PHASE_MM_TAKE_ALL_LOCKS);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (c->n_all_locks == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			phase_span *p = realloc(c->all_locks, ncap * sizeof(*p));
+
+			if (!p) {
+				status = ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
+				goto end;
+			}
+			c->all_locks = p;
+			cap = ncap;
+		}
+		phase_span *p = &c->all_locks[c->n_all_locks++];
+
+		p->tid = sqlite3_column_int64(st, 0);
+		p->begin = sqlite3_column_int64(st, 1);
+		p->end = sqlite3_column_type(st, 2) == SQLITE_NULL ? INT64_MAX
+								   : sqlite3_column_int64(st, 2);
+	}
+	if (rc != SQLITE_DONE)
+		goto db_error;
+	goto end;
+db_error:
+	status = ls_error_set(c->err, LS_ERR_DB, ls_store_path(c->store), "reading phases: %s",
+			      sqlite3_errmsg(c->db));
+end:
+	sqlite3_finalize(st);
+	return status;
+}
+
+/* ---- the per-task pass -------------------------------------------------------------------- */
+
+/* Builds the evidence of "task holds `a` and requests `b`": the held stack (innermost last) and
+ * the gates of this edge. */
+static void make_inst(const order_ctx *c, edge_inst *e, const hold *a, const hold *b,
+		      const int64_t *gates, int n_gates)
+{
+	size_t first = c->n_held > MAX_STACK ? c->n_held - MAX_STACK : 0;
+
+	e->valid = true;
+	e->a = *a;
+	e->b = *b;
+	e->wait_ns = wait_of(c, b);
+	e->n_stack = 0;
+	for (size_t i = first; i < c->n_held; i++) {
+		const hold *h = &c->held[i];
+		stack_entry *s = &e->stack[e->n_stack++];
+
+		s->cls = h->cls;
+		s->mode = h->mode;
+		s->lock = h->lock;
+		s->ip = h->acq_ip ? h->acq_ip : h->req_ip;
+		s->t = h->acq;
+	}
+	e->n_gates = n_gates;
+	memcpy(e->gates, gates, (size_t)n_gates * sizeof(*gates));
+}
+
+/* The gates of an edge from held lock `a` to the requested `b`: locks the task holds for write
+ * that it took no later than `a` (outer to the edge), and the mm_take_all_locks mutex. Two
+ * acquisitions made under one common exclusive lock cannot be waiting on each other at the same
+ * time, so they cannot form a deadlock together (the gate-lock argument). */
+static int gates_for(const order_ctx *c, const hold *a, const hold *b, bool all_locks,
+		     int64_t *gates)
+{
+	int n = 0;
+
+	if (all_locks)
+		gates[n++] = GATE_ALL_LOCKS;
+	for (size_t i = 0; i < c->n_held && n < MAX_GATES; i++) {
+		const hold *g = &c->held[i];
+
+		if (g->acq > a->acq)
+			break;
+		if (g->mode != LS_MODE_WRITE || g->lock_id == a->lock_id || g->lock_id == b->lock_id)
+			continue;
+		gates[n++] = g->lock_id;
+	}
+	return n;
+}
+
+static void record_edge(order_ctx *c, const hold *a, const hold *b, const int64_t *gates,
+			int n_gates)
+{
+	edge *e = &c->edges[a->cls][a->mode][b->cls][b->mode];
+	int64_t w = wait_of(c, b);
+	edge_inst tmp;
+
+	if (e->count == 0)
+		c->stats.edges++;
+	e->count++;
+	c->stats.edge_instances++;
+	tmp.valid = false;
+	if (!e->first.valid || b->req < e->first.b.req) {
+		make_inst(c, &tmp, a, b, gates, n_gates);
+		e->first = tmp;
+	}
+	if (!e->worst.valid || w > e->worst.wait_ns) {
+		if (!tmp.valid)
+			make_inst(c, &tmp, a, b, gates, n_gates);
+		e->worst = tmp;
+	}
+	if (n_gates == 0) {
+		if (!e->ungated.valid) {
+			if (!tmp.valid)
+				make_inst(c, &tmp, a, b, gates, n_gates);
+			e->ungated = tmp;
+		}
+		return;
+	}
+	if (e->n_gated >= MAX_GATED_REPS)
+		return;
+	edge_inst probe;
+
+	probe.n_gates = n_gates;
+	memcpy(probe.gates, gates, (size_t)n_gates * sizeof(*gates));
+	for (int i = 0; i < e->n_gated; i++)
+		if (gates_equal(&e->gated[i], &probe))
+			return;
+	if (!tmp.valid)
+		make_inst(c, &tmp, a, b, gates, n_gates);
+	e->gated[e->n_gated++] = tmp;
+}
+
+/* A node of a deadlock: `held_mode` is how the lock is held by one task, `req_mode` how the next
+ * task asks for it. Returns 2 for a direct conflict (either is a write), 1 when both are reads
+ * and the class has writers (an rwsem reader is not recursive: a writer queued between them
+ * makes the second reader wait — lockdep's rule for down_read), 0 when it cannot block. */
+static int node_conflict(const order_ctx *c, int cls, int held_mode, int req_mode)
+{
+	if (held_mode == LS_MODE_WRITE || req_mode == LS_MODE_WRITE)
+		return 2;
+	return c->class_written[cls] ? 1 : 0;
+}
+
+static void record_same_class(order_ctx *c, const hold *a, const hold *b, const int64_t *gates,
+			      int n_gates)
+{
+	uint64_t key = ((uint64_t)a->lock_id << 32) | (uint64_t)(uint32_t)b->lock_id;
+	uint64_t rkey = ((uint64_t)b->lock_id << 32) | (uint64_t)(uint32_t)a->lock_id;
+	pair_entry *rev = pair_find(&c->pairs, rkey);
+	edge_inst inst;
+
+	make_inst(c, &inst, a, b, gates, n_gates);
+	if (rev) {
+		const edge_inst *cand[2] = { &rev->ungated, &rev->gated };
+
+		for (int i = 0; i < 2; i++) {
+			const edge_inst *r = cand[i];
+
+			if (!r->valid || !gates_disjoint(&inst, r))
+				continue;
+			/* Nodes: lock a is held by us in a->mode and requested by the other in
+			 * r->b.mode; lock b is held by the other in r->a.mode, requested by us. */
+			int na = node_conflict(c, a->cls, a->mode, r->b.mode);
+			int nb = node_conflict(c, b->cls, r->a.mode, b->mode);
+
+			if (!na || !nb)
+				continue;
+			same_class_result *s = &c->same_class[a->cls];
+
+			s->count++;
+			if (!s->found) {
+				s->found = true;
+				s->x = *r;
+				s->y = inst;
+				s->needs_writer = na == 1 || nb == 1;
+			}
+			break;
+		}
+	}
+	pair_entry *e = pair_insert(&c->pairs, key);
+
+	if (!e)
+		return; /* out of memory only loses same-class evidence; reported by caller */
+	if (n_gates == 0 && !e->ungated.valid)
+		e->ungated = inst;
+	else if (n_gates > 0 && !e->gated.valid)
+		e->gated = inst;
+}
+
+static void record_recursive(order_ctx *c, const hold *a, const hold *b)
+{
+	int n = node_conflict(c, a->cls, a->mode, b->mode);
+	same_class_result *s = &c->recursive[a->cls];
+
+	if (!n)
+		return;
+	s->count++;
+	if (!s->found) {
+		s->found = true;
+		make_inst(c, &s->x, a, b, NULL, 0);
+		s->needs_writer = n == 1;
+	}
+}
+
+static void record_inversion(order_ctx *c, const hold *a, const hold *b)
+{
+	inversion *inv = &c->inversions[a->cls][b->cls];
+	edge_inst tmp;
+
+	inv->count++;
+	add_tid(inv->tids, &inv->n_tids, b->tid);
+	tmp.valid = false;
+	if (!inv->first.valid || b->req < inv->first.b.req) {
+		make_inst(c, &tmp, a, b, NULL, 0);
+		inv->first = tmp;
+	}
+	if (!inv->worst.valid || wait_of(c, b) > inv->worst.wait_ns) {
+		if (!tmp.valid)
+			make_inst(c, &tmp, a, b, NULL, 0);
+		inv->worst = tmp;
+	}
+}
+
+static ls_status record_trylock(order_ctx *c, const hold *b)
+{
+	trylock_site *s = NULL;
+	unsigned mask = 0;
+	const hold *innermost = NULL;
+
+	/* The evidence shows the most inverted held lock (largest rank, latest on ties). */
+	for (size_t i = 0; i < c->n_held; i++) {
+		if (c->held[i].lock_id == b->lock_id)
+			continue;
+		mask |= 1u << c->held[i].cls;
+		if (!innermost || ls_class_rank((uint64_t)c->held[i].cls) >=
+					  ls_class_rank((uint64_t)innermost->cls))
+			innermost = &c->held[i];
+	}
+	if (!mask)
+		return LS_OK;
+	for (size_t i = 0; i < c->n_trylocks; i++) {
+		if (c->trylocks[i].cls == b->cls && c->trylocks[i].ip == b->req_ip) {
+			s = &c->trylocks[i];
+			break;
+		}
+	}
+	if (!s) {
+		if (c->n_trylocks == c->cap_trylocks) {
+			size_t ncap = c->cap_trylocks ? c->cap_trylocks * 2 : 16;
+			trylock_site *t = realloc(c->trylocks, ncap * sizeof(*t));
+
+			if (!t)
+				return ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
+			c->trylocks = t;
+			c->cap_trylocks = ncap;
+		}
+		s = &c->trylocks[c->n_trylocks++];
+		memset(s, 0, sizeof(*s));
+		s->cls = b->cls;
+		s->ip = b->req_ip;
+	}
+	s->attempts++;
+	s->held_mask |= mask;
+	if (b->failed) {
+		s->failures++;
+		s->held_fail_mask |= mask;
+		add_tid(s->tids, &s->n_tids, b->tid);
+		if (!s->first_failure.valid)
+			make_inst(c, &s->first_failure, innermost, b, NULL, 0);
+	}
+	return LS_OK;
+}
+
+static ls_status record_protocol(order_ctx *c, int rule, const edge_inst *inst, uint64_t ip,
+				 int64_t tid, uint64_t obj)
+{
+	protocol_site *s = NULL;
+
+	for (size_t i = 0; i < c->n_protocol; i++) {
+		if (c->protocol[i].rule == rule && c->protocol[i].ip == ip) {
+			s = &c->protocol[i];
+			break;
+		}
+	}
+	if (!s) {
+		if (c->n_protocol == c->cap_protocol) {
+			size_t ncap = c->cap_protocol ? c->cap_protocol * 2 : 16;
+			protocol_site *t = realloc(c->protocol, ncap * sizeof(*t));
+
+			if (!t)
+				return ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
+			c->protocol = t;
+			c->cap_protocol = ncap;
+		}
+		s = &c->protocol[c->n_protocol++];
+		memset(s, 0, sizeof(*s));
+		s->rule = rule;
+		s->ip = ip;
+		s->first = *inst;
+	}
+	s->count++;
+	add_tid(s->tids, &s->n_tids, tid);
+	for (int i = 0; i < s->n_objs; i++)
+		if (s->objs[i] == obj)
+			return LS_OK;
+	if (s->n_objs < MAX_TIDS)
+		s->objs[s->n_objs++] = obj;
+	return LS_OK;
+}
+
+/* Per-VMA protocol, rule 1: vma_start_write requires the mm's mmap_lock held for write by the
+ * marking task (mmap_assert_write_locked()). */
+static ls_status check_mark(order_ctx *c, const hold *h)
+{
+	const hold *mmap = NULL;
+
+	for (size_t i = 0; i < c->n_held; i++) {
+		const hold *g = &c->held[i];
+
+		if (g->cls != LS_CLASS_MMAP_LOCK || g->mode != LS_MODE_WRITE)
+			continue;
+		if (h->mm == 0 || g->obj == h->mm || g->mm == h->mm) {
+			mmap = g;
+			break;
+		}
+	}
+	if (mmap)
+		return LS_OK;
+	edge_inst inst;
+
+	make_inst(c, &inst, h, h, NULL, 0);
+	return record_protocol(c, RULE_MARK_WITHOUT_MMAP_WRITE, &inst, h->req_ip, h->tid,
+			       h->obj ? h->obj : h->lock);
+}
+
+static ls_status push_held(order_ctx *c, const hold *h)
+{
+	if (c->n_held == c->cap_held) {
+		size_t ncap = c->cap_held ? c->cap_held * 2 : 32;
+		hold *p = realloc(c->held, ncap * sizeof(*p));
+
+		if (!p)
+			return ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
+		c->held = p;
+		c->cap_held = ncap;
+	}
+	c->held[c->n_held++] = *h;
+	return LS_OK;
+}
+
+/* Drops what the task released at or before `t` (a release and a request in the same
+ * nanosecond: program order puts the release first). */
+static void expire_held(order_ctx *c, int64_t t)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < c->n_held; i++)
+		if (c->held[i].rel > t)
+			c->held[j++] = c->held[i];
+	c->n_held = j;
+}
+
+static ls_status on_hold(order_ctx *c, const hold *h)
+{
+	ls_status status = LS_OK;
+
+	expire_held(c, h->req);
+	/* The read hold a downgrade opens is not an acquisition: the task already had the lock. */
+	if (h->child)
+		goto push;
+	if (!h->trylock && h->mode == LS_MODE_WRITE)
+		c->class_written[h->cls] = true;
+	if (h->cls == LS_CLASS_VMA_LOCK && h->mode == LS_MODE_WRITE && !h->trylock) {
+		status = check_mark(c, h);
+		if (status != LS_OK)
+			return status;
+	}
+	if (c->n_held == 0)
+		goto push;
+	if (h->trylock) {
+		/* A trylock never waits, so it adds no edge (lockdep: trylocks are not
+		 * dependencies); an inverted one that fails is noted at the end. */
+		status = record_trylock(c, h);
+		if (status != LS_OK)
+			return status;
+		goto push;
+	}
+
+	bool all_locks = c->n_all_locks && in_all_locks_phase(c, h->tid, h->req);
+	size_t same_class_seen = 0;
+
+	for (size_t k = c->n_held; k-- > 0;) {
+		const hold *a = &c->held[k];
+		int64_t gates[MAX_GATES];
+		int n_gates;
+
+		if (a->lock_id == h->lock_id) {
+			record_recursive(c, a, h);
+			continue;
+		}
+		n_gates = gates_for(c, a, h, all_locks, gates);
+		if (a->cls == h->cls) {
+			/* Same-class nesting (several VMAs marked in one write section, the two PTE
+			 * locks of move_ptes, mm_take_all_locks) is legal as long as no two tasks
+			 * nest the same two locks in opposite orders outside a common gate: judged
+			 * per lock instance, not per class. */
+			if (same_class_seen++ < SAME_CLASS_PAIRS)
+				record_same_class(c, a, h, gates, n_gates);
+			continue;
+		}
+		record_edge(c, a, h, gates, n_gates);
+		/* mm_take_all_locks takes the rmap locks in whatever order the VMA list gives,
+		 * serialised by its mutex: not a hierarchy breach. */
+		if (!all_locks && ls_class_rank((uint64_t)a->cls) > ls_class_rank((uint64_t)h->cls))
+			record_inversion(c, a, h);
+	}
+push:
+	if (h->acquired)
+		status = push_held(c, h);
+	return status;
+}
+
+static ls_status task_pass(order_ctx *c)
+{
+	sqlite3_stmt *st = NULL;
+	ls_status status = LS_OK;
+	int64_t cur_tid = INT64_MIN;
+	int rc;
+
+	rc = sqlite3_prepare_v2(c->db,
+				"SELECT " HOLD_COLUMNS " FROM holds h JOIN locks l ON l.id = h.lock_id"
+				" ORDER BY h.tid, h.requested_ns, h.id",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		goto db_error;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		hold h;
+
+		c->stats.holds++;
+		if (!read_hold(st, &h))
+			continue;
+		if (h.tid != cur_tid) {
+			c->n_held = 0;
+			cur_tid = h.tid;
+		}
+		status = on_hold(c, &h);
+		if (status != LS_OK)
+			goto end;
+	}
+	if (rc != SQLITE_DONE)
+		goto db_error;
+	goto end;
+db_error:
+	status = ls_error_set(c->err, LS_ERR_DB, ls_store_path(c->store), "reading holds: %s",
+			      sqlite3_errmsg(c->db));
+end:
+	sqlite3_finalize(st);
+	return status;
+}
+
+/* ---- per-VMA readers against write-marked sections ---------------------------------------- */
+
+static int hold_acq_cmp(const void *x, const void *y)
+{
+	const hold *a = x, *b = y;
+
+	if (a->acq != b->acq)
+		return a->acq < b->acq ? -1 : 1;
+	return a->id < b->id ? -1 : (a->id > b->id);
+}
+
+/* Per-VMA protocol, rule 2: a VMA write-marked in a write section stays locked until the mm's
+ * unlock-all; vma_start_write waits for readers before marking and vma_start_read refuses a
+ * marked VMA, so no read hold may overlap [mark, unlock-all). */
+static ls_status check_vma_lock(order_ctx *c, hold *hs, size_t n)
+{
+	hold *marks;
+	size_t n_marks = 0;
+	ls_status status = LS_OK;
+
+	for (size_t i = 0; i < n; i++)
+		if (hs[i].mode == LS_MODE_WRITE)
+			n_marks++;
+	if (n_marks == 0 || n_marks == n)
+		return LS_OK;
+	marks = malloc(n_marks * sizeof(*marks));
+	if (!marks)
+		return ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
+	n_marks = 0;
+	for (size_t i = 0; i < n; i++)
+		if (hs[i].mode == LS_MODE_WRITE)
+			marks[n_marks++] = hs[i];
+	qsort(marks, n_marks, sizeof(*marks), hold_acq_cmp);
+	for (size_t i = 0; i < n && status == LS_OK; i++) {
+		const hold *r = &hs[i];
+
+		if (r->mode != LS_MODE_READ || r->child)
+			continue;
+		/* First mark acquired before the reader released. Marks on one VMA do not overlap
+		 * each other (the mmap write lock serialises them), so one search suffices. */
+		size_t lo = 0, hi = n_marks;
+
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (marks[mid].rel <= r->acq)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < n_marks && marks[lo].acq < r->rel && marks[lo].rel > r->acq &&
+		    marks[lo].tid != r->tid) {
+			edge_inst inst;
+
+			c->n_held = 0;
+			make_inst(c, &inst, &marks[lo], r, NULL, 0);
+			status = record_protocol(c, RULE_READ_ACROSS_WRITE_SECTION, &inst, r->req_ip,
+						 r->tid, r->obj ? r->obj : r->lock);
+			if (status == LS_OK)
+				add_tid(c->protocol[c->n_protocol - 1].tids,
+					&c->protocol[c->n_protocol - 1].n_tids, marks[lo].tid);
+		}
+	}
+	free(marks);
+	return status;
+}
+
+static ls_status vma_pass(order_ctx *c)
+{
+	sqlite3_stmt *st = NULL;
+	ls_status status = LS_OK;
+	hold *hs = NULL;
+	size_t n = 0, cap = 0;
+	int64_t cur = INT64_MIN;
+	int rc;
+
+	/* holds(lock_id, requested_ns) gives each lock's holds together without a sort. */
+	rc = sqlite3_prepare_v2(c->db,
+				"SELECT " HOLD_COLUMNS " FROM locks l JOIN holds h ON h.lock_id = l.id"
+				" WHERE l.class = ?1 AND h.acquired_ns IS NOT NULL"
+				" ORDER BY l.id, h.requested_ns",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		goto db_error;
+	sqlite3_bind_int(st, 1, LS_CLASS_VMA_LOCK);
+	for (;;) {
+		hold h;
+		bool row;
+
+		rc = sqlite3_step(st);
+		row = rc == SQLITE_ROW;
+		if (!row && rc != SQLITE_DONE)
+			goto db_error;
+		if (row && !read_hold(st, &h))
+			continue;
+		if (!row || h.lock_id != cur) {
+			status = check_vma_lock(c, hs, n);
+			if (status != LS_OK)
+				goto end;
+			n = 0;
+			if (!row)
+				break;
+			cur = h.lock_id;
+		}
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			hold *p = realloc(hs, ncap * sizeof(*p));
+
+			if (!p) {
+				status = ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
+				goto end;
+			}
+			hs = p;
+			cap = ncap;
+		}
+		hs[n++] = h;
+	}
+	goto end;
+db_error:
+	status = ls_error_set(c->err, LS_ERR_DB, ls_store_path(c->store), "reading VMA holds: %s",
+			      sqlite3_errmsg(c->db));
+end:
+	free(hs);
+	sqlite3_finalize(st);
+	return status;
+}
+
+/* ---- emitting findings -------------------------------------------------------------------- */
+
+#define TRY(expr)                                                                               \
+	do {                                                                                    \
+		if ((expr) != LS_OK)                                                            \
+			goto nomem;                                                             \
+	} while (0)
+
+static ls_status add_hold_ev(ls_finding *f, const hold *h, int64_t t, const char *role)
+{
+	ls_evidence ev = ls_evidence_blank();
+	char buf[96];
+
+	ev.t_ns = t;
+	ev.tid = h->tid;
+	ev.event_id = t == h->req ? h->req_event : -1;
+	ev.event = t == h->req ? LS_EV_LOCK_ACQUIRE
+			       : (t == h->rel ? LS_EV_LOCK_RELEASE : LS_EV_LOCK_ACQUIRED);
+	if (h->cls == LS_CLASS_VMA_LOCK && h->mode == LS_MODE_WRITE && t == h->rel)
+		ev.event = LS_EV_VMA_UNLOCK_ALL;
+	ev.lock = h->lock;
+	ev.cls = h->cls;
+	ev.mode = h->mode;
+	ev.ip = t == h->req ? h->req_ip : (h->acq_ip ? h->acq_ip : h->req_ip);
+	ev.obj = h->obj;
+	snprintf(buf, sizeof(buf), "%s %s (%s)", role, cname(h->cls), mname(h->mode));
+	ev.role = buf;
+	return ls_finding_add_evidence(f, &ev);
+}
+
+/* "holds A / requests B" evidence of an edge instance, with the held stack as a text line. */
+static ls_status add_edge_ev(ls_finding *f, const edge_inst *e, const char *label)
+{
+	char role[64];
+
+	snprintf(role, sizeof(role), "%sholds", label);
+	if (add_hold_ev(f, &e->a, e->a.req, role) != LS_OK)
+		return LS_ERR_NOMEM;
+	snprintf(role, sizeof(role), "%srequests", label);
+	if (add_hold_ev(f, &e->b, e->b.req, role) != LS_OK)
+		return LS_ERR_NOMEM;
+	if (ls_finding_add_tid(f, e->a.tid) != LS_OK || ls_finding_add_object(f, e->a.lock) != LS_OK ||
+	    ls_finding_add_object(f, e->b.lock) != LS_OK)
+		return LS_ERR_NOMEM;
+	return LS_OK;
+}
+
+static void describe_stack(const edge_inst *e, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < e->n_stack && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s(%s)@0x%" PRIx64,
+					i ? " > " : "", cname(e->stack[i].cls),
+					mname(e->stack[i].mode), e->stack[i].lock);
+	if (e->n_stack == 0)
+		snprintf(buf, size, "-");
+}
+
+/* Appends to a growing detail text. */
+typedef struct {
+	char *s;
+	size_t len, cap;
+	bool failed;
+} text;
+
+static void tprintf(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tprintf(text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (t->failed)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		t->failed = true;
+		return;
+	}
+	if (t->len + (size_t)n + 1 > t->cap) {
+		size_t ncap = t->len + (size_t)n + 512;
+		char *p = realloc(t->s, ncap);
+
+		if (!p) {
+			t->failed = true;
+			return;
+		}
+		t->s = p;
+		t->cap = ncap;
+	}
+	va_start(ap, fmt);
+	vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
+	va_end(ap);
+	t->len += (size_t)n;
+}
+
+static void describe_edge(text *t, const edge_inst *e, uint64_t count)
+{
+	char stack[512];
+
+	describe_stack(e, stack, sizeof(stack));
+	tprintf(t,
+		"%s(%s) -> %s(%s): task %" PRId64 " held %s 0x%" PRIx64 " (%s) since t=%" PRId64
+		" and requested %s 0x%" PRIx64 " (%s) at t=%" PRId64 ", waiting %" PRId64
+		" ns; held stack %s; %s; seen %" PRIu64 " time(s). ",
+		cname(e->a.cls), mname(e->a.mode), cname(e->b.cls), mname(e->b.mode), e->a.tid,
+		cname(e->a.cls), e->a.lock, mname(e->a.mode), e->a.acq, cname(e->b.cls), e->b.lock,
+		mname(e->b.mode), e->b.req, e->wait_ns, stack,
+		e->n_gates ? "under a gate lock" : "no gate lock", count);
+}
+
+/* Picks one instance per cycle edge so that no two share a gate (gate-lock argument). */
+static bool pick_instances(const edge **es, int k, int i, const edge_inst **chosen)
+{
+	if (i == k)
+		return true;
+	const edge *e = es[i];
+	const edge_inst *cands[2 + MAX_GATED_REPS];
+	int n = 0;
+
+	if (e->ungated.valid)
+		cands[n++] = &e->ungated;
+	for (int j = 0; j < e->n_gated; j++)
+		cands[n++] = &e->gated[j];
+	for (int j = 0; j < n; j++) {
+		bool ok = true;
+
+		for (int m = 0; m < i && ok; m++)
+			ok = gates_disjoint(cands[j], chosen[m]);
+		if (!ok)
+			continue;
+		chosen[i] = cands[j];
+		if (pick_instances(es, k, i + 1, chosen))
+			return true;
+	}
+	return false;
+}
+
+static ls_status emit_cycle(order_ctx *c, const int *cyc, int k)
+{
+	/* Try every assignment of modes to the cycle's edges; keep the one with the most direct
+	 * conflicts whose instances do not share a gate. */
+	int best_score = -1;
+	const edge *best_es[LS_CLASS_COUNT];
+	const edge_inst *best_inst[LS_CLASS_COUNT];
+	int best_modes[LS_CLASS_COUNT][2];
+	long combos = 1;
+	ls_finding *f;
+	text t = { 0 };
+
+	for (int i = 0; i < k; i++)
+		combos *= 4;
+	for (long code = 0; code < combos; code++) {
+		const edge *es[LS_CLASS_COUNT];
+		int modes[LS_CLASS_COUNT][2];
+		long x = code;
+		bool ok = true;
+		int score = 0;
+
+		for (int i = 0; i < k && ok; i++) {
+			modes[i][0] = (int)(x & 1);
+			modes[i][1] = (int)((x >> 1) & 1);
+			x >>= 2;
+			es[i] = &c->edges[cyc[i]][modes[i][0]][cyc[(i + 1) % k]][modes[i][1]];
+			ok = es[i]->count > 0;
+		}
+		if (!ok)
+			continue;
+		for (int i = 0; i < k && ok; i++) {
+			/* node cyc[i+1]: requested by edge i in modes[i][1], held by edge i+1 in
+			 * modes[i+1][0] */
+			int nc = node_conflict(c, cyc[(i + 1) % k], modes[(i + 1) % k][0], modes[i][1]);
+
+			ok = nc > 0;
+			score += nc;
+		}
+		if (!ok || score <= best_score)
+			continue;
+		const edge_inst *inst[LS_CLASS_COUNT];
+
+		if (!pick_instances(es, k, 0, inst))
+			continue;
+		best_score = score;
+		memcpy(best_es, es, sizeof(es));
+		memcpy(best_inst, inst, sizeof(inst));
+		memcpy(best_modes, modes, sizeof(modes));
+	}
+	if (best_score < 0)
+		return LS_OK;
+
+	bool direct = best_score == 2 * k;
+	char path[256];
+	size_t len = 0;
+
+	for (int i = 0; i <= k; i++)
+		len += (size_t)snprintf(path + len, sizeof(path) - len, "%s%s", i ? " -> " : "",
+					cname(cyc[i % k]));
+	f = ls_findings_add(c->out, LS_FINDING_LOCK_ORDER, direct ? LS_SEV_ERROR : LS_SEV_WARNING,
+			    "cycle", "possible deadlock: lock classes taken in a cycle %s", path);
+	if (!f)
+		goto nomem;
+	c->stats.cycles++;
+	f->count = 0;
+	for (int i = 0; i < k; i++) {
+		const edge *e = best_es[i];
+
+		c->in_cycle[cyc[i]][cyc[(i + 1) % k]] = true;
+		f->count += e->count;
+		TRY(ls_finding_add_class(f, cyc[i]));
+		TRY(add_edge_ev(f, best_inst[i], ""));
+		tprintf(&t, "Edge %d: ", i + 1);
+		describe_edge(&t, best_inst[i], e->count);
+		if (e->worst.valid && e->worst.b.id != best_inst[i]->b.id &&
+		    e->worst.wait_ns > best_inst[i]->wait_ns) {
+			tprintf(&t, "Worst instance: ");
+			describe_edge(&t, &e->worst, e->count);
+			TRY(add_edge_ev(f, &e->worst, "worst: "));
+		}
+	}
+	for (int i = 0; i < k; i++) {
+		int cls = cyc[(i + 1) % k];
+		int held = best_modes[(i + 1) % k][0], req = best_modes[i][1];
+		int nc = node_conflict(c, cls, held, req);
+
+		tprintf(&t, "%s is held for %s and requested for %s: %s. ", cname(cls), mname(held),
+			mname(req),
+			nc == 2 ? "they exclude each other"
+				: "two readers, deadlocking once a writer queues between them "
+				  "(rwsem readers are not recursive)");
+	}
+	tprintf(&t, "No gate lock is common to these acquisitions.");
+	if (t.failed)
+		goto nomem;
+	TRY(ls_finding_set_detail(f, "%s", t.s));
+	free(t.s);
+	return LS_OK;
+nomem:
+	free(t.s);
+	return ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
+}
+
+static ls_status find_cycles(order_ctx *c)
+{
+	bool adj[LS_CLASS_COUNT][LS_CLASS_COUNT] = { { false } };
+	int path[LS_CLASS_COUNT];
+	int idx[LS_CLASS_COUNT];
+	bool on_path[LS_CLASS_COUNT];
+
+	for (int a = 0; a < LS_CLASS_COUNT; a++)
+		for (int ma = 0; ma < LS_MODE_COUNT; ma++)
+			for (int b = 0; b < LS_CLASS_COUNT; b++)
+				for (int mb = 0; mb < LS_MODE_COUNT; mb++)
+					if (c->edges[a][ma][b][mb].count)
+						adj[a][b] = true;
+	/* Simple cycles whose smallest class is `s`, by depth-first search over classes > s:
+	 * each cycle is found exactly once. Seven classes keep this trivial. */
+	for (int s = 0; s < LS_CLASS_COUNT; s++) {
+		int depth = 0;
+
+		memset(on_path, 0, sizeof(on_path));
+		path[0] = s;
+		idx[0] = 0;
+		on_path[s] = true;
+		while (depth >= 0) {
+			int u = path[depth];
+
+			if (idx[depth] >= LS_CLASS_COUNT) {
+				on_path[u] = false;
+				depth--;
+				continue;
+			}
+			int v = idx[depth]++;
+
+			if (!adj[u][v])
+				continue;
+			if (v == s) {
+				ls_status st = emit_cycle(c, path, depth + 1);
+
+				if (st != LS_OK)
+					return st;
+				continue;
+			}
+			if (v < s || on_path[v])
+				continue;
+			depth++;
+			path[depth] = v;
+			idx[depth] = 0;
+			on_path[v] = true;
+		}
+	}
+	return LS_OK;
+}
+
+static ls_status emit_same_class(order_ctx *c)
+{
+	for (int cls = 0; cls < LS_CLASS_COUNT; cls++) {
+		const same_class_result *s = &c->same_class[cls];
+		ls_finding *f;
+		text t = { 0 };
+
+		if (!s->found)
+			continue;
+		f = ls_findings_add(c->out, LS_FINDING_LOCK_ORDER,
+				    s->needs_writer ? LS_SEV_WARNING : LS_SEV_ERROR, "same-class-abba",
+				    "possible deadlock: two %s locks nested in opposite orders",
+				    cname(cls));
+		if (!f)
+			goto nomem;
+		f->count = s->count;
+		TRY(ls_finding_add_class(f, cls));
+		TRY(add_edge_ev(f, &s->x, ""));
+		TRY(add_edge_ev(f, &s->y, ""));
+		tprintf(&t, "First order: ");
+		describe_edge(&t, &s->x, 1);
+		tprintf(&t, "Opposite order: ");
+		describe_edge(&t, &s->y, 1);
+		tprintf(&t, "The two nestings share no gate lock (no common mmap_lock held for write, "
+			    "not both inside mm_take_all_locks); %" PRIu64
+			    " inverted pair(s) of %s locks in all.",
+			s->count, cname(cls));
+		if (t.failed)
+			goto nomem_t;
+		TRY(ls_finding_set_detail(f, "%s", t.s));
+		free(t.s);
+		continue;
+nomem_t:
+		free(t.s);
+		goto nomem;
+	}
+	for (int cls = 0; cls < LS_CLASS_COUNT; cls++) {
+		const same_class_result *s = &c->recursive[cls];
+		ls_finding *f;
+
+		if (!s->found)
+			continue;
+		f = ls_findings_add(c->out, LS_FINDING_LOCK_ORDER,
+				    s->needs_writer ? LS_SEV_WARNING : LS_SEV_ERROR, "recursive",
+				    "%s taken again by the task that holds it", cname(cls));
+		if (!f)
+			goto nomem;
+		f->count = s->count;
+		TRY(ls_finding_add_class(f, cls));
+		TRY(add_edge_ev(f, &s->x, ""));
+		TRY(ls_finding_set_detail(
+			f,
+			"Task %" PRId64 " held %s 0x%" PRIx64 " (%s) and asked for it again (%s) at "
+			"t=%" PRId64 ". %s %" PRIu64 " time(s) in all.",
+			s->x.a.tid, cname(cls), s->x.a.lock, mname(s->x.a.mode), mname(s->x.b.mode),
+			s->x.b.req,
+			s->needs_writer ? "A second down_read deadlocks as soon as a writer queues "
+					  "between the two (rwsem readers are not recursive)."
+					: "It waits for itself.",
+			s->count));
+	}
+	return LS_OK;
+nomem:
+	return ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
+}
+
+static ls_status emit_inversions(order_ctx *c)
+{
+	for (int a = 0; a < LS_CLASS_COUNT; a++) {
+		for (int b = 0; b < LS_CLASS_COUNT; b++) {
+			const inversion *inv = &c->inversions[a][b];
+			ls_finding *f;
+
+			/* Inversions that closed a reported cycle are explained there. */
+			if (!inv->count || c->in_cycle[a][b])
+				continue;
+			f = ls_findings_add(c->out, LS_FINDING_HIERARCHY, LS_SEV_WARNING, "inversion",
+					    "%s requested while holding %s, against the mm lock "
+					    "hierarchy",
+					    cname(b), cname(a));
+			if (!f)
+				goto nomem;
+			f->count = inv->count;
+			TRY(ls_finding_add_class(f, a));
+			TRY(ls_finding_add_class(f, b));
+			for (int i = 0; i < inv->n_tids; i++)
+				TRY(ls_finding_add_tid(f, inv->tids[i]));
+			TRY(add_edge_ev(f, &inv->first, ""));
+			if (inv->worst.valid && inv->worst.b.id != inv->first.b.id)
+				TRY(add_edge_ev(f, &inv->worst, "worst: "));
+			text t = { 0 };
+
+			tprintf(&t,
+				"The documented order is mmap_lock -> vma_lock -> i_mmap -> anon_vma -> "
+				"page-table locks; %s is outer to %s. No opposite acquisition was seen "
+				"(no cycle), but any path taking them in the documented order can "
+				"deadlock against this one. ",
+				cname(b), cname(a));
+			describe_edge(&t, &inv->first, inv->count);
+			if (t.failed) {
+				free(t.s);
+				goto nomem;
+			}
+			ls_status st = ls_finding_set_detail(f, "%s", t.s);
+
+			free(t.s);
+			if (st != LS_OK)
+				goto nomem;
+		}
+	}
+	return LS_OK;
+nomem:
+	return ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
+}
+
+static bool class_edge(const order_ctx *c, int a, int b)
+{
+	for (int ma = 0; ma < LS_MODE_COUNT; ma++)
+		for (int mb = 0; mb < LS_MODE_COUNT; mb++)
+			if (c->edges[a][ma][b][mb].count)
+				return true;
+	return false;
+}
+
+static ls_status emit_trylocks(order_ctx *c)
+{
+	for (size_t i = 0; i < c->n_trylocks; i++) {
+		const trylock_site *s = &c->trylocks[i];
+		unsigned inverted = 0;
+		ls_finding *f;
+		char held[128];
+		size_t len = 0;
+
+		if (!s->failures)
+			continue;
+		for (int a = 0; a < LS_CLASS_COUNT; a++) {
+			if (!(s->held_fail_mask & (1u << a)) || a == s->cls)
+				continue;
+			if (ls_class_rank((uint64_t)a) > ls_class_rank((uint64_t)s->cls) ||
+			    class_edge(c, s->cls, a))
+				inverted |= 1u << a;
+		}
+		if (!inverted)
+			continue;
+		held[0] = '\0';
+		for (int a = 0; a < LS_CLASS_COUNT; a++)
+			if (inverted & (1u << a))
+				len += (size_t)snprintf(held + len, sizeof(held) - len, "%s%s",
+							len ? ", " : "", cname(a));
+		f = ls_findings_add(c->out, LS_FINDING_NOTE, LS_SEV_NOTE, "trylock-inversion",
+				    "%s trylock under %s failed %" PRIu64 " of %" PRIu64 " time(s)",
+				    cname(s->cls), held, s->failures, s->attempts);
+		if (!f)
+			goto nomem;
+		f->count = s->failures;
+		TRY(ls_finding_add_class(f, s->cls));
+		for (int a = 0; a < LS_CLASS_COUNT; a++)
+			if (inverted & (1u << a))
+				TRY(ls_finding_add_class(f, a));
+		for (int j = 0; j < s->n_tids; j++)
+			TRY(ls_finding_add_tid(f, s->tids[j]));
+		TRY(add_edge_ev(f, &s->first_failure, ""));
+		char stack[512];
+
+		describe_stack(&s->first_failure, stack, sizeof(stack));
+		TRY(ls_finding_set_detail(
+			f,
+			"Taking %s while holding %s inverts the lock order, but a trylock fails "
+			"instead of waiting, so it adds no deadlock edge. The caller must cope with "
+			"the failure: whatever it wanted %s for went unprotected %" PRIu64
+			" time(s). First failure by task %" PRId64 " at t=%" PRId64
+			", held stack %s.",
+			cname(s->cls), held, cname(s->cls), s->failures, s->first_failure.b.tid,
+			s->first_failure.b.req, stack));
+	}
+	return LS_OK;
+nomem:
+	return ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
+}
+
+static ls_status emit_protocol(order_ctx *c)
+{
+	for (size_t i = 0; i < c->n_protocol; i++) {
+		const protocol_site *s = &c->protocol[i];
+		const edge_inst *e = &s->first;
+		ls_finding *f;
+
+		if (s->rule == RULE_MARK_WITHOUT_MMAP_WRITE) {
+			f = ls_findings_add(c->out, LS_FINDING_PROTOCOL, LS_SEV_ERROR,
+					    "mark-without-mmap-write",
+					    "VMA write-marked without the mm's mmap_lock held for "
+					    "write");
+			if (!f)
+				goto nomem;
+			TRY(ls_finding_add_class(f, LS_CLASS_VMA_LOCK));
+			TRY(ls_finding_add_class(f, LS_CLASS_MMAP_LOCK));
+			TRY(add_hold_ev(f, &e->b, e->b.req, "marks"));
+			char stack[512];
+
+			describe_stack(e, stack, sizeof(stack));
+			TRY(ls_finding_set_detail(
+				f,
+				"vma_start_write() relies on the mmap write lock: mm_lock_seq only "
+				"moves on at mmap_write_unlock, so a mark made without it is never "
+				"ordered against the unlock-all and readers may see a half-changed "
+				"VMA. Task %" PRId64 " marked VMA 0x%" PRIx64 " (mm 0x%" PRIx64
+				") at t=%" PRId64 " holding %s; %" PRIu64 " such mark(s) from this "
+				"call site.",
+				e->b.tid, e->b.obj ? e->b.obj : e->b.lock, e->b.mm, e->b.req, stack,
+				s->count));
+		} else {
+			/* a = the write-mark hold, b = the read hold */
+			f = ls_findings_add(c->out, LS_FINDING_PROTOCOL, LS_SEV_ERROR,
+					    "vma-read-across-write-section",
+					    "per-VMA read lock held while the VMA was write-marked");
+			if (!f)
+				goto nomem;
+			TRY(ls_finding_add_class(f, LS_CLASS_VMA_LOCK));
+			TRY(add_hold_ev(f, &e->b, e->b.acq, "reader acquired"));
+			TRY(add_hold_ev(f, &e->a, e->a.acq, "writer marked"));
+			if (e->a.rel != INT64_MAX)
+				TRY(add_hold_ev(f, &e->a, e->a.rel, "unlock-all of"));
+			if (e->b.rel != INT64_MAX)
+				TRY(add_hold_ev(f, &e->b, e->b.rel, "reader released"));
+			TRY(ls_finding_set_detail(
+				f,
+				"vma_start_write() must wait for readers and vma_start_read() must "
+				"refuse a marked VMA, so a read hold may not overlap [mark, "
+				"unlock-all). Task %" PRId64 " read-held VMA 0x%" PRIx64 " from t=%" PRId64
+				" to %s%" PRId64 " while task %" PRId64 " had it write-marked from t=%" PRId64
+				" to the unlock-all at %s%" PRId64 ". %" PRIu64 " such read hold(s) from "
+				"this call site.",
+				e->b.tid, e->b.obj ? e->b.obj : e->b.lock, e->b.acq,
+				e->b.rel == INT64_MAX ? "trace end, t=" : "t=",
+				e->b.rel == INT64_MAX ? c->t_end : e->b.rel, e->a.tid, e->a.acq,
+				e->a.rel == INT64_MAX ? "trace end, t=" : "t=",
+				e->a.rel == INT64_MAX ? c->t_end : e->a.rel, s->count));
+		}
+		f->count = s->count;
+		for (int j = 0; j < s->n_tids; j++)
+			TRY(ls_finding_add_tid(f, s->tids[j]));
+		for (int j = 0; j < s->n_objs; j++)
+			TRY(ls_finding_add_object(f, s->objs[j]));
+	}
+	return LS_OK;
+nomem:
+	return ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
+}
+
+ls_status ls_order_check(ls_store *store, ls_findings *out, ls_order_stats *stats, ls_error *err)
+{
+	order_ctx *c = calloc(1, sizeof(*c));
+	ls_status status;
+
+	if (!c)
+		return ls_error_set(err, LS_ERR_NOMEM, NULL, "out of memory");
+	c->store = store;
+	c->db = ls_store_borrow_db(store);
+	c->out = out;
+	c->err = err;
+	c->t_end = ls_store_meta_int(store, "t_end_ns", 0);
+
+	status = load_phases(c);
+	if (status == LS_OK)
+		status = task_pass(c);
+	if (status == LS_OK)
+		status = vma_pass(c);
+	if (status == LS_OK)
+		status = find_cycles(c);
+	if (status == LS_OK)
+		status = emit_same_class(c);
+	if (status == LS_OK)
+		status = emit_inversions(c);
+	if (status == LS_OK)
+		status = emit_trylocks(c);
+	if (status == LS_OK)
+		status = emit_protocol(c);
+	if (stats)
+		*stats = c->stats;
+	free(c->pairs.slots);
+	free(c->trylocks);
+	free(c->protocol);
+	free(c->held);
+	free(c->all_locks);
+	free(c);
+	return status;
+}

@@ -1,0 +1,28 @@
+/* starvation.h — writer starvation on the mm rw-semaphores and the per-VMA lock, and the
+ * per-mm statistics of readers that fell back from the per-VMA lock to mmap_lock.
+ *
+ * Reads the store, appends findings; prints nothing. docs/detectors.md is the reference. */
+#ifndef LOCKSTEP_STARVATION_H
+#define LOCKSTEP_STARVATION_H
+
+#include <stdint.h>
+
+#include "error.h"
+#include "findings.h"
+#include "store.h"
+
+typedef struct {
+	int64_t threshold_ns; /* a writer waiting longer than this is flagged (default 10 ms) */
+	uint64_t max_bypass;  /* more read grants than this past a waiting writer are flagged */
+} ls_starvation_options;
+
+typedef struct {
+	uint64_t writer_waits;   /* writer attempts that waited at all */
+	uint64_t flagged_waits;  /* of those, over a threshold */
+} ls_starvation_stats;
+
+/* Appends writer-starvation findings and reader-fallback notes to `out`. `stats` may be NULL. */
+ls_status ls_starvation_check(ls_store *store, const ls_starvation_options *opts,
+			      ls_findings *out, ls_starvation_stats *stats, ls_error *err);
+
+#endif

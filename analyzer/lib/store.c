@@ -1,0 +1,555 @@
+/* store.c — the SQLite side of docs/schema.md: schema, bulk-load statements, and opening a
+ * finished database for reading. SQL for analyses lives with the analyses (stats.c, the
+ * detectors); this file only owns the tables' shape and their integrity flag. */
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "contract.h"
+
+enum stmt_id { S_EVENT, S_HOLD, S_WAIT, S_OBJECT, S_TASK, S_LOCK, S_PHASE, S_DISCARD, S_META, S_TYPE, S_COUNT };
+
+#define MAX_FOREIGN_TYPES 4096
+
+struct ls_store {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *stmt[S_COUNT];
+	char *foreign[MAX_FOREIGN_TYPES]; /* foreign event names; index + LS_EV_FIRST_FOREIGN = id */
+	int n_foreign;
+	int last_foreign; /* cache: most events of a foreign name come in runs */
+};
+
+static const char schema_sql[] =
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
+	"CREATE TABLE enums(field TEXT NOT NULL, value INTEGER NOT NULL, name TEXT NOT NULL,"
+	" PRIMARY KEY(field, value));"
+	"CREATE TABLE event_types(id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, in_contract INTEGER NOT NULL);"
+	"CREATE TABLE events(id INTEGER PRIMARY KEY, t_ns INTEGER NOT NULL, cpu INTEGER, tid INTEGER,"
+	" type INTEGER NOT NULL, lock INTEGER, class INTEGER, mode INTEGER, trylock INTEGER, success INTEGER,"
+	" reason INTEGER, obj INTEGER, kind INTEGER, mm INTEGER, vma INTEGER, seq INTEGER, addr INTEGER,"
+	" start_addr INTEGER, end_addr INTEGER, deferred INTEGER, result INTEGER, phase INTEGER, begin INTEGER,"
+	" ip INTEGER, payload TEXT);"
+	"CREATE TABLE tasks(tid INTEGER PRIMARY KEY, pid INTEGER, comm TEXT, first_ns INTEGER, last_ns INTEGER,"
+	" events INTEGER);"
+	"CREATE TABLE locks(id INTEGER PRIMARY KEY, addr INTEGER NOT NULL, class INTEGER NOT NULL, obj INTEGER,"
+	" mm INTEGER, first_ns INTEGER, last_ns INTEGER, acquisitions INTEGER, contentions INTEGER);"
+	"CREATE TABLE objects(id INTEGER PRIMARY KEY, addr INTEGER NOT NULL, kind INTEGER, mm INTEGER,"
+	" start_addr INTEGER, end_addr INTEGER, alloc_ns INTEGER, alloc_tid INTEGER, alloc_ip INTEGER,"
+	" detach_ns INTEGER, detach_tid INTEGER, detach_ip INTEGER, free_ns INTEGER, free_tid INTEGER,"
+	" free_ip INTEGER, deferred INTEGER, free_done_ns INTEGER);"
+	"CREATE TABLE holds(id INTEGER PRIMARY KEY, lock_id INTEGER NOT NULL, lock INTEGER NOT NULL,"
+	" class INTEGER NOT NULL, mode INTEGER NOT NULL, tid INTEGER, trylock INTEGER NOT NULL,"
+	" requested_ns INTEGER NOT NULL, acquired_ns INTEGER, released_ns INTEGER, outcome TEXT NOT NULL,"
+	" reason INTEGER, request_ip INTEGER, acquired_ip INTEGER, release_ip INTEGER, request_event INTEGER,"
+	" release_event INTEGER, parent_id INTEGER);"
+	"CREATE TABLE waits(id INTEGER PRIMARY KEY, hold_id INTEGER NOT NULL, lock_id INTEGER NOT NULL,"
+	" lock INTEGER NOT NULL, class INTEGER NOT NULL, mode INTEGER NOT NULL, tid INTEGER,"
+	" begin_ns INTEGER NOT NULL, end_ns INTEGER, duration_ns INTEGER, offcpu_ns INTEGER, outcome TEXT NOT NULL);"
+	"CREATE TABLE phases(id INTEGER PRIMARY KEY, tid INTEGER, mm INTEGER, phase INTEGER NOT NULL,"
+	" begin_ns INTEGER NOT NULL, end_ns INTEGER);"
+	"CREATE TABLE discarded(id INTEGER PRIMARY KEY, what TEXT NOT NULL, cpu INTEGER, begin_ns INTEGER,"
+	" end_ns INTEGER, count INTEGER);";
+
+static const char index_sql[] =
+	"CREATE INDEX events_t ON events(t_ns);"
+	"CREATE INDEX events_tid_t ON events(tid, t_ns);"
+	"CREATE INDEX events_lock ON events(lock) WHERE lock IS NOT NULL;"
+	"CREATE INDEX events_obj ON events(obj) WHERE obj IS NOT NULL;"
+	"CREATE INDEX holds_lock_t ON holds(lock_id, requested_ns);"
+	"CREATE INDEX holds_tid_t ON holds(tid, requested_ns);"
+	"CREATE INDEX holds_class_t ON holds(class, requested_ns);"
+	"CREATE INDEX waits_lock ON waits(lock_id);"
+	"CREATE INDEX objects_addr ON objects(addr);"
+	"ANALYZE;";
+
+static const char *const stmt_sql[S_COUNT] = {
+	[S_EVENT] = "INSERT INTO events VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,"
+		    "?19,?20,?21,?22,?23,?24,?25)",
+	[S_HOLD] = "INSERT INTO holds VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
+	[S_WAIT] = "INSERT INTO waits(hold_id,lock_id,lock,class,mode,tid,begin_ns,end_ns,duration_ns,offcpu_ns,"
+		   "outcome) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+	[S_OBJECT] = "INSERT INTO objects(addr,kind,mm,start_addr,end_addr,alloc_ns,alloc_tid,alloc_ip,detach_ns,"
+		     "detach_tid,detach_ip,free_ns,free_tid,free_ip,deferred,free_done_ns) "
+		     "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
+	[S_TASK] = "INSERT OR REPLACE INTO tasks VALUES(?1,?2,?3,?4,?5,?6)",
+	[S_LOCK] = "INSERT INTO locks VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+	[S_PHASE] = "INSERT INTO phases(tid,mm,phase,begin_ns,end_ns) VALUES(?1,?2,?3,?4,?5)",
+	[S_DISCARD] = "INSERT INTO discarded(what,cpu,begin_ns,end_ns,count) VALUES(?1,?2,?3,?4,?5)",
+	[S_META] = "INSERT OR REPLACE INTO meta VALUES(?1,?2)",
+	[S_TYPE] = "INSERT INTO event_types VALUES(?1,?2,?3)",
+};
+
+static ls_status db_error(ls_store *store, ls_error *err, const char *what)
+{
+	return ls_error_set(err, LS_ERR_DB, store->path, "%s: %s", what, sqlite3_errmsg(store->db));
+}
+
+ls_status ls_store_exec(ls_store *store, const char *sql, ls_error *err)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(store->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		ls_status st = ls_error_set(err, LS_ERR_DB, store->path, "%s", msg ? msg : "SQL failed");
+		sqlite3_free(msg);
+		return st;
+	}
+	return LS_OK;
+}
+
+void ls_store_close(ls_store *store)
+{
+	if (!store)
+		return;
+	for (int i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(store->stmt[i]);
+	sqlite3_close(store->db);
+	for (int i = 0; i < store->n_foreign; i++)
+		free(store->foreign[i]);
+	free(store->path);
+	free(store);
+}
+
+sqlite3 *ls_store_borrow_db(ls_store *store)
+{
+	return store->db;
+}
+
+const char *ls_store_path(const ls_store *store)
+{
+	return store->path;
+}
+
+static ls_store *store_alloc(const char *path)
+{
+	ls_store *store = calloc(1, sizeof(*store));
+
+	if (store && !(store->path = strdup(path))) {
+		free(store);
+		store = NULL;
+	}
+	return store;
+}
+
+bool ls_store_meta(ls_store *store, const char *key, char *buf, size_t size)
+{
+	sqlite3_stmt *st;
+	bool found = false;
+
+	buf[0] = '\0';
+	if (sqlite3_prepare_v2(store->db, "SELECT value FROM meta WHERE key=?1", -1, &st, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+		snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
+		found = true;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+int64_t ls_store_meta_int(ls_store *store, const char *key, int64_t fallback)
+{
+	char buf[64], *end;
+	long long v;
+
+	if (!ls_store_meta(store, key, buf, sizeof(buf)))
+		return fallback;
+	v = strtoll(buf, &end, 10);
+	return *end == '\0' && end != buf ? v : fallback;
+}
+
+ls_status ls_store_open(const char *path, bool writable, ls_store **out, ls_error *err)
+{
+	ls_store *store;
+	char buf[64];
+	ls_status st = LS_OK;
+	int rc;
+
+	*out = NULL;
+	if (access(path, F_OK) != 0)
+		return ls_error_set(err, LS_ERR_INPUT, path, "no such file");
+	store = store_alloc(path);
+	if (!store)
+		return ls_error_set(err, LS_ERR_NOMEM, path, "out of memory");
+	rc = sqlite3_open_v2(path, &store->db, writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY, NULL);
+	if (rc != SQLITE_OK) {
+		st = ls_error_set(err, LS_ERR_INPUT, path, "cannot open database: %s", sqlite3_errstr(rc));
+		goto error;
+	}
+	sqlite3_busy_timeout(store->db, 5000);
+	/* A file that is not SQLite fails on its first read, not on open. */
+	rc = sqlite3_exec(store->db, "SELECT count(*) FROM sqlite_master", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		st = ls_error_set(err, LS_ERR_INPUT, path, "not a lockstep database (%s)", sqlite3_errmsg(store->db));
+		goto error;
+	}
+	if (sqlite3_exec(store->db, "SELECT key FROM meta LIMIT 1", NULL, NULL, NULL) != SQLITE_OK) {
+		st = ls_error_set(err, LS_ERR_INPUT, path, "not a lockstep database (no meta table)");
+		goto error;
+	}
+	if (!ls_store_meta(store, "load_complete", buf, sizeof(buf)) || strcmp(buf, "1") != 0) {
+		st = ls_error_set(err, LS_ERR_INPUT, path,
+				  "incomplete database: its load did not finish (load the trace again)");
+		goto error;
+	}
+	if (ls_store_meta_int(store, "schema_version", -1) != LS_SCHEMA_VERSION) {
+		st = ls_error_set(err, LS_ERR_INPUT, path, "schema version %lld, this lockstep reads version %d",
+				  (long long)ls_store_meta_int(store, "schema_version", -1), LS_SCHEMA_VERSION);
+		goto error;
+	}
+	*out = store;
+	return LS_OK;
+error:
+	ls_store_close(store);
+	return st;
+}
+
+/* ---- bulk load ---- */
+
+static ls_status insert_enums_and_types(ls_store *store, ls_error *err)
+{
+	sqlite3_stmt *st;
+	ls_status s = LS_OK;
+	static const ls_event_type types[] = {
+		LS_EV_LOCK_ACQUIRE, LS_EV_LOCK_ACQUIRED, LS_EV_LOCK_RELEASE, LS_EV_LOCK_DOWNGRADE,
+		LS_EV_VMA_WRITE_MARK, LS_EV_VMA_UNLOCK_ALL, LS_EV_OBJ_ALLOC, LS_EV_OBJ_DETACH,
+		LS_EV_OBJ_FREE, LS_EV_OBJ_FREE_DONE, LS_EV_VMA_LOOKUP, LS_EV_PHASE,
+		LS_EV_SCHED_SWITCH, LS_EV_SCHED_WAKING, LS_EV_SCHED_PROCESS_FORK,
+		LS_EV_SCHED_PROCESS_EXIT, LS_EV_SCHED_PROCESS_FREE,
+	};
+
+	if (sqlite3_prepare_v2(store->db, "INSERT INTO enums VALUES(?1,?2,?3)", -1, &st, NULL) != SQLITE_OK)
+		return db_error(store, err, "preparing enums");
+	for (int e = 0; e < LS_ENUM_COUNT && s == LS_OK; e++) {
+		for (unsigned v = 0; v < ls_enum_size((ls_enum)e); v++) {
+			sqlite3_bind_text(st, 1, ls_enum_field_word((ls_enum)e), -1, SQLITE_STATIC);
+			sqlite3_bind_int(st, 2, (int)v);
+			sqlite3_bind_text(st, 3, ls_enum_name((ls_enum)e, v), -1, SQLITE_STATIC);
+			if (sqlite3_step(st) != SQLITE_DONE) {
+				s = db_error(store, err, "writing enums");
+				break;
+			}
+			sqlite3_reset(st);
+		}
+	}
+	sqlite3_finalize(st);
+	for (unsigned i = 0; i < sizeof(types) / sizeof(types[0]) && s == LS_OK; i++) {
+		sqlite3_stmt *t = store->stmt[S_TYPE];
+		sqlite3_bind_int(t, 1, types[i]);
+		sqlite3_bind_text(t, 2, ls_event_name(types[i]), -1, SQLITE_STATIC);
+		sqlite3_bind_int(t, 3, 1);
+		if (sqlite3_step(t) != SQLITE_DONE)
+			s = db_error(store, err, "writing event types");
+		sqlite3_reset(t);
+	}
+	return s;
+}
+
+ls_status ls_store_create(const char *path, ls_store **out, ls_error *err)
+{
+	ls_store *store;
+	ls_status st;
+	int rc;
+
+	*out = NULL;
+	store = store_alloc(path);
+	if (!store)
+		return ls_error_set(err, LS_ERR_NOMEM, path, "out of memory");
+	rc = sqlite3_open_v2(path, &store->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_EXCLUSIVE, NULL);
+	if (rc != SQLITE_OK) {
+		st = ls_error_set(err, LS_ERR_IO, path, "cannot create database: %s",
+				  store->db ? sqlite3_errmsg(store->db) : sqlite3_errstr(rc));
+		goto error;
+	}
+	/* The file is temporary until renamed into place, so durability inside the load buys
+	 * nothing: a crash leaves a temp file that no reader accepts. */
+	st = ls_store_exec(store, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE;"
+				  "PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;", err);
+	if (st == LS_OK)
+		st = ls_store_exec(store, schema_sql, err);
+	if (st == LS_OK)
+		st = ls_store_exec(store, "BEGIN", err);
+	if (st != LS_OK)
+		goto error;
+	for (int i = 0; i < S_COUNT; i++) {
+		if (sqlite3_prepare_v3(store->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &store->stmt[i], NULL) !=
+		    SQLITE_OK) {
+			st = db_error(store, err, "preparing statements");
+			goto error;
+		}
+	}
+	st = insert_enums_and_types(store, err);
+	if (st != LS_OK)
+		goto error;
+	{
+		char v[16];
+		snprintf(v, sizeof(v), "%d", LS_SCHEMA_VERSION);
+		st = ls_store_set_meta(store, "schema_version", v, err);
+		if (st == LS_OK)
+			st = ls_store_set_meta(store, "tool_version", LOCKSTEP_VERSION, err);
+		if (st != LS_OK)
+			goto error;
+	}
+	*out = store;
+	return LS_OK;
+error:
+	ls_store_close(store);
+	return st;
+}
+
+static inline void bind_opt_i64(sqlite3_stmt *st, int col, int64_t v)
+{
+	if (v < 0)
+		sqlite3_bind_null(st, col);
+	else
+		sqlite3_bind_int64(st, col, v);
+}
+
+static inline ls_status step(ls_store *store, enum stmt_id id, ls_error *err, const char *what)
+{
+	sqlite3_stmt *st = store->stmt[id];
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_error(store, err, what);
+	return LS_OK;
+}
+
+ls_status ls_store_event_type(ls_store *store, const ls_event *ev, int64_t *type, ls_error *err)
+{
+	int i;
+
+	if (ev->type != LS_EV_UNKNOWN) {
+		*type = ev->type;
+		return LS_OK;
+	}
+	if (store->n_foreign && strcmp(store->foreign[store->last_foreign], ev->name) == 0) {
+		*type = LS_EV_FIRST_FOREIGN + store->last_foreign;
+		return LS_OK;
+	}
+	for (i = 0; i < store->n_foreign; i++)
+		if (strcmp(store->foreign[i], ev->name) == 0)
+			break;
+	if (i == store->n_foreign) {
+		sqlite3_stmt *t = store->stmt[S_TYPE];
+		if (i == MAX_FOREIGN_TYPES)
+			return ls_error_set(err, LS_ERR_INPUT, store->path, "more than %d kinds of foreign events",
+					    MAX_FOREIGN_TYPES);
+		if (!(store->foreign[i] = strdup(ev->name)))
+			return ls_error_set(err, LS_ERR_NOMEM, store->path, "out of memory");
+		store->n_foreign++;
+		sqlite3_bind_int(t, 1, LS_EV_FIRST_FOREIGN + i);
+		sqlite3_bind_text(t, 2, ev->name, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(t, 3, 0);
+		if (step(store, S_TYPE, err, "writing event types") != LS_OK)
+			return err->status;
+	}
+	store->last_foreign = i;
+	*type = LS_EV_FIRST_FOREIGN + i;
+	return LS_OK;
+}
+
+/* events columns 6..24 in order, with the contract field that fills each. */
+static const ls_field event_columns[] = {
+	LS_F_LOCK, LS_F_CLASS, LS_F_MODE, LS_F_TRYLOCK, LS_F_SUCCESS, LS_F_REASON, LS_F_OBJ,
+	LS_F_KIND, LS_F_MM, LS_F_VMA, LS_F_SEQ, LS_F_ADDR, LS_F_START, LS_F_END, LS_F_DEFERRED,
+	LS_F_RESULT, LS_F_NAME, LS_F_BEGIN, LS_F_IP,
+};
+
+ls_status ls_store_insert_event(ls_store *store, int64_t id, int64_t type, const ls_event *ev, ls_error *err)
+{
+	sqlite3_stmt *st = store->stmt[S_EVENT];
+	bool lockstep = ls_event_is_lockstep(ev->type);
+
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, ev->t_ns);
+	if (ev->has_cpu)
+		sqlite3_bind_int64(st, 3, ev->cpu);
+	else
+		sqlite3_bind_null(st, 3);
+	sqlite3_bind_int64(st, 4, ev->tid);
+	sqlite3_bind_int64(st, 5, type);
+	for (unsigned i = 0; i < sizeof(event_columns) / sizeof(event_columns[0]); i++) {
+		ls_field f = event_columns[i];
+		if (lockstep && ls_event_has_field(ev->type, f))
+			sqlite3_bind_int64(st, 6 + (int)i, (int64_t)ev->f[f]);
+		else
+			sqlite3_bind_null(st, 6 + (int)i);
+	}
+	if (lockstep)
+		sqlite3_bind_null(st, 25);
+	else
+		sqlite3_bind_text(st, 25, ev->payload, -1, SQLITE_STATIC);
+	return step(store, S_EVENT, err, "writing events");
+}
+
+ls_status ls_store_insert_hold(ls_store *store, const ls_hold_row *r, ls_error *err)
+{
+	sqlite3_stmt *st = store->stmt[S_HOLD];
+
+	sqlite3_bind_int64(st, 1, r->id);
+	sqlite3_bind_int64(st, 2, r->lock_id);
+	sqlite3_bind_int64(st, 3, (int64_t)r->lock);
+	sqlite3_bind_int(st, 4, r->cls);
+	sqlite3_bind_int(st, 5, r->mode);
+	sqlite3_bind_int64(st, 6, r->tid);
+	sqlite3_bind_int(st, 7, r->trylock);
+	sqlite3_bind_int64(st, 8, r->requested_ns);
+	bind_opt_i64(st, 9, r->acquired_ns);
+	bind_opt_i64(st, 10, r->released_ns);
+	sqlite3_bind_text(st, 11, r->outcome, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 12, r->reason);
+	sqlite3_bind_int64(st, 13, (int64_t)r->request_ip);
+	if (r->acquired_ns >= 0)
+		sqlite3_bind_int64(st, 14, (int64_t)r->acquired_ip);
+	else
+		sqlite3_bind_null(st, 14);
+	if (r->released_ns >= 0)
+		sqlite3_bind_int64(st, 15, (int64_t)r->release_ip);
+	else
+		sqlite3_bind_null(st, 15);
+	bind_opt_i64(st, 16, r->request_event);
+	bind_opt_i64(st, 17, r->release_event);
+	bind_opt_i64(st, 18, r->parent_id);
+	return step(store, S_HOLD, err, "writing holds");
+}
+
+ls_status ls_store_insert_wait(ls_store *store, const ls_wait_row *r, ls_error *err)
+{
+	sqlite3_stmt *st = store->stmt[S_WAIT];
+
+	sqlite3_bind_int64(st, 1, r->hold_id);
+	sqlite3_bind_int64(st, 2, r->lock_id);
+	sqlite3_bind_int64(st, 3, (int64_t)r->lock);
+	sqlite3_bind_int(st, 4, r->cls);
+	sqlite3_bind_int(st, 5, r->mode);
+	sqlite3_bind_int64(st, 6, r->tid);
+	sqlite3_bind_int64(st, 7, r->begin_ns);
+	bind_opt_i64(st, 8, r->end_ns);
+	bind_opt_i64(st, 9, r->end_ns >= 0 ? r->end_ns - r->begin_ns : -1);
+	sqlite3_bind_int64(st, 10, r->offcpu_ns);
+	sqlite3_bind_text(st, 11, r->outcome, -1, SQLITE_STATIC);
+	return step(store, S_WAIT, err, "writing waits");
+}
+
+ls_status ls_store_insert_object(ls_store *store, const ls_object_row *r, ls_error *err)
+{
+	sqlite3_stmt *st = store->stmt[S_OBJECT];
+
+	sqlite3_bind_int64(st, 1, (int64_t)r->addr);
+	sqlite3_bind_int(st, 2, r->kind);
+	sqlite3_bind_int64(st, 3, (int64_t)r->mm);
+	sqlite3_bind_int64(st, 4, (int64_t)r->start);
+	sqlite3_bind_int64(st, 5, (int64_t)r->end);
+	bind_opt_i64(st, 6, r->alloc_ns);
+	bind_opt_i64(st, 7, r->alloc_ns >= 0 ? r->alloc_tid : -1);
+	if (r->alloc_ns >= 0)
+		sqlite3_bind_int64(st, 8, (int64_t)r->alloc_ip);
+	else
+		sqlite3_bind_null(st, 8);
+	bind_opt_i64(st, 9, r->detach_ns);
+	bind_opt_i64(st, 10, r->detach_ns >= 0 ? r->detach_tid : -1);
+	if (r->detach_ns >= 0)
+		sqlite3_bind_int64(st, 11, (int64_t)r->detach_ip);
+	else
+		sqlite3_bind_null(st, 11);
+	bind_opt_i64(st, 12, r->free_ns);
+	bind_opt_i64(st, 13, r->free_ns >= 0 ? r->free_tid : -1);
+	if (r->free_ns >= 0)
+		sqlite3_bind_int64(st, 14, (int64_t)r->free_ip);
+	else
+		sqlite3_bind_null(st, 14);
+	bind_opt_i64(st, 15, r->deferred);
+	bind_opt_i64(st, 16, r->free_done_ns);
+	return step(store, S_OBJECT, err, "writing objects");
+}
+
+ls_status ls_store_insert_task(ls_store *store, const ls_task_row *r, ls_error *err)
+{
+	sqlite3_stmt *st = store->stmt[S_TASK];
+
+	sqlite3_bind_int64(st, 1, r->tid);
+	bind_opt_i64(st, 2, r->pid);
+	if (r->comm && *r->comm)
+		sqlite3_bind_text(st, 3, r->comm, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 3);
+	bind_opt_i64(st, 4, r->first_ns);
+	bind_opt_i64(st, 5, r->last_ns);
+	sqlite3_bind_int64(st, 6, r->events);
+	return step(store, S_TASK, err, "writing tasks");
+}
+
+ls_status ls_store_insert_lock(ls_store *store, const ls_lock_row *r, ls_error *err)
+{
+	sqlite3_stmt *st = store->stmt[S_LOCK];
+
+	sqlite3_bind_int64(st, 1, r->id);
+	sqlite3_bind_int64(st, 2, (int64_t)r->addr);
+	sqlite3_bind_int(st, 3, r->cls);
+	sqlite3_bind_int64(st, 4, (int64_t)r->obj);
+	sqlite3_bind_int64(st, 5, (int64_t)r->mm);
+	sqlite3_bind_int64(st, 6, r->first_ns);
+	sqlite3_bind_int64(st, 7, r->last_ns);
+	sqlite3_bind_int64(st, 8, r->acquisitions);
+	sqlite3_bind_int64(st, 9, r->contentions);
+	return step(store, S_LOCK, err, "writing locks");
+}
+
+ls_status ls_store_insert_phase(ls_store *store, const ls_phase_row *r, ls_error *err)
+{
+	sqlite3_stmt *st = store->stmt[S_PHASE];
+
+	sqlite3_bind_int64(st, 1, r->tid);
+	sqlite3_bind_int64(st, 2, (int64_t)r->mm);
+	sqlite3_bind_int(st, 3, r->phase);
+	sqlite3_bind_int64(st, 4, r->begin_ns);
+	bind_opt_i64(st, 5, r->end_ns);
+	return step(store, S_PHASE, err, "writing phases");
+}
+
+ls_status ls_store_insert_discard(ls_store *store, const ls_discard *d, ls_error *err)
+{
+	sqlite3_stmt *st = store->stmt[S_DISCARD];
+
+	sqlite3_bind_text(st, 1, d->packets ? "packets" : "events", -1, SQLITE_STATIC);
+	bind_opt_i64(st, 2, d->cpu);
+	bind_opt_i64(st, 3, d->begin_ns);
+	bind_opt_i64(st, 4, d->end_ns);
+	bind_opt_i64(st, 5, d->count ? (int64_t)d->count : -1);
+	return step(store, S_DISCARD, err, "writing discarded");
+}
+
+ls_status ls_store_set_meta(ls_store *store, const char *key, const char *value, ls_error *err)
+{
+	sqlite3_stmt *st = store->stmt[S_META];
+
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_TRANSIENT);
+	return step(store, S_META, err, "writing meta");
+}
+
+ls_status ls_store_finish(ls_store *store, ls_error *err)
+{
+	ls_status st = ls_store_exec(store, index_sql, err);
+
+	if (st == LS_OK)
+		st = ls_store_set_meta(store, "load_complete", "1", err);
+	if (st == LS_OK)
+		st = ls_store_exec(store, "COMMIT", err);
+	for (int i = 0; i < S_COUNT; i++) {
+		sqlite3_finalize(store->stmt[i]);
+		store->stmt[i] = NULL;
+	}
+	if (st == LS_OK && sqlite3_close(store->db) != SQLITE_OK)
+		st = db_error(store, err, "closing");
+	else if (st == LS_OK)
+		store->db = NULL;
+	ls_store_close(store);
+	return st;
+}

@@ -1,0 +1,1073 @@
+/* uaf.c — use-after-free windows, from one pass over the contract events in stream order.
+ *
+ * The pass replays object lifetimes (alloc → detach → free → RCU free_done), who holds which
+ * lock, which VMAs are write-marked in the current write section of their mm, and each task's
+ * phases. Four rules fire on it:
+ *   use-after-free       an event touches an object whose memory may be reused: freed with
+ *                        deferred=0, or after its RCU callback (free_done) ran;
+ *   freed-while-locked   an object freed while a task holds one of its locks (a VMA must have no
+ *                        readers when destroyed);
+ *   use-after-detach     a VMA detached by a task that had not write-marked it, then used by
+ *                        another task (its lookup raced the unlocked detach);
+ *   pgtable-freed-under-walker  page tables of an mm freed while another task holds that mm's
+ *                        mmap_lock (exit_mmap against the OOM reaper / process_mrelease).
+ * Instances fold per (rule, object kind, call site of the free); the first keeps its window and
+ * the events both tasks recorded in it.
+ *
+ * It never prints and never writes the database: findings go to the caller's list. */
+#include "uaf.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_LIST 16   /* tids / objects listed in a folded finding */
+#define MAX_WINDOW 24 /* window events kept as evidence */
+#define MAX_OBJ_LOCKS 4
+
+enum { RULE_USE_AFTER_FREE, RULE_FREED_WHILE_LOCKED, RULE_USE_AFTER_DETACH, RULE_PGTABLE_UNDER_WALKER,
+       RULE_COUNT };
+
+static const char *const rule_names[RULE_COUNT] = {
+	"use-after-free", "freed-while-locked", "use-after-detach", "pgtable-freed-under-walker"
+};
+
+/* ---- a u64 -> u32 index map (open addressing; index+1 stored, 0 = empty) ------------------ */
+
+typedef struct {
+	uint64_t *keys;
+	uint32_t *vals;
+	size_t cap, n;
+} u64map;
+
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+static uint32_t map_get(const u64map *m, uint64_t key)
+{
+	if (!m->cap)
+		return 0;
+	for (size_t i = mix(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		if (!m->vals[i])
+			return 0;
+		if (m->keys[i] == key)
+			return m->vals[i];
+	}
+}
+
+static bool map_put(u64map *m, uint64_t key, uint32_t val)
+{
+	if ((m->n + 1) * 4 >= m->cap * 3) {
+		size_t ncap = m->cap ? m->cap * 2 : 4096;
+		uint64_t *keys = calloc(ncap, sizeof(*keys));
+		uint32_t *vals = calloc(ncap, sizeof(*vals));
+
+		if (!keys || !vals) {
+			free(keys);
+			free(vals);
+			return false;
+		}
+		for (size_t i = 0; i < m->cap; i++) {
+			if (!m->vals[i])
+				continue;
+			size_t j = mix(m->keys[i]) & (ncap - 1);
+
+			while (vals[j])
+				j = (j + 1) & (ncap - 1);
+			keys[j] = m->keys[i];
+			vals[j] = m->vals[i];
+		}
+		free(m->keys);
+		free(m->vals);
+		m->keys = keys;
+		m->vals = vals;
+		m->cap = ncap;
+	}
+	size_t i = mix(key) & (m->cap - 1);
+
+	while (m->vals[i] && m->keys[i] != key)
+		i = (i + 1) & (m->cap - 1);
+	if (!m->vals[i])
+		m->n++;
+	m->keys[i] = key;
+	m->vals[i] = val;
+	return true;
+}
+
+static void map_free(u64map *m)
+{
+	free(m->keys);
+	free(m->vals);
+}
+
+/* ---- replayed state ----------------------------------------------------------------------- */
+
+/* One event as the pass saw it (evidence). */
+typedef struct {
+	int64_t id, t, tid;
+	int type;
+	uint64_t lock, obj, ip;
+	int cls, mode;
+} seen;
+
+typedef enum { OBJ_ALIVE, OBJ_DETACHED, OBJ_FREED_DEFERRED, OBJ_FREED } obj_state;
+
+typedef struct {
+	uint64_t addr, mm;
+	int kind;
+	obj_state state;
+	bool detached_unmarked;
+	int64_t mark_tid; /* -1: not write-marked in the current write section */
+	int64_t mark_seq;
+	seen free_ev, detach_ev;
+	uint32_t locks[MAX_OBJ_LOCKS]; /* lock indices + 1 */
+	int n_locks;
+	bool reported[RULE_COUNT]; /* one instance per lifetime and rule */
+} object;
+
+typedef struct {
+	int64_t tid;
+	int mode;
+	seen ev; /* the acquisition */
+} holder;
+
+typedef struct {
+	uint64_t addr;
+	int cls;
+	uint64_t obj;
+	holder *holders;
+	size_t n, cap;
+} lock_state;
+
+typedef struct {
+	uint64_t mm;
+	uint64_t *vmas;
+	size_t n, cap;
+} mm_marks;
+
+/* One found instance, before folding. */
+typedef struct {
+	int rule;
+	int kind;
+	uint64_t obj, mm;
+	seen freed;  /* the free (or detach) */
+	seen use;    /* the use, the holder's acquisition, or the walker's mmap_lock acquisition */
+	int64_t window_begin, window_end;
+	int walker_phase; /* RULE_PGTABLE_UNDER_WALKER: the walker's phase, -1 none */
+	bool use_is_holder; /* window ends at the holder's release (looked up afterwards) */
+} instance;
+
+typedef struct {
+	int rule, kind;
+	uint64_t free_ip;
+	uint64_t count;
+	instance first;
+	int64_t tids[MAX_LIST];
+	int n_tids;
+	uint64_t objs[MAX_LIST];
+	int n_objs;
+} site;
+
+typedef struct {
+	ls_store *store;
+	sqlite3 *db;
+	ls_findings *out;
+	ls_error *err;
+	int64_t t_end;
+
+	object *objs;
+	size_t n_objs, cap_objs;
+	u64map obj_map; /* addr -> current lifetime */
+
+	lock_state *locks;
+	size_t n_locks, cap_locks;
+	u64map lock_map;  /* lock addr -> lock */
+	u64map mmap_map;  /* mm -> its mmap_lock */
+
+	mm_marks *marks;
+	size_t n_marks, cap_marks;
+	u64map marks_map; /* mm -> marks */
+
+	u64map phase_map; /* tid -> phase bitmask + 1 */
+
+	site *sites;
+	size_t n_sites, cap_sites;
+
+	ls_uaf_stats stats;
+	bool nomem;
+} uaf_ctx;
+
+static bool grow(void **p, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return true;
+	size_t ncap = *cap ? *cap * 2 : 64;
+	void *q = realloc(*p, ncap * size);
+
+	if (!q)
+		return false;
+	*p = q;
+	*cap = ncap;
+	return true;
+}
+
+/* The current lifetime at `addr`; creates one (allocated before tracing) when none. */
+static object *obj_get(uaf_ctx *c, uint64_t addr, int kind, bool create)
+{
+	uint32_t i = map_get(&c->obj_map, addr);
+
+	if (i)
+		return &c->objs[i - 1];
+	if (!create)
+		return NULL;
+	if (!grow((void **)&c->objs, &c->cap_objs, c->n_objs, sizeof(*c->objs))) {
+		c->nomem = true;
+		return NULL;
+	}
+	object *o = &c->objs[c->n_objs];
+
+	memset(o, 0, sizeof(*o));
+	o->addr = addr;
+	o->kind = kind;
+	o->mark_tid = -1;
+	o->state = OBJ_ALIVE;
+	if (!map_put(&c->obj_map, addr, (uint32_t)++c->n_objs)) {
+		c->nomem = true;
+		c->n_objs--;
+		return NULL;
+	}
+	c->stats.objects++;
+	return o;
+}
+
+static object *obj_new_lifetime(uaf_ctx *c, uint64_t addr, int kind)
+{
+	if (!grow((void **)&c->objs, &c->cap_objs, c->n_objs, sizeof(*c->objs))) {
+		c->nomem = true;
+		return NULL;
+	}
+	object *o = &c->objs[c->n_objs];
+
+	memset(o, 0, sizeof(*o));
+	o->addr = addr;
+	o->kind = kind;
+	o->mark_tid = -1;
+	o->state = OBJ_ALIVE;
+	if (!map_put(&c->obj_map, addr, (uint32_t)++c->n_objs)) {
+		c->nomem = true;
+		c->n_objs--;
+		return NULL;
+	}
+	c->stats.objects++;
+	return o;
+}
+
+static lock_state *lock_get(uaf_ctx *c, uint64_t addr, int cls, bool create)
+{
+	uint32_t i = map_get(&c->lock_map, addr);
+
+	if (i)
+		return &c->locks[i - 1];
+	if (!create)
+		return NULL;
+	if (!grow((void **)&c->locks, &c->cap_locks, c->n_locks, sizeof(*c->locks))) {
+		c->nomem = true;
+		return NULL;
+	}
+	lock_state *l = &c->locks[c->n_locks];
+
+	memset(l, 0, sizeof(*l));
+	l->addr = addr;
+	l->cls = cls;
+	if (!map_put(&c->lock_map, addr, (uint32_t)++c->n_locks)) {
+		c->nomem = true;
+		c->n_locks--;
+		return NULL;
+	}
+	return l;
+}
+
+static void obj_link_lock(uaf_ctx *c, object *o, lock_state *l)
+{
+	uint32_t li = (uint32_t)(l - c->locks) + 1;
+
+	for (int i = 0; i < o->n_locks; i++)
+		if (o->locks[i] == li)
+			return;
+	if (o->n_locks < MAX_OBJ_LOCKS)
+		o->locks[o->n_locks++] = li;
+}
+
+static unsigned phases_of(const uaf_ctx *c, int64_t tid)
+{
+	uint32_t v = map_get(&c->phase_map, (uint64_t)tid);
+
+	return v ? v - 1 : 0;
+}
+
+static int first_walker_phase(unsigned mask)
+{
+	static const int walkers[] = { LS_PHASE_OOM_REAP, LS_PHASE_PROCESS_MRELEASE };
+
+	for (size_t i = 0; i < sizeof(walkers) / sizeof(walkers[0]); i++)
+		if (mask & (1u << walkers[i]))
+			return walkers[i];
+	for (int p = 0; p < LS_PHASE_COUNT; p++)
+		if (mask & (1u << p))
+			return p;
+	return -1;
+}
+
+/* ---- folding instances -------------------------------------------------------------------- */
+
+static void list_add(int64_t *arr, int *n, int64_t v)
+{
+	for (int i = 0; i < *n; i++)
+		if (arr[i] == v)
+			return;
+	if (*n < MAX_LIST)
+		arr[(*n)++] = v;
+}
+
+static void report(uaf_ctx *c, const instance *in)
+{
+	site *s = NULL;
+
+	c->stats.windows++;
+	for (size_t i = 0; i < c->n_sites; i++) {
+		site *x = &c->sites[i];
+
+		if (x->rule == in->rule && x->kind == in->kind && x->free_ip == in->freed.ip) {
+			s = x;
+			break;
+		}
+	}
+	if (!s) {
+		if (!grow((void **)&c->sites, &c->cap_sites, c->n_sites, sizeof(*c->sites))) {
+			c->nomem = true;
+			return;
+		}
+		s = &c->sites[c->n_sites++];
+		memset(s, 0, sizeof(*s));
+		s->rule = in->rule;
+		s->kind = in->kind;
+		s->free_ip = in->freed.ip;
+		s->first = *in;
+	}
+	s->count++;
+	list_add(s->tids, &s->n_tids, in->freed.tid);
+	list_add(s->tids, &s->n_tids, in->use.tid);
+	for (int i = 0; i < s->n_objs; i++)
+		if (s->objs[i] == in->obj)
+			return;
+	if (s->n_objs < MAX_LIST)
+		s->objs[s->n_objs++] = in->obj;
+}
+
+/* ---- the pass ----------------------------------------------------------------------------- */
+
+static void read_seen(sqlite3_stmt *st, seen *e)
+{
+	e->id = sqlite3_column_int64(st, 0);
+	e->t = sqlite3_column_int64(st, 1);
+	e->tid = sqlite3_column_int64(st, 2);
+	e->type = sqlite3_column_int(st, 3);
+	e->lock = (uint64_t)sqlite3_column_int64(st, 4);
+	e->cls = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 5);
+	e->mode = sqlite3_column_type(st, 6) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 6);
+	e->obj = (uint64_t)sqlite3_column_int64(st, 8);
+	e->ip = (uint64_t)sqlite3_column_int64(st, 17);
+}
+
+/* `e` touched object `o`: a use after free when its memory may have been reused; a use after an
+ * unlocked detach when another task detached it without holding it. */
+static void on_use(uaf_ctx *c, object *o, const seen *e)
+{
+	if (!o)
+		return;
+	if (o->state == OBJ_FREED && !o->reported[RULE_USE_AFTER_FREE]) {
+		instance in = { 0 };
+
+		o->reported[RULE_USE_AFTER_FREE] = true;
+		in.rule = RULE_USE_AFTER_FREE;
+		in.kind = o->kind;
+		in.obj = o->addr;
+		in.mm = o->mm;
+		in.freed = o->free_ev;
+		in.use = *e;
+		in.use.obj = o->addr;
+		in.window_begin = o->free_ev.t;
+		in.window_end = e->t;
+		in.walker_phase = -1;
+		report(c, &in);
+		return;
+	}
+	if (o->kind == LS_KIND_VMA && o->detached_unmarked && e->tid != o->detach_ev.tid &&
+	    o->state != OBJ_FREED && !o->reported[RULE_USE_AFTER_DETACH]) {
+		instance in = { 0 };
+
+		o->reported[RULE_USE_AFTER_DETACH] = true;
+		in.rule = RULE_USE_AFTER_DETACH;
+		in.kind = o->kind;
+		in.obj = o->addr;
+		in.mm = o->mm;
+		in.freed = o->detach_ev;
+		in.use = *e;
+		in.use.obj = o->addr;
+		in.window_begin = o->detach_ev.t;
+		in.window_end = e->t;
+		in.walker_phase = -1;
+		report(c, &in);
+	}
+}
+
+static object *obj_of_lock(uaf_ctx *c, const lock_state *l)
+{
+	return l && l->obj ? obj_get(c, l->obj, -1, false) : NULL;
+}
+
+static void holder_add(uaf_ctx *c, lock_state *l, const seen *e)
+{
+	if (!grow((void **)&l->holders, &l->cap, l->n, sizeof(*l->holders))) {
+		c->nomem = true;
+		return;
+	}
+	holder *h = &l->holders[l->n++];
+
+	h->tid = e->tid;
+	h->mode = e->mode;
+	h->ev = *e;
+}
+
+/* Mirrors the holds builder: the releasing task's most recent hold, else (read release by a
+ * non-owner) the oldest read holder. */
+static void holder_remove(lock_state *l, const seen *e)
+{
+	size_t k = l->n;
+
+	for (size_t i = l->n; i-- > 0;) {
+		if (l->holders[i].tid == e->tid) {
+			k = i;
+			break;
+		}
+	}
+	if (k == l->n) {
+		for (size_t i = 0; i < l->n; i++) {
+			if (l->holders[i].mode == LS_MODE_READ) {
+				k = i;
+				break;
+			}
+		}
+	}
+	if (k == l->n)
+		return;
+	memmove(&l->holders[k], &l->holders[k + 1], (l->n - k - 1) * sizeof(*l->holders));
+	l->n--;
+}
+
+static void on_lock_event(uaf_ctx *c, sqlite3_stmt *st, const seen *e)
+{
+	lock_state *l;
+	object *o = NULL;
+	bool success = sqlite3_column_int(st, 7) != 0;
+	uint64_t mm = (uint64_t)sqlite3_column_int64(st, 10);
+
+	if (e->type == LS_EV_LOCK_ACQUIRE) {
+		l = lock_get(c, e->lock, e->cls, true);
+		if (!l)
+			return;
+		l->cls = e->cls;
+		if (e->obj) {
+			l->obj = e->obj;
+			o = obj_get(c, e->obj, -1, true);
+			if (o) {
+				obj_link_lock(c, o, l);
+				if (!o->mm && mm)
+					o->mm = mm;
+			}
+		}
+		if (e->cls == LS_CLASS_MMAP_LOCK) {
+			uint64_t owner = e->obj ? e->obj : mm;
+
+			if (owner && !map_put(&c->mmap_map, owner, (uint32_t)(l - c->locks) + 1))
+				c->nomem = true;
+		}
+		on_use(c, o ? o : obj_of_lock(c, l), e);
+		return;
+	}
+	l = lock_get(c, e->lock, e->cls, false);
+	o = obj_of_lock(c, l);
+	switch (e->type) {
+	case LS_EV_LOCK_ACQUIRED:
+		if (!success)
+			return; /* a refused trylock did not touch the object's lock word */
+		on_use(c, o, e);
+		if (l)
+			holder_add(c, l, e);
+		break;
+	case LS_EV_LOCK_RELEASE:
+		on_use(c, o, e);
+		if (l)
+			holder_remove(l, e);
+		break;
+	case LS_EV_LOCK_DOWNGRADE:
+		on_use(c, o, e);
+		if (l)
+			for (size_t i = 0; i < l->n; i++)
+				if (l->holders[i].tid == e->tid && l->holders[i].mode == LS_MODE_WRITE)
+					l->holders[i].mode = LS_MODE_READ;
+		break;
+	default:
+		break;
+	}
+}
+
+static void check_free_locked(uaf_ctx *c, object *o, const seen *e)
+{
+	if (o->reported[RULE_FREED_WHILE_LOCKED])
+		return;
+	for (int i = 0; i < o->n_locks; i++) {
+		lock_state *l = &c->locks[o->locks[i] - 1];
+
+		if (l->obj != o->addr || l->n == 0)
+			continue;
+		const holder *h = &l->holders[0];
+		instance in = { 0 };
+
+		o->reported[RULE_FREED_WHILE_LOCKED] = true;
+		in.rule = RULE_FREED_WHILE_LOCKED;
+		in.kind = o->kind;
+		in.obj = o->addr;
+		in.mm = o->mm;
+		in.freed = *e;
+		in.use = h->ev;
+		in.use.obj = o->addr;
+		in.window_begin = e->t;
+		in.window_end = e->t; /* widened to the holder's release afterwards */
+		in.walker_phase = -1;
+		in.use_is_holder = true;
+		report(c, &in);
+		return;
+	}
+}
+
+static void check_pgtable_walker(uaf_ctx *c, object *o, const seen *e, uint64_t mm)
+{
+	uint32_t li;
+
+	if (o->kind != LS_KIND_PTE_TABLE && o->kind != LS_KIND_PMD_TABLE)
+		return;
+	if (!mm)
+		mm = o->mm;
+	li = mm ? map_get(&c->mmap_map, mm) : 0;
+	if (!li)
+		return;
+	const lock_state *l = &c->locks[li - 1];
+	const holder *walker = NULL;
+
+	for (size_t i = 0; i < l->n; i++) {
+		if (l->holders[i].tid == e->tid) {
+			/* Freeing under the mmap write lock excludes every walker. */
+			if (l->holders[i].mode == LS_MODE_WRITE)
+				return;
+			continue;
+		}
+		if (!walker)
+			walker = &l->holders[i];
+	}
+	if (!walker)
+		return;
+	instance in = { 0 };
+
+	in.rule = RULE_PGTABLE_UNDER_WALKER;
+	in.kind = o->kind;
+	in.obj = o->addr;
+	in.mm = mm;
+	in.freed = *e;
+	in.use = walker->ev;
+	in.window_begin = e->t;
+	in.window_end = e->t;
+	in.walker_phase = first_walker_phase(phases_of(c, walker->tid));
+	in.use_is_holder = true;
+	report(c, &in);
+}
+
+static void on_obj_event(uaf_ctx *c, sqlite3_stmt *st, const seen *e)
+{
+	int kind = sqlite3_column_type(st, 9) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 9);
+	uint64_t mm = (uint64_t)sqlite3_column_int64(st, 10);
+	object *o;
+
+	switch (e->type) {
+	case LS_EV_OBJ_ALLOC:
+		o = obj_new_lifetime(c, e->obj, kind);
+		if (o)
+			o->mm = mm;
+		break;
+	case LS_EV_OBJ_DETACH:
+		o = obj_get(c, e->obj, kind, true);
+		if (!o)
+			return;
+		on_use(c, o, e);
+		if (o->kind < 0)
+			o->kind = kind;
+		if (!o->mm)
+			o->mm = mm;
+		if (o->state == OBJ_ALIVE)
+			o->state = OBJ_DETACHED;
+		o->detach_ev = *e;
+		/* The protocol: vma_start_write() before vma_mark_detached(), so concurrent readers
+		 * are refused or drained first. */
+		o->detached_unmarked = o->kind == LS_KIND_VMA && o->mark_tid != e->tid;
+		break;
+	case LS_EV_OBJ_FREE:
+		o = obj_get(c, e->obj, kind, true);
+		if (!o)
+			return;
+		on_use(c, o, e); /* a second free of freed memory is a use too */
+		if (o->kind < 0)
+			o->kind = kind;
+		if (!o->mm)
+			o->mm = mm;
+		check_free_locked(c, o, e);
+		check_pgtable_walker(c, o, e, mm);
+		o->free_ev = *e;
+		o->state = sqlite3_column_int(st, 13) ? OBJ_FREED_DEFERRED : OBJ_FREED;
+		break;
+	case LS_EV_OBJ_FREE_DONE:
+		o = obj_get(c, e->obj, kind, true);
+		if (!o)
+			return;
+		if (o->state != OBJ_FREED_DEFERRED)
+			o->free_ev = *e;
+		o->state = OBJ_FREED;
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_mark(uaf_ctx *c, sqlite3_stmt *st, const seen *e)
+{
+	uint64_t vma = (uint64_t)sqlite3_column_int64(st, 11);
+	uint64_t mm = (uint64_t)sqlite3_column_int64(st, 10);
+	int64_t seq = sqlite3_column_int64(st, 12);
+	object *o = obj_get(c, vma, LS_KIND_VMA, true);
+	uint32_t mi;
+	mm_marks *m;
+
+	if (!o)
+		return;
+	on_use(c, o, e);
+	o->mark_tid = e->tid;
+	o->mark_seq = seq;
+	if (!o->mm)
+		o->mm = mm;
+	mi = map_get(&c->marks_map, mm);
+	if (!mi) {
+		if (!grow((void **)&c->marks, &c->cap_marks, c->n_marks, sizeof(*c->marks)) ||
+		    !map_put(&c->marks_map, mm, (uint32_t)c->n_marks + 1)) {
+			c->nomem = true;
+			return;
+		}
+		memset(&c->marks[c->n_marks], 0, sizeof(*c->marks));
+		c->marks[c->n_marks].mm = mm;
+		mi = (uint32_t)++c->n_marks;
+	}
+	m = &c->marks[mi - 1];
+	if (!grow((void **)&m->vmas, &m->cap, m->n, sizeof(*m->vmas))) {
+		c->nomem = true;
+		return;
+	}
+	m->vmas[m->n++] = vma;
+}
+
+static void on_unlock_all(uaf_ctx *c, sqlite3_stmt *st)
+{
+	uint64_t mm = (uint64_t)sqlite3_column_int64(st, 10);
+	int64_t seq = sqlite3_column_int64(st, 12);
+	uint32_t mi = map_get(&c->marks_map, mm);
+	size_t j = 0;
+
+	if (!mi)
+		return;
+	mm_marks *m = &c->marks[mi - 1];
+
+	for (size_t i = 0; i < m->n; i++) {
+		object *o = obj_get(c, m->vmas[i], LS_KIND_VMA, false);
+
+		if (o && o->mark_seq == seq)
+			o->mark_tid = -1;
+		else if (o && o->mark_tid >= 0)
+			m->vmas[j++] = m->vmas[i];
+	}
+	m->n = j;
+}
+
+static void on_phase(uaf_ctx *c, sqlite3_stmt *st, const seen *e)
+{
+	int64_t phase = sqlite3_column_int64(st, 15);
+	bool begin = sqlite3_column_int(st, 16) != 0;
+	unsigned mask = phases_of(c, e->tid);
+
+	if (phase < 0 || phase >= LS_PHASE_COUNT)
+		return;
+	if (begin)
+		mask |= 1u << phase;
+	else
+		mask &= ~(1u << phase);
+	if (!map_put(&c->phase_map, (uint64_t)e->tid, mask + 1))
+		c->nomem = true;
+}
+
+static ls_status event_pass(uaf_ctx *c)
+{
+	sqlite3_stmt *st = NULL;
+	ls_status status = LS_OK;
+	int rc;
+
+	/* events.id is the merged stream order: a rowid scan, no sort. */
+	rc = sqlite3_prepare_v2(c->db,
+				"SELECT id, t_ns, tid, type, lock, class, mode, success, obj, kind, mm,"
+				" vma, seq, deferred, result, phase, begin, ip"
+				" FROM events WHERE type BETWEEN ?1 AND ?2 ORDER BY id",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		goto db_error;
+	sqlite3_bind_int(st, 1, LS_EV_LOCK_ACQUIRE);
+	sqlite3_bind_int(st, 2, LS_EV_PHASE);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		seen e;
+
+		read_seen(st, &e);
+		c->stats.events++;
+		switch (e.type) {
+		case LS_EV_LOCK_ACQUIRE:
+		case LS_EV_LOCK_ACQUIRED:
+		case LS_EV_LOCK_RELEASE:
+		case LS_EV_LOCK_DOWNGRADE:
+			on_lock_event(c, st, &e);
+			break;
+		case LS_EV_VMA_WRITE_MARK:
+			on_mark(c, st, &e);
+			break;
+		case LS_EV_VMA_UNLOCK_ALL:
+			on_unlock_all(c, st);
+			break;
+		case LS_EV_OBJ_ALLOC:
+		case LS_EV_OBJ_DETACH:
+		case LS_EV_OBJ_FREE:
+		case LS_EV_OBJ_FREE_DONE:
+			on_obj_event(c, st, &e);
+			break;
+		case LS_EV_VMA_LOOKUP: {
+			uint64_t vma = (uint64_t)sqlite3_column_int64(st, 11);
+
+			if (vma)
+				on_use(c, obj_get(c, vma, LS_KIND_VMA, false), &e);
+			break;
+		}
+		case LS_EV_PHASE:
+			on_phase(c, st, &e);
+			break;
+		default:
+			break;
+		}
+		if (c->nomem) {
+			status = ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
+			goto end;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		goto db_error;
+	goto end;
+db_error:
+	status = ls_error_set(c->err, LS_ERR_DB, ls_store_path(c->store), "reading events: %s",
+			      sqlite3_errmsg(c->db));
+end:
+	sqlite3_finalize(st);
+	return status;
+}
+
+/* ---- findings ----------------------------------------------------------------------------- */
+
+/* For holder-type windows: when did the holder let go (its hold's release, else trace end). */
+static ls_status holder_release(uaf_ctx *c, const seen *acq, int64_t *t)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*t = c->t_end;
+	rc = sqlite3_prepare_v2(c->db,
+				"SELECT released_ns FROM holds WHERE tid = ?1 AND lock = ?2"
+				" AND acquired_ns = ?3 ORDER BY id LIMIT 1",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		goto db_error;
+	sqlite3_bind_int64(st, 1, acq->tid);
+	sqlite3_bind_int64(st, 2, (int64_t)acq->lock);
+	sqlite3_bind_int64(st, 3, acq->t);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		*t = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		goto db_error;
+	sqlite3_finalize(st);
+	return LS_OK;
+db_error:
+	sqlite3_finalize(st);
+	return ls_error_set(c->err, LS_ERR_DB, ls_store_path(c->store), "reading holds: %s",
+			    sqlite3_errmsg(c->db));
+}
+
+static ls_status add_seen(ls_finding *f, const seen *e, const char *role)
+{
+	ls_evidence ev = ls_evidence_blank();
+
+	ev.t_ns = e->t;
+	ev.tid = e->tid;
+	ev.event_id = e->id;
+	ev.event = e->type;
+	ev.lock = e->lock;
+	ev.cls = e->cls;
+	ev.mode = e->mode;
+	ev.ip = e->ip;
+	ev.obj = e->obj;
+	ev.role = (char *)role;
+	return ls_finding_add_evidence(f, &ev);
+}
+
+/* The events of both tasks inside the window (indexed by events(tid, t_ns)), capped. */
+static ls_status add_window(uaf_ctx *c, ls_finding *f, const instance *in, int64_t end)
+{
+	sqlite3_stmt *st = NULL;
+	ls_status status = LS_OK;
+	int rc, n = 0;
+
+	rc = sqlite3_prepare_v2(c->db,
+				"SELECT id, t_ns, tid, type, lock, class, mode, success, obj, kind, mm,"
+				" vma, seq, deferred, result, phase, begin, ip FROM events"
+				" WHERE tid IN (?1, ?2) AND t_ns >= ?3 AND t_ns <= ?4"
+				" AND type BETWEEN ?5 AND ?6 AND id NOT IN (?7, ?8)"
+				" ORDER BY id LIMIT ?9",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		goto db_error;
+	sqlite3_bind_int64(st, 1, in->freed.tid);
+	sqlite3_bind_int64(st, 2, in->use.tid);
+	sqlite3_bind_int64(st, 3, in->window_begin);
+	sqlite3_bind_int64(st, 4, end);
+	sqlite3_bind_int(st, 5, LS_EV_LOCK_ACQUIRE);
+	sqlite3_bind_int(st, 6, LS_EV_PHASE);
+	sqlite3_bind_int64(st, 7, in->freed.id);
+	sqlite3_bind_int64(st, 8, in->use.id);
+	sqlite3_bind_int(st, 9, MAX_WINDOW);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		seen e;
+
+		read_seen(st, &e);
+		if (e.type == LS_EV_VMA_LOOKUP || e.type == LS_EV_VMA_WRITE_MARK)
+			e.obj = (uint64_t)sqlite3_column_int64(st, 11);
+		if (add_seen(f, &e, e.tid == in->freed.tid ? "freeing task, in window"
+							   : "using task, in window") != LS_OK) {
+			status = ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
+			goto end;
+		}
+		n++;
+	}
+	if (rc != SQLITE_DONE)
+		goto db_error;
+	goto end;
+db_error:
+	status = ls_error_set(c->err, LS_ERR_DB, ls_store_path(c->store), "reading events: %s",
+			      sqlite3_errmsg(c->db));
+end:
+	sqlite3_finalize(st);
+	return status;
+}
+
+static const char *kname(int kind)
+{
+	const char *n = kind >= 0 ? ls_enum_name(LS_ENUM_KIND, (uint64_t)kind) : NULL;
+
+	return n ? n : "object";
+}
+
+static const char *evname(int type)
+{
+	const char *n = ls_event_name((ls_event_type)type);
+
+	if (!n)
+		return "event";
+	return strncmp(n, "lockstep_", 9) == 0 ? n + 9 : n;
+}
+
+static ls_status emit(uaf_ctx *c)
+{
+	for (size_t i = 0; i < c->n_sites; i++) {
+		const site *s = &c->sites[i];
+		instance in = s->first;
+		ls_finding *f = NULL;
+		ls_status st;
+		int64_t end = in.window_end;
+
+		if (in.use_is_holder) {
+			st = holder_release(c, &in.use, &end);
+			if (st != LS_OK)
+				return st;
+			if (end < in.window_begin)
+				end = in.window_begin;
+		}
+		switch (in.rule) {
+		case RULE_USE_AFTER_FREE:
+			f = ls_findings_add(c->out, LS_FINDING_UAF_WINDOW, LS_SEV_ERROR,
+					    rule_names[in.rule],
+					    "%s 0x%" PRIx64 " used (%s) %.3f us after it was freed",
+					    kname(in.kind), in.obj, evname(in.use.type),
+					    (double)(in.use.t - in.freed.t) / 1e3);
+			break;
+		case RULE_FREED_WHILE_LOCKED:
+			f = ls_findings_add(c->out, LS_FINDING_UAF_WINDOW, LS_SEV_ERROR,
+					    rule_names[in.rule],
+					    "%s 0x%" PRIx64 " freed while task %" PRId64
+					    " still held its %s lock",
+					    kname(in.kind), in.obj, in.use.tid,
+					    in.use.cls >= 0 && ls_class_name((uint64_t)in.use.cls)
+						    ? ls_class_name((uint64_t)in.use.cls)
+						    : "?");
+			break;
+		case RULE_USE_AFTER_DETACH:
+			f = ls_findings_add(c->out, LS_FINDING_UAF_WINDOW, LS_SEV_WARNING,
+					    rule_names[in.rule],
+					    "VMA 0x%" PRIx64 " used (%s) after task %" PRId64
+					    " detached it without write-marking it",
+					    in.obj, evname(in.use.type), in.freed.tid);
+			break;
+		default:
+			f = ls_findings_add(c->out, LS_FINDING_UAF_WINDOW, LS_SEV_ERROR,
+					    rule_names[in.rule],
+					    "page tables of mm 0x%" PRIx64 " freed while task %" PRId64
+					    "%s%s%s held its mmap_lock",
+					    in.mm, in.use.tid, in.walker_phase >= 0 ? " (" : "",
+					    in.walker_phase >= 0
+						    ? ls_enum_name(LS_ENUM_PHASE,
+								   (uint64_t)in.walker_phase)
+						    : "",
+					    in.walker_phase >= 0 ? ")" : "");
+			break;
+		}
+		if (!f)
+			goto nomem;
+		f->count = s->count;
+		for (int j = 0; j < s->n_tids; j++)
+			if (ls_finding_add_tid(f, s->tids[j]) != LS_OK)
+				goto nomem;
+		for (int j = 0; j < s->n_objs; j++)
+			if (ls_finding_add_object(f, s->objs[j]) != LS_OK)
+				goto nomem;
+		if (in.use.cls >= 0 && in.use.cls < LS_CLASS_COUNT &&
+		    ls_finding_add_class(f, in.use.cls) != LS_OK)
+			goto nomem;
+		const char *free_role = in.rule == RULE_USE_AFTER_DETACH ? "detached" : "freed";
+		const char *use_role = in.use_is_holder
+					       ? (in.rule == RULE_PGTABLE_UNDER_WALKER
+							  ? "walker holds mmap_lock"
+							  : "holder acquired")
+					       : "use";
+
+		if (in.use_is_holder) {
+			if (add_seen(f, &in.use, use_role) != LS_OK ||
+			    add_seen(f, &in.freed, free_role) != LS_OK)
+				goto nomem;
+		} else if (add_seen(f, &in.freed, free_role) != LS_OK ||
+			   add_seen(f, &in.use, use_role) != LS_OK) {
+			goto nomem;
+		}
+		st = add_window(c, f, &in, end);
+		if (st != LS_OK)
+			return st;
+		f->t_begin_ns = in.window_begin;
+		f->t_end_ns = end;
+
+		const char *why;
+
+		switch (in.rule) {
+		case RULE_USE_AFTER_FREE:
+			why = "The memory could be reused from the free on (freed with deferred=0, or "
+			      "after its RCU callback ran): a VMA must be freed through RCU so that a "
+			      "lockless lookup in flight never reads freed memory.";
+			break;
+		case RULE_FREED_WHILE_LOCKED:
+			why = "An object must have no lock holders when destroyed (for a VMA: "
+			      "vma_start_write() drains readers before it is detached and freed); the "
+			      "holder's unlock writes to freed memory.";
+			break;
+		case RULE_USE_AFTER_DETACH:
+			why = "vma_start_write() must precede the detach so that readers are refused "
+			      "or drained; here the lookup's re-check raced the detach and the reader "
+			      "went on with a VMA no longer in the tree.";
+			break;
+		default:
+			why = "free_pgtables() ran without the mmap write lock while the other task "
+			      "walked the page tables under mmap_lock (the OOM reaper / "
+			      "process_mrelease race); exit_mmap must hold mmap_write_lock around the "
+			      "teardown.";
+			break;
+		}
+		st = ls_finding_set_detail(
+			f,
+			"Window [%" PRId64 ", %" PRId64 "] (%.3f us): task %" PRId64 " %s %s 0x%" PRIx64
+			" at t=%" PRId64 "; task %" PRId64 " %s at t=%" PRId64 ". %s %" PRIu64
+			" instance(s) from this call site.",
+			in.window_begin, end, (double)(end - in.window_begin) / 1e3, in.freed.tid,
+			free_role, kname(in.kind), in.obj, in.freed.t, in.use.tid, use_role, in.use.t,
+			why, s->count);
+		if (st != LS_OK)
+			goto nomem;
+	}
+	return LS_OK;
+nomem:
+	return ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
+}
+
+ls_status ls_uaf_check(ls_store *store, ls_findings *out, ls_uaf_stats *stats, ls_error *err)
+{
+	uaf_ctx *c = calloc(1, sizeof(*c));
+	ls_status status;
+
+	if (!c)
+		return ls_error_set(err, LS_ERR_NOMEM, NULL, "out of memory");
+	c->store = store;
+	c->db = ls_store_borrow_db(store);
+	c->out = out;
+	c->err = err;
+	c->t_end = ls_store_meta_int(store, "t_end_ns", 0);
+	status = event_pass(c);
+	if (status == LS_OK)
+		status = emit(c);
+	if (stats)
+		*stats = c->stats;
+	for (size_t i = 0; i < c->n_locks; i++)
+		free(c->locks[i].holders);
+	for (size_t i = 0; i < c->n_marks; i++)
+		free(c->marks[i].vmas);
+	free(c->objs);
+	free(c->locks);
+	free(c->marks);
+	free(c->sites);
+	map_free(&c->obj_map);
+	map_free(&c->lock_map);
+	map_free(&c->mmap_map);
+	map_free(&c->marks_map);
+	map_free(&c->phase_map);
+	free(c);
+	return status;
+}

@@ -1,0 +1,147 @@
+/* finding-list.c — reading the findings tables for the viewer (finding-list.h). The table
+ * layout is liblockstep's (findings.c, docs/schema.md); the comma lists `tids`, `classes` and
+ * `objects` are split here the way findings.c writes them. */
+#include "finding-list.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "contract.h"
+
+static char *text(sqlite3_stmt *q, int i)
+{
+	const unsigned char *s = sqlite3_column_text(q, i);
+	return s ? g_strdup((const char *)s) : NULL;
+}
+
+static void finding_free(gpointer p)
+{
+	lsv_finding *f = p;
+	for (guint i = 0; i < f->evidence->len; i++) {
+		lsv_evidence *e = &g_array_index(f->evidence, lsv_evidence, i);
+		g_free(e->event);
+		g_free(e->role);
+	}
+	g_array_unref(f->evidence);
+	g_array_unref(f->tids);
+	g_array_unref(f->objects);
+	g_free(f->kind);
+	g_free(f->rule);
+	g_free(f->severity);
+	g_free(f->summary);
+	g_free(f->detail);
+	g_free(f);
+}
+
+static int sev_rank(const char *s)
+{
+	return !s ? 0 : !strcmp(s, "error") ? 3 : !strcmp(s, "warning") ? 2 : 1;
+}
+
+static gint cmp_finding(gconstpointer a, gconstpointer b)
+{
+	const lsv_finding *x = *(lsv_finding *const *)a, *y = *(lsv_finding *const *)b;
+	int rx = sev_rank(x->severity), ry = sev_rank(y->severity);
+	if (rx != ry)
+		return ry - rx;
+	if (x->t_begin != y->t_begin)
+		return x->t_begin < y->t_begin ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+GPtrArray *lsv_findings_read(sqlite3 *db, bool *present)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(finding_free);
+	sqlite3_stmt *fq = NULL, *eq = NULL;
+	*present = false;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT id, kind, rule, severity, summary, detail, t_begin_ns, t_end_ns, "
+			       "count, tids, classes, objects FROM findings ORDER BY id",
+			       -1, &fq, NULL) != SQLITE_OK)
+		goto end;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT t_ns, tid, event_id, event, lock, class, mode, obj, role "
+			       "FROM finding_evidence WHERE finding_id = ? ORDER BY seq",
+			       -1, &eq, NULL) != SQLITE_OK)
+		goto end;
+	*present = true;
+	while (sqlite3_step(fq) == SQLITE_ROW) {
+		lsv_finding *f = g_new0(lsv_finding, 1);
+		f->id = sqlite3_column_int64(fq, 0);
+		f->kind = text(fq, 1);
+		f->rule = text(fq, 2);
+		f->severity = text(fq, 3);
+		f->summary = text(fq, 4);
+		f->detail = text(fq, 5);
+		f->t_begin = sqlite3_column_int64(fq, 6);
+		f->t_end = sqlite3_column_int64(fq, 7);
+		f->count = sqlite3_column_int64(fq, 8);
+		f->tids = g_array_new(FALSE, FALSE, sizeof(int64_t));
+		f->objects = g_array_new(FALSE, FALSE, sizeof(int64_t));
+		f->evidence = g_array_new(FALSE, TRUE, sizeof(lsv_evidence));
+		for (int which = 0; which < 3; which++) {
+			const char *s = (const char *)sqlite3_column_text(fq, 9 + which);
+			g_auto(GStrv) items = g_strsplit(s ? s : "", ",", -1);
+			for (char **it = items; *it; it++) {
+				if (!**it)
+					continue;
+				if (which == 0) {
+					int64_t v = g_ascii_strtoll(*it, NULL, 10);
+					g_array_append_val(f->tids, v);
+				} else if (which == 1) {
+					uint64_t v;
+					if (ls_enum_value(LS_ENUM_CLASS, *it, &v))
+						f->class_mask |= 1u << v;
+				} else {
+					int64_t v = (int64_t)g_ascii_strtoull(*it, NULL, 0);
+					g_array_append_val(f->objects, v);
+				}
+			}
+		}
+		sqlite3_reset(eq);
+		sqlite3_bind_int64(eq, 1, f->id);
+		while (sqlite3_step(eq) == SQLITE_ROW) {
+			lsv_evidence e = { 0 };
+			e.t_ns = sqlite3_column_int64(eq, 0);
+			e.tid = sqlite3_column_int64(eq, 1);
+			e.event_id = sqlite3_column_type(eq, 2) == SQLITE_NULL ? -1 : sqlite3_column_int64(eq, 2);
+			e.event = text(eq, 3);
+			e.lock = sqlite3_column_int64(eq, 4);
+			e.cls = sqlite3_column_type(eq, 5) == SQLITE_NULL ? -1 : sqlite3_column_int(eq, 5);
+			e.mode = sqlite3_column_type(eq, 6) == SQLITE_NULL ? -1 : sqlite3_column_int(eq, 6);
+			e.obj = sqlite3_column_int64(eq, 7);
+			e.role = text(eq, 8);
+			g_array_append_val(f->evidence, e);
+		}
+		g_ptr_array_add(out, f);
+	}
+	g_ptr_array_sort(out, cmp_finding);
+end:
+	sqlite3_finalize(fq);
+	sqlite3_finalize(eq);
+	return out;
+}
+
+bool lsv_finding_has_tid(const lsv_finding *f, int64_t tid)
+{
+	for (guint i = 0; i < f->tids->len; i++)
+		if (g_array_index(f->tids, int64_t, i) == tid)
+			return true;
+	for (guint i = 0; i < f->evidence->len; i++)
+		if (g_array_index(f->evidence, lsv_evidence, i).tid == tid)
+			return true;
+	return false;
+}
+
+bool lsv_finding_has_addr(const lsv_finding *f, int64_t addr)
+{
+	for (guint i = 0; i < f->objects->len; i++)
+		if (g_array_index(f->objects, int64_t, i) == addr)
+			return true;
+	for (guint i = 0; i < f->evidence->len; i++) {
+		const lsv_evidence *e = &g_array_index(f->evidence, lsv_evidence, i);
+		if (e->lock == addr || e->obj == addr)
+			return true;
+	}
+	return false;
+}

@@ -1,0 +1,39 @@
+/* finding-list.h — the findings of the opened database (tables `findings` and
+ * `finding_evidence`, written by `lockstep check` through liblockstep's findings.c) as the
+ * viewer shows them: one summary line each, the tasks, classes and objects to highlight, and the
+ * evidence events to step through. Reading only; a database without the tables has none. */
+#ifndef LSV_FINDING_LIST_H
+#define LSV_FINDING_LIST_H
+
+#include <glib.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct {
+	int64_t t_ns, tid, event_id;   /* event_id -1 when the evidence is not one event */
+	int64_t lock, obj;
+	int cls, mode;                 /* -1 when not applicable */
+	char *event, *role;            /* owned, may be NULL */
+} lsv_evidence;
+
+typedef struct {
+	int64_t id;
+	char *kind, *rule, *severity, *summary, *detail; /* owned; detail may be NULL */
+	int64_t t_begin, t_end, count;
+	GArray *tids;                  /* int64_t */
+	GArray *objects;               /* int64_t addresses (objects or locks) */
+	unsigned class_mask;           /* bit per lock class */
+	GArray *evidence;              /* lsv_evidence, in order */
+} lsv_finding;
+
+/* Reads every finding (ordered by severity, highest first, then time). *present tells whether
+ * the tables exist (false: the database was never checked). Returns a GPtrArray of lsv_finding*
+ * that frees its elements. */
+GPtrArray *lsv_findings_read(sqlite3 *db, bool *present);
+
+/* Whether the finding involves task tid / address addr (object, lock or evidence lock). */
+bool lsv_finding_has_tid(const lsv_finding *f, int64_t tid);
+bool lsv_finding_has_addr(const lsv_finding *f, int64_t addr);
+
+#endif

@@ -1,0 +1,1240 @@
+/* timeline.c — LsvTimeline (timeline.h): geometry, input, drawing, and the detail fetcher.
+ *
+ * A frame is drawn into one ARGB32 image surface. Summary columns are written as pixels (a
+ * lane's summary costs ~width × rows pixel writes, whatever the trace size); zoomed-in holds,
+ * instants, text and the cursor are drawn with cairo. The surface becomes a GdkMemoryTexture
+ * in the snapshot. This file must not run SQL on the drawing path: detail rows come from the
+ * worker (fetch_*) and are cached per lane for a range three times the view. */
+#include "timeline.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "contract.h"
+#include "lod.h"
+
+struct _LsvTimeline {
+	GtkWidget parent;
+	lsv_trace *trace;
+	double t0;              /* time at the left edge of the lanes area */
+	double ns_per_px;
+	double v_offset;        /* vertical scroll of the lanes, px */
+	int64_t cursor_event, cursor_t;
+	int64_t selected_tid;
+	unsigned class_mask;
+	int64_t lock_filter;
+	const lsv_finding *highlight;
+	/* drag */
+	double drag_t0, drag_v0;
+	double zoom_ns0;
+	/* detail cache */
+	GHashTable *detail;     /* tid (int64 key, owned by value) → lane_detail* */
+	int64_t det_a, det_b;
+	double det_zoom;
+	guint det_generation;
+	gboolean fetch_running, fetch_wanted;
+	guint fetch_idle;
+	gboolean last_detail;
+	/* scratch for summary columns */
+	uint8_t *col_hold, *col_wait;  /* [7][width] */
+	uint32_t *col_flags;           /* [width] */
+	int col_w;
+	cairo_surface_t *surface;
+};
+
+G_DEFINE_FINAL_TYPE(LsvTimeline, lsv_timeline, GTK_TYPE_WIDGET)
+
+enum { SIG_CURSOR_REQUESTED, SIG_LANE_SELECTED, SIG_VIEW_CHANGED, N_SIGNALS };
+static guint signals[N_SIGNALS];
+
+typedef struct {
+	int64_t tid;
+	GArray *spans;     /* lsv_span */
+	GArray *instants;  /* lsv_instant */
+} lane_detail;
+
+static void lane_detail_free(gpointer p)
+{
+	lane_detail *d = p;
+	g_array_unref(d->spans);
+	g_array_unref(d->instants);
+	g_free(d);
+}
+
+/* Rows: outermost class on top (docs/trace-format.md hierarchy). */
+static const int row_of_class[LSV_LOD_CLASSES] = {
+	[LS_CLASS_MMAP_LOCK] = 0, [LS_CLASS_VMA_LOCK] = 1, [LS_CLASS_I_MMAP] = 2,
+	[LS_CLASS_ANON_VMA] = 3, [LS_CLASS_PMD_LOCK] = 4, [LS_CLASS_PTE_LOCK] = 5,
+	[LS_CLASS_PAGE_TABLE_LOCK] = 6,
+};
+
+static const double class_rgb[LSV_LOD_CLASSES][3] = {
+	[LS_CLASS_MMAP_LOCK] = { 0x1c / 255.0, 0x71 / 255.0, 0xd8 / 255.0 },
+	[LS_CLASS_VMA_LOCK] = { 0x2e / 255.0, 0xc2 / 255.0, 0x7e / 255.0 },
+	[LS_CLASS_ANON_VMA] = { 0xe5 / 255.0, 0xa5 / 255.0, 0x0a / 255.0 },
+	[LS_CLASS_I_MMAP] = { 0x91 / 255.0, 0x41 / 255.0, 0xac / 255.0 },
+	[LS_CLASS_PTE_LOCK] = { 0xe6 / 255.0, 0x61 / 255.0, 0x00 / 255.0 },
+	[LS_CLASS_PMD_LOCK] = { 0xc0 / 255.0, 0x1c / 255.0, 0x28 / 255.0 },
+	[LS_CLASS_PAGE_TABLE_LOCK] = { 0x86 / 255.0, 0x5e / 255.0, 0x3c / 255.0 },
+};
+
+void lsv_timeline_class_rgb(int cls, double rgb[3])
+{
+	int c = cls >= 0 && cls < LSV_LOD_CLASSES ? cls : 0;
+	memcpy(rgb, class_rgb[c], sizeof(class_rgb[c]));
+}
+
+int lsv_timeline_row_y(int lane_y, int cls)
+{
+	int c = cls >= 0 && cls < LSV_LOD_CLASSES ? cls : 0;
+	return lane_y + LSV_TL_MARK_H + row_of_class[c] * LSV_TL_ROW_H + LSV_TL_ROW_H / 2;
+}
+
+/* ---- geometry ---- */
+
+static int lanes_width(LsvTimeline *self)
+{
+	int w = gtk_widget_get_width(GTK_WIDGET(self)) - LSV_TL_HEADER_W;
+	return w > 1 ? w : 1;
+}
+
+double lsv_timeline_time_to_x(LsvTimeline *self, int64_t t)
+{
+	return LSV_TL_HEADER_W + ((double)t - self->t0) / self->ns_per_px;
+}
+
+int64_t lsv_timeline_x_to_time(LsvTimeline *self, double x)
+{
+	return (int64_t)llround(self->t0 + (x - LSV_TL_HEADER_W) * self->ns_per_px);
+}
+
+static int lane_height(const lsv_lane *l)
+{
+	return l->is_group ? LSV_TL_GROUP_H : LSV_TL_LANE_H;
+}
+
+static int content_height(LsvTimeline *self)
+{
+	int h = 0;
+	if (self->trace)
+		for (guint i = 0; i < self->trace->lanes->len; i++)
+			h += lane_height(g_ptr_array_index(self->trace->lanes, i));
+	return h;
+}
+
+int lsv_timeline_lane_y(LsvTimeline *self, int64_t tid)
+{
+	if (!self->trace)
+		return -1;
+	double y = LSV_TL_RULER_H - self->v_offset;
+	for (guint i = 0; i < self->trace->lanes->len; i++) {
+		const lsv_lane *l = g_ptr_array_index(self->trace->lanes, i);
+		if (!l->is_group && ((lsv_task *)g_ptr_array_index(self->trace->tasks, l->task))->tid == tid)
+			return (int)y;
+		y += lane_height(l);
+	}
+	return -1;
+}
+
+static int64_t tid_at_y(LsvTimeline *self, double py)
+{
+	if (!self->trace || py < LSV_TL_RULER_H)
+		return LSV_NONE;
+	double y = LSV_TL_RULER_H - self->v_offset;
+	for (guint i = 0; i < self->trace->lanes->len; i++) {
+		const lsv_lane *l = g_ptr_array_index(self->trace->lanes, i);
+		int h = lane_height(l);
+		if (py >= y && py < y + h)
+			return l->is_group ? LSV_NONE
+					   : ((lsv_task *)g_ptr_array_index(self->trace->tasks, l->task))->tid;
+		y += h;
+	}
+	return LSV_NONE;
+}
+
+static void clamp_view(LsvTimeline *self)
+{
+	if (!self->trace)
+		return;
+	double span = (double)(self->trace->t_end - self->trace->t_begin) + 1;
+	double w = lanes_width(self);
+	double min_npp = 0.01, max_npp = span * 1.2 / w;
+	if (max_npp < min_npp)
+		max_npp = min_npp;
+	self->ns_per_px = CLAMP(self->ns_per_px, min_npp, max_npp);
+	double vis = self->ns_per_px * w;
+	double lo = self->trace->t_begin - vis * 0.5, hi = self->trace->t_end - vis * 0.5;
+	self->t0 = CLAMP(self->t0, lo, hi > lo ? hi : lo);
+	int maxv = content_height(self) - (gtk_widget_get_height(GTK_WIDGET(self)) - LSV_TL_RULER_H);
+	self->v_offset = CLAMP(self->v_offset, 0, maxv > 0 ? maxv : 0);
+}
+
+static void view_changed(LsvTimeline *self)
+{
+	clamp_view(self);
+	gtk_widget_queue_draw(GTK_WIDGET(self));
+	g_signal_emit(self, signals[SIG_VIEW_CHANGED], 0);
+}
+
+void lsv_timeline_set_view(LsvTimeline *self, int64_t t0, int64_t t1)
+{
+	if (t1 <= t0)
+		t1 = t0 + 1;
+	self->t0 = (double)t0;
+	self->ns_per_px = (double)(t1 - t0) / lanes_width(self);
+	view_changed(self);
+}
+
+void lsv_timeline_get_view(LsvTimeline *self, int64_t *t0, int64_t *t1)
+{
+	*t0 = (int64_t)self->t0;
+	*t1 = (int64_t)(self->t0 + self->ns_per_px * lanes_width(self));
+}
+
+void lsv_timeline_zoom(LsvTimeline *self, double factor, double anchor_x)
+{
+	if (anchor_x < LSV_TL_HEADER_W)
+		anchor_x = LSV_TL_HEADER_W + lanes_width(self) / 2.0;
+	double t = self->t0 + (anchor_x - LSV_TL_HEADER_W) * self->ns_per_px;
+	self->ns_per_px /= factor;
+	clamp_view(self);
+	self->t0 = t - (anchor_x - LSV_TL_HEADER_W) * self->ns_per_px;
+	view_changed(self);
+}
+
+void lsv_timeline_pan(LsvTimeline *self, double dx_px)
+{
+	self->t0 += dx_px * self->ns_per_px;
+	view_changed(self);
+}
+
+void lsv_timeline_scroll_lanes(LsvTimeline *self, double dy)
+{
+	self->v_offset += dy;
+	view_changed(self);
+}
+
+void lsv_timeline_zoom_fit(LsvTimeline *self)
+{
+	if (!self->trace)
+		return;
+	int64_t pad = (self->trace->t_end - self->trace->t_begin) / 50 + 1;
+	lsv_timeline_set_view(self, self->trace->t_begin - pad, self->trace->t_end + pad);
+}
+
+void lsv_timeline_set_cursor(LsvTimeline *self, int64_t event, int64_t t, gboolean follow)
+{
+	self->cursor_event = event;
+	self->cursor_t = t;
+	if (follow) {
+		int64_t a, b;
+		lsv_timeline_get_view(self, &a, &b);
+		if (t < a || t > b)
+			self->t0 = (double)t - self->ns_per_px * lanes_width(self) * 0.25;
+		view_changed(self);
+	} else {
+		gtk_widget_queue_draw(GTK_WIDGET(self));
+	}
+}
+
+void lsv_timeline_show_tid(LsvTimeline *self, int64_t tid)
+{
+	int y = lsv_timeline_lane_y(self, tid);
+	int h = gtk_widget_get_height(GTK_WIDGET(self));
+	if (y < 0)
+		return;
+	if (y < LSV_TL_RULER_H)
+		self->v_offset -= LSV_TL_RULER_H - y + LSV_TL_GROUP_H;
+	else if (y + LSV_TL_LANE_H > h)
+		self->v_offset += y + LSV_TL_LANE_H - h;
+	view_changed(self);
+}
+
+void lsv_timeline_set_selected_tid(LsvTimeline *self, int64_t tid)
+{
+	self->selected_tid = tid;
+	gtk_widget_queue_draw(GTK_WIDGET(self));
+}
+
+int64_t lsv_timeline_get_selected_tid(LsvTimeline *self)
+{
+	return self->selected_tid;
+}
+
+void lsv_timeline_set_class_mask(LsvTimeline *self, unsigned mask)
+{
+	self->class_mask = mask;
+	gtk_widget_queue_draw(GTK_WIDGET(self));
+}
+
+void lsv_timeline_set_lock_filter(LsvTimeline *self, int64_t lock)
+{
+	self->lock_filter = lock;
+	gtk_widget_queue_draw(GTK_WIDGET(self));
+}
+
+void lsv_timeline_set_highlight(LsvTimeline *self, const lsv_finding *f)
+{
+	self->highlight = f;
+	gtk_widget_queue_draw(GTK_WIDGET(self));
+}
+
+static void detail_drop(LsvTimeline *self)
+{
+	g_hash_table_remove_all(self->detail);
+	self->det_a = self->det_b = 0;
+	self->det_zoom = 0;
+	self->det_generation++;
+}
+
+void lsv_timeline_lanes_changed(LsvTimeline *self)
+{
+	view_changed(self);
+}
+
+void lsv_timeline_set_trace(LsvTimeline *self, lsv_trace *trace)
+{
+	self->trace = trace;
+	self->cursor_event = -1;
+	self->cursor_t = trace ? trace->t_begin : 0;
+	self->selected_tid = LSV_NONE;
+	self->lock_filter = LSV_NONE;
+	self->highlight = NULL;
+	self->v_offset = 0;
+	detail_drop(self);
+	if (trace) {
+		self->t0 = (double)trace->t_begin;
+		self->ns_per_px = 1;
+		lsv_timeline_zoom_fit(self);
+	}
+	gtk_widget_queue_draw(GTK_WIDGET(self));
+}
+
+gboolean lsv_timeline_last_render_was_detail(LsvTimeline *self)
+{
+	return self->last_detail;
+}
+
+/* ---- detail fetcher ---- */
+
+typedef struct {
+	char *db_path;
+	lsv_lod lod;            /* copy of the scalars; lanes not used */
+	int64_t a, b;
+	GArray *tids;
+	guint generation;
+	double zoom;
+	GHashTable *result;     /* tid → lane_detail* */
+} fetch_job;
+
+static void fetch_job_free(gpointer p)
+{
+	fetch_job *j = p;
+	g_free(j->db_path);
+	g_array_unref(j->tids);
+	if (j->result)
+		g_hash_table_unref(j->result);
+	g_free(j);
+}
+
+static void fetch_run(fetch_job *j, sqlite3 *db)
+{
+	j->result = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, lane_detail_free);
+	for (guint i = 0; i < j->tids->len; i++) {
+		lane_detail *d = g_new0(lane_detail, 1);
+		d->tid = g_array_index(j->tids, int64_t, i);
+		d->spans = g_array_new(FALSE, FALSE, sizeof(lsv_span));
+		d->instants = g_array_new(FALSE, FALSE, sizeof(lsv_instant));
+		ls_error err;
+		ls_error_clear(&err);
+		lsv_lod_fetch(db, &j->lod, d->tid, j->a, j->b, d->spans, d->instants, &err);
+		g_hash_table_insert(j->result, &d->tid, d);
+	}
+}
+
+static void fetch_thread(GTask *task, gpointer src, gpointer data, GCancellable *c)
+{
+	(void)src;
+	(void)c;
+	fetch_job *j = data;
+	sqlite3 *db = NULL;
+	if (sqlite3_open_v2(j->db_path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK) {
+		sqlite3_exec(db, "PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -32768", NULL, NULL, NULL);
+		fetch_run(j, db);
+	}
+	sqlite3_close(db);
+	g_task_return_boolean(task, TRUE);
+}
+
+static void fetch_install(LsvTimeline *self, fetch_job *j)
+{
+	if (j->generation != self->det_generation || !j->result)
+		return;
+	g_hash_table_remove_all(self->detail);
+	GHashTableIter it;
+	gpointer k, v;
+	g_hash_table_iter_init(&it, j->result);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		g_hash_table_iter_steal(&it);
+		g_hash_table_insert(self->detail, &((lane_detail *)v)->tid, v);
+	}
+	self->det_a = j->a;
+	self->det_b = j->b;
+	self->det_zoom = j->zoom;
+}
+
+static void fetch_start(LsvTimeline *self);
+
+static void fetch_done(GObject *src, GAsyncResult *res, gpointer data)
+{
+	(void)data;
+	LsvTimeline *self = LSV_TIMELINE(src);
+	fetch_job *j = g_task_get_task_data(G_TASK(res));
+	self->fetch_running = FALSE;
+	fetch_install(self, j);
+	gtk_widget_queue_draw(GTK_WIDGET(self));
+	if (self->fetch_wanted)
+		fetch_start(self);
+}
+
+/* The job for the current view: visible task lanes, three view widths. */
+static fetch_job *fetch_job_new(LsvTimeline *self)
+{
+	fetch_job *j = g_new0(fetch_job, 1);
+	j->db_path = g_strdup(self->trace->path);
+	j->lod = *self->trace->lod;
+	j->lod.lanes = NULL;
+	int64_t a, b;
+	lsv_timeline_get_view(self, &a, &b);
+	j->a = a - (b - a);
+	j->b = b + (b - a);
+	j->zoom = self->ns_per_px;
+	j->generation = self->det_generation;
+	j->tids = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	int h = gtk_widget_get_height(GTK_WIDGET(self));
+	double y = LSV_TL_RULER_H - self->v_offset;
+	for (guint i = 0; i < self->trace->lanes->len; i++) {
+		const lsv_lane *l = g_ptr_array_index(self->trace->lanes, i);
+		int lh = lane_height(l);
+		if (!l->is_group && y + lh >= -LSV_TL_LANE_H * 4 && y <= h + LSV_TL_LANE_H * 4) {
+			int64_t tid = ((lsv_task *)g_ptr_array_index(self->trace->tasks, l->task))->tid;
+			g_array_append_val(j->tids, tid);
+		}
+		y += lh;
+	}
+	return j;
+}
+
+static void fetch_start(LsvTimeline *self)
+{
+	self->fetch_wanted = FALSE;
+	if (!self->trace)
+		return;
+	self->det_generation++;
+	fetch_job *j = fetch_job_new(self);
+	GTask *task = g_task_new(self, NULL, fetch_done, NULL);
+	g_task_set_task_data(task, j, fetch_job_free);
+	self->fetch_running = TRUE;
+	g_task_run_in_thread(task, fetch_thread);
+	g_object_unref(task);
+}
+
+static gboolean fetch_idle_cb(gpointer data)
+{
+	LsvTimeline *self = data;
+	self->fetch_idle = 0;
+	if (!self->fetch_running && self->fetch_wanted)
+		fetch_start(self);
+	return G_SOURCE_REMOVE;
+}
+
+static void fetch_request(LsvTimeline *self)
+{
+	self->fetch_wanted = TRUE;
+	if (!self->fetch_running && !self->fetch_idle)
+		self->fetch_idle = g_idle_add(fetch_idle_cb, self);
+}
+
+void lsv_timeline_fetch_now(LsvTimeline *self)
+{
+	if (!self->trace)
+		return;
+	self->fetch_wanted = FALSE;
+	self->det_generation++;
+	fetch_job *j = fetch_job_new(self);
+	fetch_run(j, self->trace->db);
+	fetch_install(self, j);
+	fetch_job_free(j);
+	gtk_widget_queue_draw(GTK_WIDGET(self));
+}
+
+gboolean lsv_timeline_is_busy(LsvTimeline *self)
+{
+	return self->fetch_running || self->fetch_wanted;
+}
+
+/* Whether the cache holds what this view needs. */
+static gboolean detail_covers(LsvTimeline *self, int64_t a, int64_t b)
+{
+	return self->det_zoom > 0 && a >= self->det_a && b <= self->det_b &&
+	       self->ns_per_px > self->det_zoom / 8 && self->ns_per_px < self->det_zoom * 8;
+}
+
+/* ---- drawing ---- */
+
+typedef struct {
+	double bg[3], fg[3], header[3], group[3], grid[3], sel[3];
+	gboolean dark;
+} palette;
+
+static void get_palette(LsvTimeline *self, palette *p)
+{
+	GdkRGBA fg;
+	G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+	gtk_style_context_get_color(gtk_widget_get_style_context(GTK_WIDGET(self)), &fg);
+	G_GNUC_END_IGNORE_DEPRECATIONS
+	p->dark = (fg.red + fg.green + fg.blue) / 3 > 0.5;
+	double bg = p->dark ? 0.14 : 0.99, hd = p->dark ? 0.19 : 0.94, gr = p->dark ? 0.23 : 0.88;
+	for (int i = 0; i < 3; i++) {
+		p->bg[i] = bg;
+		p->header[i] = hd;
+		p->group[i] = gr;
+		p->grid[i] = p->dark ? 0.26 : 0.86;
+	}
+	p->fg[0] = fg.red;
+	p->fg[1] = fg.green;
+	p->fg[2] = fg.blue;
+	p->sel[0] = 0.21;
+	p->sel[1] = 0.52;
+	p->sel[2] = 0.89;
+}
+
+typedef struct {
+	uint32_t *px;
+	int stride;   /* in pixels */
+	int w, h;
+} pixbuf;
+
+static inline void blend(pixbuf *pb, int x, int y, const double rgb[3], double a)
+{
+	if (x < 0 || y < 0 || x >= pb->w || y >= pb->h || a <= 0)
+		return;
+	uint32_t *p = &pb->px[y * pb->stride + x];
+	uint32_t d = *p;
+	double ia = 1 - a;
+	unsigned r = (unsigned)(rgb[0] * 255 * a + ((d >> 16) & 255) * ia);
+	unsigned g = (unsigned)(rgb[1] * 255 * a + ((d >> 8) & 255) * ia);
+	unsigned b = (unsigned)(rgb[2] * 255 * a + (d & 255) * ia);
+	*p = 0xff000000u | (r << 16) | (g << 8) | b;
+}
+
+/* Appearance of holds: write solid, read light with a solid top edge, wait hatched. */
+static void paint_hold_column(pixbuf *pb, int x, int row_top, int cls, gboolean write, double cover)
+{
+	double a = write ? 0.45 + 0.55 * cover : 0.25 + 0.25 * cover;
+	for (int y = 0; y < LSV_TL_ROW_H - 1; y++)
+		blend(pb, x, row_top + y, class_rgb[cls], (!write && y == 0) ? 0.6 + 0.4 * cover : a);
+}
+
+static void paint_wait_column(pixbuf *pb, int x, int row_top, int cls, double cover)
+{
+	for (int y = 0; y < LSV_TL_ROW_H - 1; y++)
+		if (((x + y) & 3) < 2)
+			blend(pb, x, row_top + y, class_rgb[cls], 0.5 + 0.5 * cover);
+}
+
+static void ensure_columns(LsvTimeline *self, int w)
+{
+	if (self->col_w >= w)
+		return;
+	g_free(self->col_hold);
+	g_free(self->col_wait);
+	g_free(self->col_flags);
+	self->col_hold = g_new(uint8_t, (gsize)LSV_LOD_CLASSES * w);
+	self->col_wait = g_new(uint8_t, (gsize)LSV_LOD_CLASSES * w);
+	self->col_flags = g_new(uint32_t, w);
+	self->col_w = w;
+}
+
+static void draw_marker(cairo_t *cr, double x, double y, int kind)
+{
+	switch (kind) {
+	case LSV_INSTANT_FAIL:
+	case LSV_INSTANT_REFUSED:
+		if (kind == LSV_INSTANT_FAIL)
+			cairo_set_source_rgb(cr, 0.90, 0.38, 0.0);
+		else
+			cairo_set_source_rgb(cr, 0.88, 0.11, 0.14);
+		cairo_move_to(cr, x - 4, y);
+		cairo_line_to(cr, x + 4, y);
+		cairo_line_to(cr, x, y + LSV_TL_MARK_H - 1);
+		cairo_close_path(cr);
+		cairo_fill(cr);
+		break;
+	case LSV_INSTANT_FREE:
+	case LSV_INSTANT_FREE_DONE:
+		cairo_set_source_rgb(cr, 0.75, 0.11, 0.66);
+		cairo_set_line_width(cr, kind == LSV_INSTANT_FREE ? 2 : 1);
+		cairo_move_to(cr, x - 3.5, y + 1);
+		cairo_line_to(cr, x + 3.5, y + LSV_TL_MARK_H - 1);
+		cairo_move_to(cr, x + 3.5, y + 1);
+		cairo_line_to(cr, x - 3.5, y + LSV_TL_MARK_H - 1);
+		cairo_stroke(cr);
+		break;
+	default:
+		cairo_set_source_rgb(cr, 0.47, 0.47, 0.50);
+		cairo_rectangle(cr, floor(x), y, kind == LSV_INSTANT_PHASE_BEGIN ? 2 : 1, LSV_TL_LANE_H - 4);
+		cairo_fill(cr);
+		break;
+	}
+}
+
+/* Zoomed out: one column per pixel from the coarsest LOD level whose buckets are no wider than
+ * a pixel. */
+static void draw_lane_summary(LsvTimeline *self, pixbuf *pb, cairo_t *cr, const lsv_lod_lane *lane,
+			      int y, int w)
+{
+	const lsv_lod *lod = self->trace->lod;
+	int level = 0;
+	while (level + 1 < LSV_LOD_LEVELS &&
+	       (double)lod->width * (double)(1u << (2 * (level + 1))) <= self->ns_per_px)
+		level++;
+	int64_t bw = lod->width << (2 * level);
+	ensure_columns(self, w);
+	memset(self->col_hold, 0, (gsize)LSV_LOD_CLASSES * w);
+	memset(self->col_wait, 0, (gsize)LSV_LOD_CLASSES * w);
+	memset(self->col_flags, 0, sizeof(uint32_t) * w);
+	const GArray *runs = lane->levels[level];
+	double tl = self->t0, tr = self->t0 + self->ns_per_px * w;
+	int64_t first_b = tl <= lod->t0 ? 0 : (int64_t)((tl - lod->t0) / bw);
+	gboolean any = FALSE;
+	for (size_t i = lsv_lod_first_run(runs, (uint32_t)MIN(first_b, (int64_t)UINT32_MAX)); i < runs->len; i++) {
+		const lsv_lod_run *r = &g_array_index(runs, lsv_lod_run, i);
+		double rs = (double)lod->t0 + (double)r->first * bw, re = rs + (double)r->count * bw;
+		if (rs > tr)
+			break;
+		int x0 = (int)floor((rs - tl) / self->ns_per_px), x1 = (int)ceil((re - tl) / self->ns_per_px);
+		x0 = MAX(x0, 0);
+		x1 = MIN(x1, w);
+		if (x1 <= x0)
+			x1 = x0 + 1;
+		if (x0 >= w)
+			continue;
+		for (unsigned c = 0; c < LSV_LOD_CLASSES; c++) {
+			if (!(self->class_mask & (1u << c)))
+				continue;
+			unsigned hq = lsv_lod_hold_q(r->q, c), wq = lsv_lod_wait_q(r->q, c);
+			if (!hq && !wq)
+				continue;
+			uint8_t *hc = &self->col_hold[c * w], *wc = &self->col_wait[c * w];
+			uint8_t hv = (uint8_t)(hq | ((r->flags >> (LSV_LOD_WRITE_SHIFT + c)) & 1 ? 0x10 : 0));
+			for (int x = x0; x < x1; x++) {
+				if (hv > hc[x])
+					hc[x] = hv;
+				if (wq > wc[x])
+					wc[x] = (uint8_t)wq;
+			}
+		}
+		uint32_t marks = r->flags & (LSV_LOD_FAIL | LSV_LOD_REFUSED | LSV_LOD_FREE | LSV_LOD_PHASE);
+		if (marks)
+			self->col_flags[x0] |= marks;
+		any = TRUE;
+	}
+	if (!any)
+		return;
+	for (unsigned c = 0; c < LSV_LOD_CLASSES; c++) {
+		if (!(self->class_mask & (1u << c)))
+			continue;
+		int row_top = y + LSV_TL_MARK_H + row_of_class[c] * LSV_TL_ROW_H;
+		const uint8_t *hc = &self->col_hold[c * w], *wc = &self->col_wait[c * w];
+		for (int x = 0; x < w; x++) {
+			if (hc[x])
+				paint_hold_column(pb, LSV_TL_HEADER_W + x, row_top, (int)c, (hc[x] & 0x10) != 0,
+						  (hc[x] & 15) / 15.0);
+			if (wc[x])
+				paint_wait_column(pb, LSV_TL_HEADER_W + x, row_top, (int)c, wc[x] / 15.0);
+		}
+	}
+	cairo_surface_mark_dirty(cairo_get_target(cr));
+	int last_mark = -100;
+	for (int x = 0; x < w; x++) {
+		uint32_t f = self->col_flags[x];
+		if (!f || x - last_mark < 6)
+			continue;
+		last_mark = x;
+		double px = LSV_TL_HEADER_W + x + 0.5;
+		if (f & LSV_LOD_PHASE)
+			draw_marker(cr, px, y + 2, LSV_INSTANT_PHASE_BEGIN);
+		if (f & LSV_LOD_REFUSED)
+			draw_marker(cr, px, y, LSV_INSTANT_REFUSED);
+		else if (f & LSV_LOD_FAIL)
+			draw_marker(cr, px, y, LSV_INSTANT_FAIL);
+		else if (f & LSV_LOD_FREE)
+			draw_marker(cr, px, y, LSV_INSTANT_FREE);
+	}
+	cairo_surface_flush(cairo_get_target(cr));
+}
+
+static gboolean span_highlighted(LsvTimeline *self, const lsv_span *s)
+{
+	return self->highlight && lsv_finding_has_addr(self->highlight, s->lock) &&
+	       lsv_finding_has_tid(self->highlight, s->tid);
+}
+
+static void draw_span(LsvTimeline *self, cairo_t *cr, const lsv_span *s, int y)
+{
+	if (!(self->class_mask & (1u << s->cls)))
+		return;
+	double row_top = y + LSV_TL_MARK_H + row_of_class[s->cls] * LSV_TL_ROW_H;
+	double rh = LSV_TL_ROW_H - 1;
+	const double *rgb = class_rgb[s->cls];
+	double dim = self->lock_filter != LSV_NONE && s->lock != self->lock_filter ? 0.25 : 1.0;
+	double wl = self->t0 + self->ns_per_px * -2, wr = self->t0 + self->ns_per_px * (lanes_width(self) + 2);
+	if (s->flags & LSV_SPAN_WAIT) {
+		double x0 = lsv_timeline_time_to_x(self, MAX(s->start, (int64_t)wl));
+		double x1 = lsv_timeline_time_to_x(self, MIN(s->wait_end, (int64_t)wr));
+		if (x1 - x0 < 1)
+			x1 = x0 + 1;
+		cairo_save(cr);
+		cairo_rectangle(cr, x0, row_top, x1 - x0, rh);
+		cairo_clip(cr);
+		cairo_set_source_rgba(cr, rgb[0], rgb[1], rgb[2], 0.95 * dim);
+		cairo_set_line_width(cr, 1.5);
+		for (double hx = floor((x0 - rh) / 4) * 4; hx < x1 + rh; hx += 4) {
+			cairo_move_to(cr, hx, row_top + rh);
+			cairo_line_to(cr, hx + rh, row_top);
+		}
+		cairo_stroke(cr);
+		cairo_restore(cr);
+	}
+	if (s->acq != LSV_NONE && !(s->flags & LSV_SPAN_FAILED)) {
+		double x0 = lsv_timeline_time_to_x(self, MAX(s->acq, (int64_t)wl));
+		double x1 = lsv_timeline_time_to_x(self, MIN(s->end, (int64_t)wr));
+		if (x1 - x0 < 1)
+			x1 = x0 + 1;
+		if (s->mode) {
+			cairo_set_source_rgba(cr, rgb[0], rgb[1], rgb[2], dim);
+			cairo_rectangle(cr, x0, row_top, x1 - x0, rh);
+			cairo_fill(cr);
+		} else {
+			cairo_set_source_rgba(cr, rgb[0], rgb[1], rgb[2], 0.45 * dim);
+			cairo_rectangle(cr, x0, row_top, x1 - x0, rh);
+			cairo_fill(cr);
+			cairo_set_source_rgba(cr, rgb[0], rgb[1], rgb[2], dim);
+			cairo_rectangle(cr, x0, row_top, x1 - x0, 1);
+			cairo_fill(cr);
+		}
+		if (span_highlighted(self, s)) {
+			cairo_set_source_rgb(cr, 0.95, 0.75, 0.1);
+			cairo_set_line_width(cr, 1);
+			cairo_rectangle(cr, x0 - 0.5, row_top - 0.5, x1 - x0 + 1, rh + 1);
+			cairo_stroke(cr);
+		}
+	}
+}
+
+static const char *phase_label(int64_t p)
+{
+	const char *s = p >= 0 ? ls_enum_name(LS_ENUM_PHASE, (uint64_t)p) : NULL;
+	return s ? s : "phase";
+}
+
+static void draw_lane_detail(LsvTimeline *self, cairo_t *cr, PangoLayout *layout,
+			     const lane_detail *d, const lsv_lod_lane *lane, int y, int w)
+{
+	int64_t a = (int64_t)self->t0, b = (int64_t)(self->t0 + self->ns_per_px * w);
+	GArray *longs = g_array_new(FALSE, FALSE, sizeof(lsv_span));
+	lsv_lod_long_overlap(lane, a, b, longs);
+	for (guint i = 0; i < longs->len; i++)
+		draw_span(self, cr, &g_array_index(longs, lsv_span, i), y);
+	g_array_unref(longs);
+	for (guint i = 0; i < d->spans->len; i++) {
+		const lsv_span *s = &g_array_index(d->spans, lsv_span, i);
+		if (s->end < a || s->start > b)
+			continue;
+		draw_span(self, cr, s, y);
+	}
+	double last_label = -1e9;
+	for (guint i = 0; i < d->instants->len; i++) {
+		const lsv_instant *in = &g_array_index(d->instants, lsv_instant, i);
+		if (in->t < a || in->t > b)
+			continue;
+		if ((in->kind == LSV_INSTANT_FAIL || in->kind == LSV_INSTANT_REFUSED) &&
+		    !(self->class_mask & (1u << in->cls)))
+			continue;
+		double x = lsv_timeline_time_to_x(self, in->t);
+		draw_marker(cr, x, y, in->kind);
+		if (in->kind == LSV_INSTANT_PHASE_BEGIN && x - last_label > 60) {
+			pango_layout_set_text(layout, phase_label(in->what), -1);
+			cairo_set_source_rgba(cr, 0.47, 0.47, 0.50, 1);
+			cairo_move_to(cr, x + 3, y + LSV_TL_LANE_H - 16);
+			pango_cairo_show_layout(cr, layout);
+			last_label = x;
+		}
+	}
+}
+
+static int64_t nice_step(double min_ns)
+{
+	int64_t step = 1;
+	while (step < min_ns) {
+		if (step * 2 >= min_ns)
+			return step * 2;
+		if (step * 5 >= min_ns)
+			return step * 5;
+		step *= 10;
+	}
+	return step;
+}
+
+static char *ruler_label(int64_t rel, int64_t step)
+{
+	if (step >= 1000000000)
+		return g_strdup_printf("%.0f s", rel / 1e9);
+	if (step >= 1000000)
+		return g_strdup_printf(step % 1000000 ? "%.1f ms" : "%.0f ms", rel / 1e6);
+	if (step >= 1000)
+		return g_strdup_printf("%.0f µs", rel / 1e3);
+	return g_strdup_printf("%" G_GINT64_FORMAT " ns", (gint64)rel);
+}
+
+static void draw_ruler(LsvTimeline *self, cairo_t *cr, PangoLayout *layout, const palette *p, int w, int h)
+{
+	cairo_set_source_rgb(cr, p->header[0], p->header[1], p->header[2]);
+	cairo_rectangle(cr, 0, 0, w, LSV_TL_RULER_H);
+	cairo_fill(cr);
+	int64_t step = nice_step(self->ns_per_px * 110);
+	int64_t base = self->trace->t_begin;
+	double tl = self->t0, tr = self->t0 + self->ns_per_px * (w - LSV_TL_HEADER_W);
+	int64_t k0 = (int64_t)floor((tl - base) / step), k1 = (int64_t)ceil((tr - base) / step);
+	for (int64_t k = k0; k <= k1; k++) {
+		int64_t t = base + k * step;
+		double x = floor(lsv_timeline_time_to_x(self, t)) + 0.5;
+		if (x < LSV_TL_HEADER_W)
+			continue;
+		cairo_set_source_rgb(cr, p->grid[0], p->grid[1], p->grid[2]);
+		cairo_set_line_width(cr, 1);
+		cairo_move_to(cr, x, LSV_TL_RULER_H);
+		cairo_line_to(cr, x, h);
+		cairo_stroke(cr);
+		cairo_set_source_rgb(cr, p->fg[0], p->fg[1], p->fg[2]);
+		cairo_move_to(cr, x, LSV_TL_RULER_H - 8);
+		cairo_line_to(cr, x, LSV_TL_RULER_H);
+		cairo_stroke(cr);
+		for (int m = 1; m < 5; m++) {
+			double mx = floor(lsv_timeline_time_to_x(self, t + step * m / 5)) + 0.5;
+			cairo_move_to(cr, mx, LSV_TL_RULER_H - 3);
+			cairo_line_to(cr, mx, LSV_TL_RULER_H);
+		}
+		cairo_stroke(cr);
+		g_autofree char *label = ruler_label(k * step, step);
+		pango_layout_set_text(layout, label, -1);
+		cairo_move_to(cr, x + 3, 2);
+		pango_cairo_show_layout(cr, layout);
+	}
+}
+
+void lsv_timeline_render(LsvTimeline *self, cairo_surface_t *surface, int w, int h)
+{
+	palette p;
+	get_palette(self, &p);
+	cairo_t *cr = cairo_create(surface);
+	PangoLayout *layout = gtk_widget_create_pango_layout(GTK_WIDGET(self), NULL);
+	PangoFontDescription *small = pango_font_description_from_string("Sans 8");
+	pango_layout_set_font_description(layout, small);
+	cairo_set_source_rgb(cr, p.bg[0], p.bg[1], p.bg[2]);
+	cairo_paint(cr);
+	self->last_detail = FALSE;
+	if (!self->trace) {
+		pango_font_description_free(small);
+		g_object_unref(layout);
+		cairo_destroy(cr);
+		return;
+	}
+	int lw = w - LSV_TL_HEADER_W;
+	if (lw < 1)
+		lw = 1;
+	const lsv_lod *lod = self->trace->lod;
+	gboolean detail = self->ns_per_px < (double)lod->width;
+	int64_t va = (int64_t)self->t0, vb = (int64_t)(self->t0 + self->ns_per_px * lw);
+	gboolean have_detail = detail && detail_covers(self, va, vb);
+	if (detail && !have_detail)
+		fetch_request(self);
+
+	/* finding window */
+	if (self->highlight) {
+		double x0 = lsv_timeline_time_to_x(self, self->highlight->t_begin);
+		double x1 = lsv_timeline_time_to_x(self, self->highlight->t_end);
+		x0 = MAX(x0, LSV_TL_HEADER_W);
+		if (x1 - x0 < 2)
+			x1 = x0 + 2;
+		cairo_set_source_rgba(cr, 0.96, 0.83, 0.18, p.dark ? 0.16 : 0.22);
+		cairo_rectangle(cr, x0, LSV_TL_RULER_H, x1 - x0, h - LSV_TL_RULER_H);
+		cairo_fill(cr);
+	}
+
+	cairo_surface_flush(surface);
+	pixbuf pb = { (uint32_t *)cairo_image_surface_get_data(surface),
+		      cairo_image_surface_get_stride(surface) / 4, w, h };
+	double y = LSV_TL_RULER_H - self->v_offset;
+	for (guint i = 0; i < self->trace->lanes->len && y < h; i++) {
+		const lsv_lane *l = g_ptr_array_index(self->trace->lanes, i);
+		int lh = lane_height(l);
+		if (y + lh < LSV_TL_RULER_H || l->is_group) {
+			y += lh;
+			continue;
+		}
+		const lsv_task *task = g_ptr_array_index(self->trace->tasks, l->task);
+		const lsv_lod_lane *lane = lsv_lod_lane_get(lod, task->tid);
+		int ly = (int)y;
+		if (task->tid == self->selected_tid) {
+			cairo_set_source_rgba(cr, p.sel[0], p.sel[1], p.sel[2], 0.10);
+			cairo_rectangle(cr, LSV_TL_HEADER_W, ly, lw, lh);
+			cairo_fill(cr);
+			cairo_surface_flush(surface);
+		}
+		const lane_detail *d = have_detail ? g_hash_table_lookup(self->detail, &task->tid) : NULL;
+		if (have_detail && !d && lane)
+			fetch_request(self);
+		if (d) {
+			draw_lane_detail(self, cr, layout, d, lane, ly, lw);
+			self->last_detail = TRUE;
+		} else if (lane) {
+			draw_lane_summary(self, &pb, cr, lane, ly, lw);
+		}
+		cairo_surface_flush(surface);
+		y += lh;
+	}
+	cairo_surface_mark_dirty(surface);
+
+	/* lane headers */
+	y = LSV_TL_RULER_H - self->v_offset;
+	PangoFontDescription *bold = pango_font_description_from_string("Sans Bold 9");
+	PangoFontDescription *normal = pango_font_description_from_string("Sans 9");
+	for (guint i = 0; i < self->trace->lanes->len && y < h; i++) {
+		const lsv_lane *l = g_ptr_array_index(self->trace->lanes, i);
+		int lh = lane_height(l);
+		if (y + lh < LSV_TL_RULER_H) {
+			y += lh;
+			continue;
+		}
+		if (l->is_group) {
+			cairo_set_source_rgb(cr, p.group[0], p.group[1], p.group[2]);
+			cairo_rectangle(cr, 0, y, w, lh);
+			cairo_fill(cr);
+			pango_layout_set_font_description(layout, bold);
+		} else {
+			const lsv_task *task = g_ptr_array_index(self->trace->tasks, l->task);
+			gboolean hl = self->highlight && lsv_finding_has_tid(self->highlight, task->tid);
+			if (task->tid == self->selected_tid)
+				cairo_set_source_rgb(cr, p.sel[0], p.sel[1], p.sel[2]);
+			else if (hl)
+				cairo_set_source_rgb(cr, 0.96, 0.80, 0.20);
+			else
+				cairo_set_source_rgb(cr, p.header[0], p.header[1], p.header[2]);
+			cairo_rectangle(cr, 0, y, LSV_TL_HEADER_W, lh);
+			cairo_fill(cr);
+			cairo_set_source_rgb(cr, p.grid[0], p.grid[1], p.grid[2]);
+			cairo_rectangle(cr, 0, y + lh - 1, w, 1);
+			cairo_fill(cr);
+			pango_layout_set_font_description(layout, normal);
+		}
+		gboolean sel = !l->is_group && ((lsv_task *)g_ptr_array_index(self->trace->tasks, l->task))->tid ==
+					       self->selected_tid;
+		if (sel)
+			cairo_set_source_rgb(cr, 1, 1, 1);
+		else
+			cairo_set_source_rgb(cr, p.fg[0], p.fg[1], p.fg[2]);
+		pango_layout_set_text(layout, l->label, -1);
+		pango_layout_set_width(layout, (LSV_TL_HEADER_W - 12) * PANGO_SCALE);
+		pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END);
+		cairo_move_to(cr, l->is_group ? 6 : 14, y + (l->is_group ? 2 : 12));
+		pango_cairo_show_layout(cr, layout);
+		pango_layout_set_width(layout, -1);
+		y += lh;
+	}
+	pango_layout_set_font_description(layout, small);
+	cairo_set_source_rgb(cr, p.grid[0], p.grid[1], p.grid[2]);
+	cairo_rectangle(cr, LSV_TL_HEADER_W - 1, LSV_TL_RULER_H, 1, h);
+	cairo_fill(cr);
+
+	draw_ruler(self, cr, layout, &p, w, h);
+
+	/* cursor */
+	if (self->cursor_event >= 0) {
+		double x = floor(lsv_timeline_time_to_x(self, self->cursor_t)) + 0.5;
+		if (x >= LSV_TL_HEADER_W && x <= w) {
+			cairo_set_source_rgb(cr, 0.88, 0.11, 0.14);
+			cairo_set_line_width(cr, 1);
+			cairo_move_to(cr, x, LSV_TL_RULER_H - 10);
+			cairo_line_to(cr, x, h);
+			cairo_stroke(cr);
+			cairo_move_to(cr, x - 5, LSV_TL_RULER_H - 10);
+			cairo_line_to(cr, x + 5, LSV_TL_RULER_H - 10);
+			cairo_line_to(cr, x, LSV_TL_RULER_H - 3);
+			cairo_close_path(cr);
+			cairo_fill(cr);
+		}
+	}
+	/* corner: zoom scale */
+	{
+		cairo_set_source_rgb(cr, p.header[0], p.header[1], p.header[2]);
+		cairo_rectangle(cr, 0, 0, LSV_TL_HEADER_W, LSV_TL_RULER_H);
+		cairo_fill(cr);
+		g_autofree char *px = lsv_format_duration((int64_t)ceil(self->ns_per_px));
+		g_autofree char *txt = g_strdup_printf("%s/px%s", px, detail ? (have_detail ? "" : " …") : "");
+		pango_layout_set_text(layout, txt, -1);
+		cairo_set_source_rgb(cr, p.fg[0], p.fg[1], p.fg[2]);
+		cairo_move_to(cr, 6, 7);
+		pango_cairo_show_layout(cr, layout);
+	}
+	pango_font_description_free(small);
+	pango_font_description_free(bold);
+	pango_font_description_free(normal);
+	g_object_unref(layout);
+	cairo_destroy(cr);
+	cairo_surface_flush(surface);
+}
+
+static void lsv_timeline_snapshot(GtkWidget *widget, GtkSnapshot *snapshot)
+{
+	LsvTimeline *self = LSV_TIMELINE(widget);
+	int w = gtk_widget_get_width(widget), h = gtk_widget_get_height(widget);
+	if (w <= 0 || h <= 0)
+		return;
+	if (!self->surface || cairo_image_surface_get_width(self->surface) != w ||
+	    cairo_image_surface_get_height(self->surface) != h) {
+		if (self->surface)
+			cairo_surface_destroy(self->surface);
+		self->surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
+	}
+	clamp_view(self);
+	lsv_timeline_render(self, self->surface, w, h);
+	int stride = cairo_image_surface_get_stride(self->surface);
+	GBytes *bytes = g_bytes_new(cairo_image_surface_get_data(self->surface), (gsize)stride * h);
+	GdkTexture *tex = gdk_memory_texture_new(w, h, GDK_MEMORY_DEFAULT, bytes, (gsize)stride);
+	gtk_snapshot_append_texture(snapshot, tex, &GRAPHENE_RECT_INIT(0, 0, w, h));
+	g_object_unref(tex);
+	g_bytes_unref(bytes);
+}
+
+/* ---- input ---- */
+
+static gboolean on_scroll(GtkEventControllerScroll *c, double dx, double dy, gpointer data)
+{
+	LsvTimeline *self = data;
+	GdkModifierType mods = gtk_event_controller_get_current_event_state(GTK_EVENT_CONTROLLER(c));
+	GdkScrollUnit unit = gtk_event_controller_scroll_get_unit(c);
+	double step = unit == GDK_SCROLL_UNIT_WHEEL ? 60 : 1;
+	if (mods & GDK_CONTROL_MASK) {
+		double x = 0, y = 0;
+		GdkEvent *ev = gtk_event_controller_get_current_event(GTK_EVENT_CONTROLLER(c));
+		if (ev)
+			gdk_event_get_position(ev, &x, &y);
+		lsv_timeline_zoom(self, pow(1.25, -dy * (unit == GDK_SCROLL_UNIT_WHEEL ? 1 : 0.05)), x);
+	} else if (mods & GDK_SHIFT_MASK) {
+		lsv_timeline_pan(self, (dy + dx) * step);
+	} else {
+		if (dx != 0)
+			lsv_timeline_pan(self, dx * step);
+		if (dy != 0)
+			lsv_timeline_scroll_lanes(self, dy * step * 0.7);
+	}
+	return TRUE;
+}
+
+static void on_drag_begin(GtkGestureDrag *g, double x, double y, gpointer data)
+{
+	(void)g;
+	(void)x;
+	(void)y;
+	LsvTimeline *self = data;
+	self->drag_t0 = self->t0;
+	self->drag_v0 = self->v_offset;
+	gtk_widget_grab_focus(GTK_WIDGET(self));
+}
+
+static void on_drag_update(GtkGestureDrag *g, double dx, double dy, gpointer data)
+{
+	(void)g;
+	LsvTimeline *self = data;
+	if (fabs(dx) < 3 && fabs(dy) < 3)
+		return;
+	self->t0 = self->drag_t0 - dx * self->ns_per_px;
+	self->v_offset = self->drag_v0 - dy;
+	view_changed(self);
+}
+
+static void on_drag_end(GtkGestureDrag *g, double dx, double dy, gpointer data)
+{
+	LsvTimeline *self = data;
+	if (fabs(dx) >= 3 || fabs(dy) >= 3)
+		return;
+	double x, y;
+	gtk_gesture_drag_get_start_point(g, &x, &y);
+	int64_t tid = tid_at_y(self, y);
+	if (tid != LSV_NONE)
+		g_signal_emit(self, signals[SIG_LANE_SELECTED], 0, (gint64)tid);
+	if (x >= LSV_TL_HEADER_W)
+		g_signal_emit(self, signals[SIG_CURSOR_REQUESTED], 0, (gint64)lsv_timeline_x_to_time(self, x));
+}
+
+static void on_zoom_begin(GtkGesture *g, GdkEventSequence *s, gpointer data)
+{
+	(void)g;
+	(void)s;
+	LsvTimeline *self = data;
+	self->zoom_ns0 = self->ns_per_px;
+}
+
+static void on_zoom_scale(GtkGestureZoom *g, double scale, gpointer data)
+{
+	LsvTimeline *self = data;
+	double cx = 0, cy = 0;
+	gtk_gesture_get_bounding_box_center(GTK_GESTURE(g), &cx, &cy);
+	if (scale <= 0)
+		return;
+	double target = self->zoom_ns0 / scale;
+	lsv_timeline_zoom(self, self->ns_per_px / target, cx);
+}
+
+static gboolean on_query_tooltip(GtkWidget *w, int x, int y, gboolean kb, GtkTooltip *tip, gpointer data)
+{
+	(void)w;
+	(void)kb;
+	(void)data;
+	LsvTimeline *self = LSV_TIMELINE(w);
+	if (!self->trace || x < LSV_TL_HEADER_W)
+		return FALSE;
+	int64_t tid = tid_at_y(self, y);
+	if (tid == LSV_NONE)
+		return FALSE;
+	int ly = lsv_timeline_lane_y(self, tid);
+	int row = (y - ly - LSV_TL_MARK_H) / LSV_TL_ROW_H;
+	int64_t t = lsv_timeline_x_to_time(self, x);
+	const lane_detail *d = g_hash_table_lookup(self->detail, &tid);
+	GArray *cand = g_array_new(FALSE, FALSE, sizeof(lsv_span));
+	int64_t slack = (int64_t)(self->ns_per_px * 2);
+	lsv_lod_long_overlap(lsv_lod_lane_get(self->trace->lod, tid), t - slack, t + slack, cand);
+	if (d && self->ns_per_px < self->trace->lod->width)
+		g_array_append_vals(cand, d->spans->data, d->spans->len);
+	gboolean shown = FALSE;
+	for (guint i = 0; i < cand->len && !shown; i++) {
+		const lsv_span *s = &g_array_index(cand, lsv_span, i);
+		if (row_of_class[s->cls] != row || s->start > t + slack || s->end < t - slack)
+			continue;
+		g_autofree char *lock = lsv_format_addr(s->lock);
+		g_autofree char *held = lsv_format_duration(s->acq != LSV_NONE ? s->end - s->acq : 0);
+		g_autofree char *wait = lsv_format_duration((s->flags & LSV_SPAN_WAIT) ? s->wait_end - s->start : 0);
+		g_autofree char *txt = g_strdup_printf(
+			"%s %s %s\n%s%s held %s%s%s", ls_class_name(s->cls) ? ls_class_name(s->cls) : "?",
+			s->mode ? "write" : "read", lock, (s->flags & LSV_SPAN_FAILED) ? "FAILED" : "",
+			(s->flags & LSV_SPAN_AT_END) ? "until the end," : "", held,
+			(s->flags & LSV_SPAN_WAIT) ? ", waited " : "", (s->flags & LSV_SPAN_WAIT) ? wait : "");
+		gtk_tooltip_set_text(tip, txt);
+		shown = TRUE;
+	}
+	g_array_unref(cand);
+	return shown;
+}
+
+static void on_resize(LsvTimeline *self)
+{
+	clamp_view(self);
+}
+
+static void lsv_timeline_size_allocate(GtkWidget *w, int width, int height, int baseline)
+{
+	(void)width;
+	(void)height;
+	(void)baseline;
+	on_resize(LSV_TIMELINE(w));
+}
+
+static void lsv_timeline_measure(GtkWidget *w, GtkOrientation o, int for_size, int *min, int *nat,
+				 int *min_base, int *nat_base)
+{
+	(void)w;
+	(void)for_size;
+	*min = o == GTK_ORIENTATION_HORIZONTAL ? LSV_TL_HEADER_W + 100 : LSV_TL_RULER_H + LSV_TL_LANE_H;
+	*nat = o == GTK_ORIENTATION_HORIZONTAL ? 900 : 500;
+	*min_base = *nat_base = -1;
+}
+
+static void lsv_timeline_dispose(GObject *o)
+{
+	LsvTimeline *self = LSV_TIMELINE(o);
+	if (self->fetch_idle) {
+		g_source_remove(self->fetch_idle);
+		self->fetch_idle = 0;
+	}
+	G_OBJECT_CLASS(lsv_timeline_parent_class)->dispose(o);
+}
+
+static void lsv_timeline_finalize(GObject *o)
+{
+	LsvTimeline *self = LSV_TIMELINE(o);
+	g_hash_table_unref(self->detail);
+	g_free(self->col_hold);
+	g_free(self->col_wait);
+	g_free(self->col_flags);
+	if (self->surface)
+		cairo_surface_destroy(self->surface);
+	G_OBJECT_CLASS(lsv_timeline_parent_class)->finalize(o);
+}
+
+static void lsv_timeline_class_init(LsvTimelineClass *klass)
+{
+	GObjectClass *oc = G_OBJECT_CLASS(klass);
+	GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
+	oc->dispose = lsv_timeline_dispose;
+	oc->finalize = lsv_timeline_finalize;
+	wc->snapshot = lsv_timeline_snapshot;
+	wc->measure = lsv_timeline_measure;
+	wc->size_allocate = lsv_timeline_size_allocate;
+	gtk_widget_class_set_css_name(wc, "timeline");
+	signals[SIG_CURSOR_REQUESTED] = g_signal_new("cursor-requested", G_TYPE_FROM_CLASS(klass),
+						     G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+						     G_TYPE_NONE, 1, G_TYPE_INT64);
+	signals[SIG_LANE_SELECTED] = g_signal_new("lane-selected", G_TYPE_FROM_CLASS(klass),
+						  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
+						  1, G_TYPE_INT64);
+	signals[SIG_VIEW_CHANGED] = g_signal_new("view-changed", G_TYPE_FROM_CLASS(klass),
+						 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void lsv_timeline_init(LsvTimeline *self)
+{
+	self->detail = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, lane_detail_free);
+	self->ns_per_px = 1;
+	self->class_mask = (1u << LSV_LOD_CLASSES) - 1;
+	self->selected_tid = LSV_NONE;
+	self->lock_filter = LSV_NONE;
+	self->cursor_event = -1;
+	gtk_widget_set_focusable(GTK_WIDGET(self), TRUE);
+	gtk_widget_set_hexpand(GTK_WIDGET(self), TRUE);
+	gtk_widget_set_vexpand(GTK_WIDGET(self), TRUE);
+	gtk_widget_set_has_tooltip(GTK_WIDGET(self), TRUE);
+	g_signal_connect(self, "query-tooltip", G_CALLBACK(on_query_tooltip), NULL);
+
+	GtkEventController *scroll = gtk_event_controller_scroll_new(GTK_EVENT_CONTROLLER_SCROLL_BOTH_AXES);
+	g_signal_connect(scroll, "scroll", G_CALLBACK(on_scroll), self);
+	gtk_widget_add_controller(GTK_WIDGET(self), scroll);
+
+	GtkGesture *drag = gtk_gesture_drag_new();
+	gtk_gesture_single_set_button(GTK_GESTURE_SINGLE(drag), 0);
+	g_signal_connect(drag, "drag-begin", G_CALLBACK(on_drag_begin), self);
+	g_signal_connect(drag, "drag-update", G_CALLBACK(on_drag_update), self);
+	g_signal_connect(drag, "drag-end", G_CALLBACK(on_drag_end), self);
+	gtk_widget_add_controller(GTK_WIDGET(self), GTK_EVENT_CONTROLLER(drag));
+
+	GtkGesture *zoom = gtk_gesture_zoom_new();
+	g_signal_connect(zoom, "begin", G_CALLBACK(on_zoom_begin), self);
+	g_signal_connect(zoom, "scale-changed", G_CALLBACK(on_zoom_scale), self);
+	gtk_widget_add_controller(GTK_WIDGET(self), GTK_EVENT_CONTROLLER(zoom));
+}
+
+GtkWidget *lsv_timeline_new(void)
+{
+	return g_object_new(LSV_TYPE_TIMELINE, NULL);
+}

@@ -1,0 +1,656 @@
+/* trace.c — the viewer's document (trace.h): opening through liblockstep, tasks and lanes,
+ * stepping, and the lock state at the cursor.
+ *
+ * Queries are written against the indexes of docs/schema.md: events(tid, t_ns), events(lock),
+ * events(t_ns), holds(class, requested_ns), holds(tid, requested_ns), objects(addr). A hold live
+ * at time t either started less than one LOD bucket before t (an index range) or is a long span
+ * kept in memory by lod.c — so the state panel never scans the holds table. */
+#include "trace.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "contract.h"
+#include "lod.h"
+#ifdef LSV_HAVE_STORE
+#include "load.h"
+#include "store.h"
+#endif
+
+static void task_free(gpointer p)
+{
+	lsv_task *t = p;
+	g_free(t->comm);
+	g_free(t);
+}
+
+static void lane_free(gpointer p)
+{
+	lsv_lane *l = p;
+	g_free(l->label);
+	g_free(l);
+}
+
+sqlite3 *lsv_trace_borrow_db(lsv_trace *trace)
+{
+	return trace->db;
+}
+
+const lsv_task *lsv_trace_task(const lsv_trace *trace, int64_t tid)
+{
+	gpointer v = g_hash_table_lookup(trace->task_by_tid, &tid);
+	return v ? g_ptr_array_index(trace->tasks, GPOINTER_TO_INT(v) - 1) : NULL;
+}
+
+static bool meta_get(sqlite3 *db, const char *key, char *buf, size_t size)
+{
+	sqlite3_stmt *q = NULL;
+	bool ok = false;
+	buf[0] = 0;
+	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?", -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+		if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0)) {
+			g_strlcpy(buf, (const char *)sqlite3_column_text(q, 0), size);
+			ok = true;
+		}
+	}
+	sqlite3_finalize(q);
+	return ok;
+}
+
+#ifdef LSV_HAVE_STORE
+typedef struct {
+	lsv_progress_fn fn;
+	void *user;
+} load_progress;
+
+static void on_load_progress(void *user, uint64_t events)
+{
+	load_progress *p = user;
+	if (p->fn)
+		p->fn(p->user, "Loading the trace", events, 0);
+}
+#endif
+
+/* Opens the database behind `path`: through liblockstep when it is built with the store (a
+ * trace directory is loaded first), else directly with SQLite (databases only). */
+static ls_status open_db(lsv_trace *trace, const char *path, lsv_progress_fn progress, void *user,
+			 ls_error *err)
+{
+#ifdef LSV_HAVE_STORE
+	load_progress lp = { progress, user };
+	ls_load_options opts = { .progress = on_load_progress, .progress_user = &lp };
+	ls_store *store = NULL;
+	ls_status st = ls_input_open(path, true, &opts, &store, err);
+	if (st != LS_OK) {
+		ls_error_clear(err);
+		st = ls_input_open(path, false, &opts, &store, err);
+		trace->writable = false;
+	} else {
+		trace->writable = true;
+	}
+	if (st != LS_OK)
+		return st;
+	trace->store = store;
+	trace->db = ls_store_borrow_db(store);
+	trace->path = g_strdup(ls_store_path(store));
+	return LS_OK;
+#else
+	(void)progress;
+	(void)user;
+	char buf[64];
+	if (g_file_test(path, G_FILE_TEST_IS_DIR))
+		return ls_error_set(err, LS_ERR_USAGE, path,
+				    "is a trace directory: this build cannot load traces (no liblockstep "
+				    "store); run `lockstep load` first");
+	trace->writable = access(path, W_OK) == 0;
+	int flags = trace->writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
+	if (sqlite3_open_v2(path, &trace->db, flags, NULL) != SQLITE_OK)
+		return ls_error_set(err, LS_ERR_INPUT, path, "cannot open: %s",
+				    trace->db ? sqlite3_errmsg(trace->db) : "out of memory");
+	if (!meta_get(trace->db, "load_complete", buf, sizeof(buf)) || strcmp(buf, "1"))
+		return ls_error_set(err, LS_ERR_INPUT, path,
+				    "not a complete lockstep database (meta.load_complete is not 1)");
+	if (!meta_get(trace->db, "schema_version", buf, sizeof(buf)) || strcmp(buf, "1"))
+		return ls_error_set(err, LS_ERR_INPUT, path, "unsupported schema version '%s'", buf);
+	trace->path = g_strdup(path);
+	return LS_OK;
+#endif
+}
+
+static ls_status prepare(lsv_trace *t, sqlite3_stmt **st, const char *sql, ls_error *err)
+{
+	if (sqlite3_prepare_v3(t->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+		return ls_error_set(err, LS_ERR_DB, t->path, "%s: %s", sql, sqlite3_errmsg(t->db));
+	return LS_OK;
+}
+
+#define EVENT_COLS                                                                                 \
+	"id, t_ns, cpu, tid, type, lock, class, mode, trylock, success, reason, obj, kind, mm, vma, " \
+	"seq, addr, start_addr, end_addr, deferred, result, phase, begin, ip, payload"
+#define HOLD_COLS                                                                                  \
+	"id, lock_id, lock, class, mode, tid, trylock, requested_ns, acquired_ns, released_ns, "      \
+	"request_ip, acquired_ip, outcome, request_event, release_event"
+
+ls_status lsv_trace_open(const char *path, lsv_progress_fn progress, void *user, lsv_trace **out,
+			 ls_error *err)
+{
+	ls_status st;
+	lsv_trace *t = g_new0(lsv_trace, 1);
+	sqlite3_stmt *q = NULL;
+	char buf[256], stamp[300];
+	t->tasks = g_ptr_array_new_with_free_func(task_free);
+	t->lanes = g_ptr_array_new_with_free_func(lane_free);
+	t->task_by_tid = g_hash_table_new(g_int64_hash, g_int64_equal);
+
+	if ((st = open_db(t, path, progress, user, err)) != LS_OK)
+		goto error;
+	sqlite3_exec(t->db, "PRAGMA cache_size = -131072; PRAGMA temp_store = MEMORY; "
+			    "PRAGMA mmap_size = 1073741824", NULL, NULL, NULL);
+	meta_get(t->db, "t_begin_ns", buf, sizeof(buf));
+	t->t_begin = g_ascii_strtoll(buf, NULL, 10);
+	meta_get(t->db, "t_end_ns", buf, sizeof(buf));
+	t->t_end = g_ascii_strtoll(buf, NULL, 10);
+	if (t->t_end < t->t_begin)
+		t->t_end = t->t_begin;
+	meta_get(t->db, "event_count", buf, sizeof(buf));
+	t->event_count = g_ascii_strtoll(buf, NULL, 10);
+	meta_get(t->db, "source", buf, sizeof(buf));
+	t->source = g_strdup(buf);
+	meta_get(t->db, "loaded_at", buf, sizeof(buf));
+	g_snprintf(stamp, sizeof(stamp), "%s/%" G_GINT64_FORMAT, buf, (gint64)t->event_count);
+
+	if ((st = prepare(t, &q, "SELECT tid, pid, comm, first_ns, last_ns, events FROM tasks "
+				 "ORDER BY coalesce(pid, tid), tid", err)) != LS_OK)
+		goto error;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		lsv_task *k = g_new0(lsv_task, 1);
+		k->tid = sqlite3_column_int64(q, 0);
+		k->pid = sqlite3_column_type(q, 1) == SQLITE_NULL ? k->tid : sqlite3_column_int64(q, 1);
+		k->comm = g_strdup(sqlite3_column_text(q, 2) ? (const char *)sqlite3_column_text(q, 2) : "");
+		k->first_ns = sqlite3_column_int64(q, 3);
+		k->last_ns = sqlite3_column_int64(q, 4);
+		k->events = sqlite3_column_int64(q, 5);
+		k->process_leader = k->tid == k->pid;
+		g_ptr_array_add(t->tasks, k);
+		g_hash_table_insert(t->task_by_tid, &k->tid, GINT_TO_POINTER(t->tasks->len));
+	}
+	sqlite3_finalize(q);
+	q = NULL;
+
+	if ((st = lsv_lod_prepare(t->db, t->path, t->writable, t->t_begin, t->t_end, stamp, progress,
+				  user, &t->lod, err)) != LS_OK)
+		goto error;
+
+	if ((st = prepare(t, &t->st_event, "SELECT " EVENT_COLS " FROM events WHERE id = ?", err)) ||
+	    (st = prepare(t, &t->st_next_tid,
+			  "SELECT id FROM events WHERE tid = ?1 AND t_ns >= ?2 AND (t_ns > ?2 OR id > ?3) "
+			  "ORDER BY t_ns, id LIMIT 1", err)) ||
+	    (st = prepare(t, &t->st_prev_tid,
+			  "SELECT id FROM events WHERE tid = ?1 AND t_ns <= ?2 AND (t_ns < ?2 OR id < ?3) "
+			  "ORDER BY t_ns DESC, id DESC LIMIT 1", err)) ||
+	    (st = prepare(t, &t->st_next_lock,
+			  "SELECT id FROM events WHERE lock = ?1 AND id > ?2 ORDER BY id LIMIT 1", err)) ||
+	    (st = prepare(t, &t->st_prev_lock,
+			  "SELECT id FROM events WHERE lock = ?1 AND id < ?2 ORDER BY id DESC LIMIT 1", err)) ||
+	    (st = prepare(t, &t->st_at_time,
+			  "SELECT id FROM events WHERE t_ns <= ?1 ORDER BY t_ns DESC, id DESC LIMIT 1", err)) ||
+	    (st = prepare(t, &t->st_hold, "SELECT " HOLD_COLS " FROM holds WHERE id = ?", err)) ||
+	    (st = prepare(t, &t->st_recent,
+			  "SELECT " HOLD_COLS " FROM holds WHERE class IN (0,1,2,3,4,5,6) AND "
+			  "requested_ns BETWEEN ?1 AND ?2", err)))
+		goto error;
+
+	lsv_trace_build_lanes(t, NULL, NULL);
+	*out = t;
+	return LS_OK;
+error:
+	sqlite3_finalize(q);
+	lsv_trace_free(t);
+	*out = NULL;
+	return st;
+}
+
+void lsv_trace_free(lsv_trace *t)
+{
+	if (!t)
+		return;
+	sqlite3_stmt *sts[] = { t->st_event, t->st_next_tid, t->st_prev_tid, t->st_next_lock,
+				t->st_prev_lock, t->st_at_time, t->st_hold, t->st_recent };
+	for (unsigned i = 0; i < G_N_ELEMENTS(sts); i++)
+		sqlite3_finalize(sts[i]);
+	lsv_lod_free(t->lod);
+#ifdef LSV_HAVE_STORE
+	if (t->store)
+		ls_store_close(t->store);
+	else
+#endif
+		sqlite3_close(t->db);
+	g_ptr_array_unref(t->lanes);
+	g_hash_table_unref(t->task_by_tid);
+	g_ptr_array_unref(t->tasks);
+	g_free(t->path);
+	g_free(t->source);
+	g_free(t);
+}
+
+void lsv_trace_build_lanes(lsv_trace *t, bool (*keep)(const lsv_task *, void *), void *user)
+{
+	g_ptr_array_set_size(t->lanes, 0);
+	int64_t group = LSV_NONE;
+	for (guint i = 0; i < t->tasks->len; i++) {
+		const lsv_task *k = g_ptr_array_index(t->tasks, i);
+		if (keep ? !keep(k, user) : !lsv_lod_lane_get(t->lod, k->tid))
+			continue;
+		if (k->pid != group) {
+			/* the process is named by its leader when the trace saw it */
+			const lsv_task *leader = lsv_trace_task(t, k->pid);
+			lsv_lane *g = g_new0(lsv_lane, 1);
+			g->is_group = true;
+			g->pid = k->pid;
+			g->task = -1;
+			g->label = g_strdup_printf("%s  (pid %" G_GINT64_FORMAT ")",
+						   leader && *leader->comm ? leader->comm : k->comm,
+						   (gint64)k->pid);
+			g_ptr_array_add(t->lanes, g);
+			group = k->pid;
+		}
+		lsv_lane *l = g_new0(lsv_lane, 1);
+		l->pid = k->pid;
+		l->task = (int)i;
+		l->label = g_strdup_printf("%s/%" G_GINT64_FORMAT, *k->comm ? k->comm : "?", (gint64)k->tid);
+		g_ptr_array_add(t->lanes, l);
+	}
+}
+
+/* ---- events ---- */
+
+static int64_t col(sqlite3_stmt *q, int i)
+{
+	return sqlite3_column_type(q, i) == SQLITE_NULL ? LSV_NONE : sqlite3_column_int64(q, i);
+}
+
+bool lsv_trace_event(lsv_trace *t, int64_t id, lsv_event *ev)
+{
+	sqlite3_stmt *q = t->st_event;
+	bool ok = false;
+	memset(ev, 0, sizeof(*ev));
+	sqlite3_reset(q);
+	sqlite3_bind_int64(q, 1, id);
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		int64_t *f[] = { &ev->id, &ev->t_ns, &ev->cpu, &ev->tid, &ev->type, &ev->lock, &ev->cls,
+				 &ev->mode, &ev->trylock, &ev->success, &ev->reason, &ev->obj, &ev->kind,
+				 &ev->mm, &ev->vma, &ev->seq, &ev->addr, &ev->start, &ev->end,
+				 &ev->deferred, &ev->result, &ev->phase, &ev->begin, &ev->ip };
+		for (unsigned i = 0; i < G_N_ELEMENTS(f); i++)
+			*f[i] = col(q, (int)i);
+		if (sqlite3_column_text(q, 24))
+			ev->payload = g_strdup((const char *)sqlite3_column_text(q, 24));
+		ok = true;
+	}
+	sqlite3_reset(q);
+	return ok;
+}
+
+void lsv_event_clear(lsv_event *ev)
+{
+	g_free(ev->payload);
+	ev->payload = NULL;
+}
+
+char *lsv_format_addr(int64_t addr)
+{
+	if (addr == LSV_NONE)
+		return g_strdup("-");
+	return g_strdup_printf("0x%" G_GINT64_MODIFIER "x", (guint64)addr);
+}
+
+char *lsv_format_duration(int64_t ns)
+{
+	const char *sign = ns < 0 ? "-" : "";
+	uint64_t a = ns < 0 ? (uint64_t)-ns : (uint64_t)ns;
+	if (a < 1000)
+		return g_strdup_printf("%s%" G_GUINT64_FORMAT " ns", sign, (guint64)a);
+	if (a < 1000000)
+		return g_strdup_printf("%s%.3f µs", sign, (double)a / 1e3);
+	if (a < 1000000000)
+		return g_strdup_printf("%s%.3f ms", sign, (double)a / 1e6);
+	return g_strdup_printf("%s%.4f s", sign, (double)a / 1e9);
+}
+
+static const char *nm(ls_enum e, int64_t v)
+{
+	const char *s = v == LSV_NONE ? NULL : ls_enum_name(e, (uint64_t)v);
+	return s ? s : "?";
+}
+
+char *lsv_event_describe(lsv_trace *t, const lsv_event *ev)
+{
+	g_autofree char *lock = lsv_format_addr(ev->lock), *obj = lsv_format_addr(ev->obj);
+	g_autofree char *mm = lsv_format_addr(ev->mm), *vma = lsv_format_addr(ev->vma);
+	const char *name = ls_event_name((ls_event_type)ev->type);
+	char fname[128] = "event";
+	if (!name) {
+		sqlite3_stmt *q = NULL;
+		if (sqlite3_prepare_v2(t->db, "SELECT name FROM event_types WHERE id = ?", -1, &q, NULL) ==
+		    SQLITE_OK) {
+			sqlite3_bind_int64(q, 1, ev->type);
+			if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
+				g_strlcpy(fname, (const char *)sqlite3_column_text(q, 0), sizeof(fname));
+		}
+		sqlite3_finalize(q);
+		name = fname;
+	}
+	if (g_str_has_prefix(name, "lockstep_"))
+		name += strlen("lockstep_");
+	switch (ev->type) {
+	case LS_EV_LOCK_ACQUIRE:
+		return g_strdup_printf("%s %s %s %s%s", name, nm(LS_ENUM_CLASS, ev->cls), nm(LS_ENUM_MODE, ev->mode),
+				       lock, ev->trylock == 1 ? " (trylock)" : "");
+	case LS_EV_LOCK_ACQUIRED:
+		return g_strdup_printf("%s %s %s %s: %s%s%s", name, nm(LS_ENUM_CLASS, ev->cls),
+				       nm(LS_ENUM_MODE, ev->mode), lock, ev->success == 0 ? "FAILED" : "ok",
+				       ev->reason > 0 ? ", " : "", ev->reason > 0 ? nm(LS_ENUM_REASON, ev->reason) : "");
+	case LS_EV_LOCK_RELEASE:
+		return g_strdup_printf("%s %s %s %s", name, nm(LS_ENUM_CLASS, ev->cls), nm(LS_ENUM_MODE, ev->mode), lock);
+	case LS_EV_LOCK_DOWNGRADE:
+		return g_strdup_printf("%s %s %s", name, nm(LS_ENUM_CLASS, ev->cls), lock);
+	case LS_EV_VMA_WRITE_MARK:
+		return g_strdup_printf("%s vma %s seq %" G_GINT64_FORMAT, name, vma, (gint64)ev->seq);
+	case LS_EV_VMA_UNLOCK_ALL:
+		return g_strdup_printf("%s mm %s seq %" G_GINT64_FORMAT, name, mm, (gint64)ev->seq);
+	case LS_EV_OBJ_ALLOC:
+	case LS_EV_OBJ_DETACH:
+	case LS_EV_OBJ_FREE_DONE:
+		return g_strdup_printf("%s %s %s", name, nm(LS_ENUM_KIND, ev->kind), obj);
+	case LS_EV_OBJ_FREE:
+		return g_strdup_printf("%s %s %s%s", name, nm(LS_ENUM_KIND, ev->kind), obj,
+				       ev->deferred == 1 ? " (RCU-deferred)" : "");
+	case LS_EV_VMA_LOOKUP: {
+		g_autofree char *addr = lsv_format_addr(ev->addr);
+		return g_strdup_printf("%s %s → %s vma %s", name, addr, nm(LS_ENUM_RESULT, ev->result), vma);
+	}
+	case LS_EV_PHASE:
+		return g_strdup_printf("%s %s %s", name, nm(LS_ENUM_PHASE, ev->phase), ev->begin == 1 ? "begins" : "ends");
+	default:
+		return g_strdup_printf("%s %s", name, ev->payload ? ev->payload : "");
+	}
+}
+
+/* ---- stepping ---- */
+
+static int64_t one_id(sqlite3_stmt *q)
+{
+	int64_t id = -1;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		id = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	return id;
+}
+
+int64_t lsv_trace_step(lsv_trace *t, int64_t from, int dir)
+{
+	int64_t id = from + (dir > 0 ? 1 : -1);
+	if (id < 0 || id >= t->event_count)
+		return -1;
+	return id;
+}
+
+int64_t lsv_trace_step_task(lsv_trace *t, int64_t from, int64_t tid, int dir)
+{
+	lsv_event ev;
+	int64_t tf = LSV_NONE;
+	if (lsv_trace_event(t, from, &ev)) {
+		tf = ev.t_ns;
+		lsv_event_clear(&ev);
+	}
+	if (tf == LSV_NONE)
+		return -1;
+	sqlite3_stmt *q = dir > 0 ? t->st_next_tid : t->st_prev_tid;
+	sqlite3_reset(q);
+	sqlite3_bind_int64(q, 1, tid);
+	sqlite3_bind_int64(q, 2, tf);
+	sqlite3_bind_int64(q, 3, from);
+	return one_id(q);
+}
+
+int64_t lsv_trace_step_lock(lsv_trace *t, int64_t from, int64_t lock, int dir)
+{
+	sqlite3_stmt *q = dir > 0 ? t->st_next_lock : t->st_prev_lock;
+	sqlite3_reset(q);
+	sqlite3_bind_int64(q, 1, lock);
+	sqlite3_bind_int64(q, 2, from);
+	return one_id(q);
+}
+
+int64_t lsv_trace_event_at(lsv_trace *t, int64_t time)
+{
+	sqlite3_reset(t->st_at_time);
+	sqlite3_bind_int64(t->st_at_time, 1, time);
+	int64_t id = one_id(t->st_at_time);
+	if (id < 0 && t->event_count > 0)
+		id = 0;
+	return id;
+}
+
+/* ---- state at the cursor ---- */
+
+static void read_hold(sqlite3_stmt *q, lsv_hold *h, int64_t *req_ev, int64_t *rel_ev)
+{
+	memset(h, 0, sizeof(*h));
+	h->id = sqlite3_column_int64(q, 0);
+	h->lock_id = sqlite3_column_int64(q, 1);
+	h->lock = sqlite3_column_int64(q, 2);
+	h->cls = sqlite3_column_int64(q, 3);
+	h->mode = sqlite3_column_int64(q, 4);
+	h->tid = sqlite3_column_int64(q, 5);
+	h->trylock = sqlite3_column_int64(q, 6);
+	h->requested_ns = col(q, 7);
+	h->acquired_ns = col(q, 8);
+	h->released_ns = col(q, 9);
+	h->request_ip = col(q, 10);
+	h->acquired_ip = col(q, 11);
+	g_strlcpy(h->outcome, sqlite3_column_text(q, 12) ? (const char *)sqlite3_column_text(q, 12) : "",
+		  sizeof(h->outcome));
+	*req_ev = col(q, 13);
+	*rel_ev = col(q, 14);
+}
+
+/* Whether the acquisition of `h` has happened by event `cursor`: by time, and for an
+ * acquisition at exactly the cursor's time, by the position of its lock_acquired event. */
+static bool acquired_by(lsv_trace *t, const lsv_hold *h, int64_t cursor, int64_t time)
+{
+	if (h->acquired_ns == LSV_NONE || h->acquired_ns > time)
+		return false;
+	if (h->acquired_ns < time)
+		return true;
+	sqlite3_stmt *q = NULL;
+	bool yes = true;
+	if (sqlite3_prepare_v2(t->db, "SELECT min(id) FROM events WHERE tid = ? AND t_ns = ? AND type = 2 AND lock = ?",
+			       -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(q, 1, h->tid);
+		sqlite3_bind_int64(q, 2, time);
+		sqlite3_bind_int64(q, 3, h->lock);
+		if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
+			yes = sqlite3_column_int64(q, 0) <= cursor;
+	}
+	sqlite3_finalize(q);
+	return yes;
+}
+
+typedef enum { LIVE_NO, LIVE_HOLDS, LIVE_WAITS } live;
+
+static live live_at(lsv_trace *t, const lsv_hold *h, int64_t req_ev, int64_t rel_ev, int64_t cursor,
+		    int64_t time)
+{
+	if (!strcmp(h->outcome, "failed"))
+		return LIVE_NO;
+	if (req_ev != LSV_NONE ? req_ev > cursor : h->requested_ns > time)
+		return LIVE_NO;
+	if (rel_ev != LSV_NONE ? rel_ev <= cursor : (h->released_ns != LSV_NONE && h->released_ns <= time))
+		return LIVE_NO;
+	return acquired_by(t, h, cursor, time) ? LIVE_HOLDS : LIVE_WAITS;
+}
+
+/* Candidate holds live at `time`: recent ones from SQL (tid < 0: all tasks), long ones from the
+ * LOD spans, read back by id. Calls fn for each. */
+static void each_candidate(lsv_trace *t, int64_t tid, int64_t time,
+			   void (*fn)(lsv_trace *, sqlite3_stmt *, void *), void *user)
+{
+	sqlite3_stmt *q = NULL;
+	GArray *longs = g_array_new(FALSE, FALSE, sizeof(lsv_span));
+	if (tid >= 0) {
+		sqlite3_prepare_v2(t->db, "SELECT " HOLD_COLS " FROM holds WHERE tid = ?3 AND "
+				   "requested_ns BETWEEN ?1 AND ?2", -1, &q, NULL);
+		sqlite3_bind_int64(q, 3, tid);
+		lsv_lod_long_overlap(lsv_lod_lane_get(t->lod, tid), time, time, longs);
+	} else {
+		q = t->st_recent;
+		sqlite3_reset(q);
+		GHashTableIter it;
+		gpointer v;
+		g_hash_table_iter_init(&it, t->lod->lanes);
+		while (g_hash_table_iter_next(&it, NULL, &v))
+			lsv_lod_long_overlap(v, time, time, longs);
+	}
+	sqlite3_bind_int64(q, 1, time - t->lod->width);
+	sqlite3_bind_int64(q, 2, time);
+	GHashTable *seen = g_hash_table_new(g_int64_hash, g_int64_equal);
+	int64_t *ids = g_new(int64_t, 1);
+	size_t n_ids = 0;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		fn(t, q, user);
+		ids = g_renew(int64_t, ids, n_ids + 1);
+		ids[n_ids++] = sqlite3_column_int64(q, 0);
+	}
+	for (size_t i = 0; i < n_ids; i++)
+		g_hash_table_add(seen, &ids[i]);
+	for (guint i = 0; i < longs->len; i++) {
+		lsv_span *s = &g_array_index(longs, lsv_span, i);
+		if (g_hash_table_contains(seen, &s->id))
+			continue;
+		sqlite3_reset(t->st_hold);
+		sqlite3_bind_int64(t->st_hold, 1, s->id);
+		if (sqlite3_step(t->st_hold) == SQLITE_ROW)
+			fn(t, t->st_hold, user);
+		sqlite3_reset(t->st_hold);
+	}
+	if (tid >= 0)
+		sqlite3_finalize(q);
+	else
+		sqlite3_reset(q);
+	g_hash_table_unref(seen);
+	g_free(ids);
+	g_array_unref(longs);
+}
+
+typedef struct {
+	int64_t cursor, time;
+	GHashTable *by_lock;  /* lock_id → lsv_lock_state* */
+	GArray *stack;
+} state_ctx;
+
+static void lock_state_free(gpointer p)
+{
+	lsv_lock_state *s = p;
+	g_array_unref(s->holders);
+	g_array_unref(s->waiters);
+	g_free(s);
+}
+
+static void add_to_state(lsv_trace *t, sqlite3_stmt *q, void *user)
+{
+	state_ctx *c = user;
+	lsv_hold h;
+	int64_t re, rl;
+	read_hold(q, &h, &re, &rl);
+	live l = live_at(t, &h, re, rl, c->cursor, c->time);
+	if (l == LIVE_NO)
+		return;
+	if (c->stack) {
+		g_array_append_val(c->stack, h);
+		return;
+	}
+	lsv_lock_state *s = g_hash_table_lookup(c->by_lock, &h.lock_id);
+	if (!s) {
+		s = g_new0(lsv_lock_state, 1);
+		s->lock_id = h.lock_id;
+		s->lock = h.lock;
+		s->cls = h.cls;
+		s->holders = g_array_new(FALSE, FALSE, sizeof(lsv_hold));
+		s->waiters = g_array_new(FALSE, FALSE, sizeof(lsv_hold));
+		g_hash_table_insert(c->by_lock, &s->lock_id, s);
+	}
+	g_array_append_val(l == LIVE_HOLDS ? s->holders : s->waiters, h);
+}
+
+static int cmp_hold(const void *a, const void *b)
+{
+	const lsv_hold *x = a, *y = b;
+	if (x->requested_ns != y->requested_ns)
+		return x->requested_ns < y->requested_ns ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int cmp_lock_state(const void *a, const void *b)
+{
+	const lsv_lock_state *x = *(lsv_lock_state *const *)a, *y = *(lsv_lock_state *const *)b;
+	int rx = ls_class_rank((uint64_t)x->cls), ry = ls_class_rank((uint64_t)y->cls);
+	if (rx != ry)
+		return rx < ry ? -1 : 1;
+	return (uint64_t)x->lock < (uint64_t)y->lock ? -1 : (uint64_t)x->lock > (uint64_t)y->lock;
+}
+
+GPtrArray *lsv_trace_lock_state(lsv_trace *t, int64_t cursor, int64_t time)
+{
+	state_ctx c = { cursor, time, g_hash_table_new(g_int64_hash, g_int64_equal), NULL };
+	each_candidate(t, -1, time, add_to_state, &c);
+	GPtrArray *out = g_ptr_array_new_with_free_func(lock_state_free);
+	GHashTableIter it;
+	gpointer v;
+	g_hash_table_iter_init(&it, c.by_lock);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		lsv_lock_state *s = v;
+		g_array_sort(s->holders, cmp_hold);
+		g_array_sort(s->waiters, cmp_hold);
+		g_ptr_array_add(out, s);
+	}
+	g_hash_table_unref(c.by_lock);
+	g_ptr_array_sort(out, cmp_lock_state);
+	return out;
+}
+
+GArray *lsv_trace_task_stack(lsv_trace *t, int64_t tid, int64_t cursor, int64_t time)
+{
+	state_ctx c = { cursor, time, NULL, g_array_new(FALSE, FALSE, sizeof(lsv_hold)) };
+	each_candidate(t, tid, time, add_to_state, &c);
+	g_array_sort(c.stack, cmp_hold);
+	return c.stack;
+}
+
+GArray *lsv_trace_object(lsv_trace *t, int64_t addr)
+{
+	GArray *out = g_array_new(FALSE, FALSE, sizeof(lsv_object));
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(t->db,
+			       "SELECT id, addr, kind, mm, start_addr, end_addr, alloc_ns, alloc_tid, "
+			       "detach_ns, detach_tid, free_ns, free_tid, deferred, free_done_ns FROM objects "
+			       "WHERE addr = ? ORDER BY coalesce(alloc_ns, detach_ns, free_ns)",
+			       -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(q, 1, addr);
+		while (sqlite3_step(q) == SQLITE_ROW) {
+			lsv_object o;
+			int64_t *f[] = { &o.id, &o.addr, &o.kind, &o.mm, &o.start, &o.end, &o.alloc_ns,
+					 &o.alloc_tid, &o.detach_ns, &o.detach_tid, &o.free_ns, &o.free_tid,
+					 &o.deferred, &o.free_done_ns };
+			for (unsigned i = 0; i < G_N_ELEMENTS(f); i++)
+				*f[i] = col(q, (int)i);
+			g_array_append_val(out, o);
+		}
+	}
+	sqlite3_finalize(q);
+	return out;
+}

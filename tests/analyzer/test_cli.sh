@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# test_cli.sh — the lockstep command as a user runs it: load/info/stats/query on a real trace,
+# and the one-line errors and exit codes for bad input. Usage: test_cli.sh LOCKSTEP SYNTH SCENARIOS
+set -u
+lockstep=$1 synth=$2 scenarios=$3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0 failed=0
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+check() { local d=$1; shift; "$@" >/dev/null 2>&1; ok $? "$d"; }
+expect_exit() { # code description command...
+  local want=$1 d=$2; shift 2
+  "$@" >"$tmp/out" 2>"$tmp/err"; local got=$?
+  [ "$got" = "$want" ]; ok $? "$d (exit $got, want $want)"
+}
+
+"$synth" "$scenarios/load-basic.scn" -o "$tmp/trace" >/dev/null
+ok $? "synth writes load-basic"
+
+expect_exit 0 "load writes the default database beside the trace" "$lockstep" load "$tmp/trace"
+[ -f "$tmp/trace.lockstep.db" ]; ok $? "default path is TRACE.lockstep.db"
+grep -q "loaded 37 events" "$tmp/out"; ok $? "load reports the event count"
+grep -q "warning: .*2 events discarded" "$tmp/err"; ok $? "load warns about discarded events"
+
+expect_exit 0 "load -o" "$lockstep" load -q -o "$tmp/other.db" "$tmp/trace"
+[ ! -s "$tmp/out" ]; ok $? "load -q prints nothing on stdout"
+
+expect_exit 0 "info on a database" "$lockstep" info "$tmp/other.db"
+grep -Eq '^tasks +3 in 2 processes' "$tmp/out"; ok $? "info counts tasks"
+grep -Eq '^mmap_lock +[0-9]+ +4 +0 +1$' "$tmp/out"; ok $? "info: mmap_lock holds/failed/waits"
+grep -Eq '^vma_lock +[0-9]+ +3 +1 +0$' "$tmp/out"; ok $? "info: vma_lock holds/failed/waits"
+
+expect_exit 0 "info on the trace directory reuses its database" "$lockstep" info "$tmp/trace"
+grep -q "trace.lockstep.db" "$tmp/out"; ok $? "info names the database it used"
+
+expect_exit 0 "stats by class" "$lockstep" stats "$tmp/trace"
+head -2 "$tmp/out" | tail -1 | grep -q '^mmap_lock'; ok $? "mmap_lock (the only timed wait) sorts first by wait-total"
+grep -Eq '^mmap_lock +4 +0 +1 +4 us +4 us +4 us +4 us' "$tmp/out"; ok $? "mmap_lock row: 4 acquired, 1 contended, 4 us waits"
+
+expect_exit 0 "stats by site, json" "$lockstep" stats --by site --sort acquisitions --limit 2 --json "$tmp/trace"
+[ "$(grep -c '"class"' "$tmp/out")" = 2 ]; ok $? "--limit 2 gives 2 rows"
+python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/out"; ok $? "stats --json is valid JSON"
+
+expect_exit 0 "query" "$lockstep" query "$tmp/trace" "SELECT tid, comm FROM tasks WHERE tid > 0 ORDER BY tid"
+[ "$(cat "$tmp/out")" = "$(printf 'tid\tcomm\n101\tfault-thread\n102\tmunmap-thread')" ]; ok $? "query prints a header and tab-separated rows"
+expect_exit 0 "query --json" "$lockstep" query --json "$tmp/trace" "SELECT count(*) AS n, NULL AS z FROM holds"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d == [{"n": 9, "z": None}], d' "$tmp/out"; ok $? "query --json rows"
+
+# bad input: one line naming the file and the problem, exit 2, nothing left behind
+expect_exit 2 "missing directory" "$lockstep" load "$tmp/nope"
+[ "$(wc -l <"$tmp/err")" = 1 ] && grep -q "$tmp/nope: No such file or directory" "$tmp/err"; ok $? "one line naming the missing path"
+[ ! -e "$tmp/nope.lockstep.db" ]; ok $? "no database for a missing trace"
+mkdir "$tmp/empty"
+expect_exit 2 "directory that is not CTF" "$lockstep" info "$tmp/empty"
+grep -q "empty: no CTF trace here" "$tmp/err"; ok $? "names the directory, says no CTF"
+ls "$tmp" | grep -q 'empty.lockstep.db'; ok $(( ! $? )) "nothing half-written left beside it"
+head -c 10000 /dev/urandom >"$tmp/garbage.db"
+expect_exit 2 "corrupt database" "$lockstep" stats "$tmp/garbage.db"
+grep -q "garbage.db: not a lockstep database" "$tmp/err"; ok $? "names the database"
+sqlite3 "$tmp/half.db" "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT); INSERT INTO meta VALUES('schema_version','1');"
+expect_exit 2 "half-loaded database" "$lockstep" query "$tmp/half.db" "SELECT 1"
+grep -q "half.db: incomplete database" "$tmp/err"; ok $? "says the load did not finish"
+expect_exit 2 "bad SQL" "$lockstep" query "$tmp/other.db" "SELEKT 1"
+grep -q "other.db: SQL error" "$tmp/err"; ok $? "SQL error names the database"
+expect_exit 2 "unknown flag" "$lockstep" stats --frobnicate "$tmp/other.db"
+expect_exit 2 "unknown sort key" "$lockstep" stats --sort nonsense "$tmp/other.db"
+grep -q "unknown sort key 'nonsense'" "$tmp/err"; ok $? "names the bad sort key"
+expect_exit 2 "unknown command" "$lockstep" frob
+expect_exit 2 "no arguments" "$lockstep"
+for c in load info stats query; do
+  expect_exit 0 "$c --help" "$lockstep" $c --help
+  grep -q "usage: lockstep $c" "$tmp/out"; ok $? "$c --help shows usage"
+done
+expect_exit 0 "--version" "$lockstep" --version
+grep -Eq '^lockstep [0-9]+\.[0-9]+' "$tmp/out"; ok $? "--version prints the version"
+
+echo "1..$n"
+[ "$failed" = 0 ]
