@@ -13,6 +13,7 @@
 static char *opt_screenshot;
 static gboolean opt_timeline_only;
 static char *opt_size;
+static int opt_finding = -1;
 static int exit_status;
 
 static void act_quit(GSimpleAction *a, GVariant *p, gpointer app)
@@ -41,6 +42,8 @@ static LsvWindow *new_window(GtkApplication *app)
 		exit_status = 1;
 		lsv_window_set_screenshot(win, opt_screenshot, opt_timeline_only, &exit_status);
 	}
+	if (opt_finding >= 0)
+		lsv_window_select_finding_after_open(win, opt_finding);
 	return win;
 }
 
@@ -102,6 +105,8 @@ int main(int argc, char **argv)
 		{ "timeline-only", 0, 0, G_OPTION_ARG_NONE, &opt_timeline_only,
 		  "With --screenshot: only the timeline", NULL },
 		{ "size", 0, 0, G_OPTION_ARG_STRING, &opt_size, "Window size", "WxH" },
+		{ "finding", 0, 0, G_OPTION_ARG_INT, &opt_finding,
+		  "Select finding N (0-based, in list order) once the input is open", "N" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
 	g_application_add_main_option_entries(G_APPLICATION(app), entries);

@@ -40,6 +40,8 @@ struct _LsvTimeline {
 	uint32_t *col_flags;           /* [width] */
 	int col_w;
 	cairo_surface_t *surface;
+	gboolean pending;       /* a view set before the first allocation */
+	int64_t pending_a, pending_b;
 };
 
 G_DEFINE_FINAL_TYPE(LsvTimeline, lsv_timeline, GTK_TYPE_WIDGET)
@@ -180,6 +182,15 @@ void lsv_timeline_set_view(LsvTimeline *self, int64_t t0, int64_t t1)
 {
 	if (t1 <= t0)
 		t1 = t0 + 1;
+	if (gtk_widget_get_width(GTK_WIDGET(self)) <= LSV_TL_HEADER_W) {
+		/* not allocated yet: apply once the width is known */
+		self->pending = TRUE;
+		self->pending_a = t0;
+		self->pending_b = t1;
+		self->t0 = (double)t0;
+		return;
+	}
+	self->pending = FALSE;
 	self->t0 = (double)t0;
 	self->ns_per_px = (double)(t1 - t0) / lanes_width(self);
 	view_changed(self);
@@ -187,12 +198,18 @@ void lsv_timeline_set_view(LsvTimeline *self, int64_t t0, int64_t t1)
 
 void lsv_timeline_get_view(LsvTimeline *self, int64_t *t0, int64_t *t1)
 {
+	if (self->pending) {
+		*t0 = self->pending_a;
+		*t1 = self->pending_b;
+		return;
+	}
 	*t0 = (int64_t)self->t0;
 	*t1 = (int64_t)(self->t0 + self->ns_per_px * lanes_width(self));
 }
 
 void lsv_timeline_zoom(LsvTimeline *self, double factor, double anchor_x)
 {
+	self->pending = FALSE;
 	if (anchor_x < LSV_TL_HEADER_W)
 		anchor_x = LSV_TL_HEADER_W + lanes_width(self) / 2.0;
 	double t = self->t0 + (anchor_x - LSV_TL_HEADER_W) * self->ns_per_px;
@@ -1140,7 +1157,10 @@ static gboolean on_query_tooltip(GtkWidget *w, int x, int y, gboolean kb, GtkToo
 
 static void on_resize(LsvTimeline *self)
 {
-	clamp_view(self);
+	if (self->pending && gtk_widget_get_width(GTK_WIDGET(self)) > LSV_TL_HEADER_W)
+		lsv_timeline_set_view(self, self->pending_a, self->pending_b);
+	else
+		clamp_view(self);
 }
 
 static void lsv_timeline_size_allocate(GtkWidget *w, int width, int height, int baseline)

@@ -26,7 +26,7 @@ G_DECLARE_FINAL_TYPE(LsvTimeline, lsv_timeline, LSV, TIMELINE, GtkWidget)
 #define LSV_TL_HEADER_W 170
 #define LSV_TL_GROUP_H 20
 #define LSV_TL_MARK_H 9        /* instants strip at the top of a task lane */
-#define LSV_TL_ROW_H 5         /* one row per lock class, outermost class on top */
+#define LSV_TL_ROW_H 6         /* one row per lock class, outermost class on top */
 #define LSV_TL_LANE_H (LSV_TL_MARK_H + 7 * LSV_TL_ROW_H + 4)
 
 GtkWidget *lsv_timeline_new(void);

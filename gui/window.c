@@ -53,6 +53,7 @@ struct _LsvWindow {
 	gboolean screenshot_timeline;
 	int *screenshot_status;
 	char *state_text, *cursor_text, *evidence_text;
+	int finding_after_open;
 };
 
 G_DEFINE_FINAL_TYPE(LsvWindow, lsv_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -969,7 +970,9 @@ static void open_work(open_job *j)
 		on_progress(j, "Checking the trace", 0, 0);
 		ls_error cerr;
 		ls_error_clear(&cerr);
-		if (ls_check_run(j->trace->store, NULL, &cerr) == LS_OK) {
+		ls_findings *found = NULL;
+		if (ls_check_run(j->trace->store, NULL, &found, &cerr) == LS_OK) {
+			ls_findings_free(found);
 			g_ptr_array_unref(j->findings);
 			j->findings = lsv_findings_read(lsv_trace_borrow_db(j->trace), &j->findings_present);
 		}
@@ -1067,6 +1070,11 @@ static void open_finish(LsvWindow *self, open_job *j)
 	update_recent_menu(self);
 	g_debug("opened %s in %.3f s (overview built in %.3f s)", j->path,
 		(double)(g_get_monotonic_time() - j->started_us) / 1e6, self->trace->lod->build_seconds);
+	if (self->finding_after_open >= 0) {
+		gtk_stack_set_visible_child_name(GTK_STACK(self->side_stack), "findings");
+		lsv_window_select_finding(self, self->finding_after_open);
+		self->finding_after_open = -1;
+	}
 	if (self->screenshot)
 		g_timeout_add(400, screenshot_now, self);
 }
@@ -1167,6 +1175,11 @@ static gboolean screenshot_now(gpointer data)
 		*self->screenshot_status = ok ? 0 : 1;
 	gtk_window_destroy(GTK_WINDOW(self));
 	return G_SOURCE_REMOVE;
+}
+
+void lsv_window_select_finding_after_open(LsvWindow *self, int index)
+{
+	self->finding_after_open = index;
 }
 
 void lsv_window_set_screenshot(LsvWindow *self, const char *png, gboolean timeline_only, int *status)
@@ -1293,6 +1306,10 @@ static gboolean on_close_request(GtkWindow *w, gpointer data)
 static void lsv_window_dispose(GObject *o)
 {
 	LsvWindow *self = LSV_WINDOW(o);
+	if (self->findings_list)
+		g_signal_handlers_disconnect_by_data(self->findings_list, self);
+	if (self->timeline)
+		g_signal_handlers_disconnect_by_data(self->timeline, self);
 	close_trace(self);
 	gtk_widget_dispose_template(GTK_WIDGET(self), LSV_TYPE_WINDOW);
 	G_OBJECT_CLASS(lsv_window_parent_class)->dispose(o);
@@ -1393,6 +1410,7 @@ static void lsv_window_init(LsvWindow *self)
 	self->selected_tid = self->selected_lock = self->selected_obj = LSV_NONE;
 	self->cursor_event = -1;
 	self->finding = -1;
+	self->finding_after_open = -1;
 	g_signal_connect(self, "close-request", G_CALLBACK(on_close_request), NULL);
 	g_signal_connect(self->timeline, "cursor-requested", G_CALLBACK(on_cursor_requested), self);
 	g_signal_connect(self->timeline, "lane-selected", G_CALLBACK(on_lane_selected), self);

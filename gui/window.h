@@ -39,6 +39,8 @@ const char *lsv_window_get_cursor_text(LsvWindow *self);
 const char *lsv_window_get_evidence_text(LsvWindow *self);
 guint lsv_window_get_findings_count(LsvWindow *self);
 void lsv_window_select_finding(LsvWindow *self, int index);
+/* Selects finding `index` once the next open completes. */
+void lsv_window_select_finding_after_open(LsvWindow *self, int index);
 void lsv_window_select_task(LsvWindow *self, int64_t tid);
 void lsv_window_select_lock(LsvWindow *self, int64_t lock);
 void lsv_window_select_object(LsvWindow *self, int64_t addr);

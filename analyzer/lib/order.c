@@ -1056,8 +1056,18 @@ static bool pick_instances(const edge **es, int k, int i, const edge_inst **chos
 	return false;
 }
 
-static ls_status emit_cycle(order_ctx *c, const int *cyc, int k)
+static ls_status emit_cycle(order_ctx *c, const int *path, int k)
 {
+	int cyc[LS_CLASS_COUNT];
+	int start = 0;
+
+	/* Shown from its outermost class in the hierarchy, the way a reader expects it. */
+	for (int i = 1; i < k; i++)
+		if (ls_class_rank((uint64_t)path[i]) < ls_class_rank((uint64_t)path[start]))
+			start = i;
+	for (int i = 0; i < k; i++)
+		cyc[i] = path[(start + i) % k];
+
 	/* Try every assignment of modes to the cycle's edges; keep the one with the most direct
 	 * conflicts whose instances do not share a gate. */
 	int best_score = -1;
@@ -1109,14 +1119,14 @@ static ls_status emit_cycle(order_ctx *c, const int *cyc, int k)
 		return LS_OK;
 
 	bool direct = best_score == 2 * k;
-	char path[256];
+	char shown[256];
 	size_t len = 0;
 
 	for (int i = 0; i <= k; i++)
-		len += (size_t)snprintf(path + len, sizeof(path) - len, "%s%s", i ? " -> " : "",
+		len += (size_t)snprintf(shown + len, sizeof(shown) - len, "%s%s", i ? " -> " : "",
 					cname(cyc[i % k]));
 	f = ls_findings_add(c->out, LS_FINDING_LOCK_ORDER, direct ? LS_SEV_ERROR : LS_SEV_WARNING,
-			    "cycle", "possible deadlock: lock classes taken in a cycle %s", path);
+			    "cycle", "possible deadlock: lock classes taken in a cycle %s", shown);
 	if (!f)
 		goto nomem;
 	c->stats.cycles++;

@@ -3,6 +3,7 @@
  * detectors); this file only owns the tables' shape and their integrity flag. */
 #include "store.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,8 @@
 
 #include "contract.h"
 
-enum stmt_id { S_EVENT, S_HOLD, S_WAIT, S_OBJECT, S_TASK, S_LOCK, S_PHASE, S_DISCARD, S_META, S_TYPE, S_COUNT };
+enum stmt_id { S_EVENT, S_HOLD, S_WAIT, S_OBJECT, S_TASK, S_LOCK, S_PHASE, S_DISCARD, S_META, S_TYPE, S_BLOCK,
+	       S_COUNT };
 
 #define MAX_FOREIGN_TYPES 4096
 
@@ -52,18 +54,19 @@ static const char schema_sql[] =
 	"CREATE TABLE phases(id INTEGER PRIMARY KEY, tid INTEGER, mm INTEGER, phase INTEGER NOT NULL,"
 	" begin_ns INTEGER NOT NULL, end_ns INTEGER);"
 	"CREATE TABLE discarded(id INTEGER PRIMARY KEY, what TEXT NOT NULL, cpu INTEGER, begin_ns INTEGER,"
-	" end_ns INTEGER, count INTEGER);";
+	" end_ns INTEGER, count INTEGER);"
+	"CREATE TABLE event_blocks(first_id INTEGER PRIMARY KEY, t_ns INTEGER NOT NULL);";
 
+/* Events get no index: ids follow time, event_blocks maps a time to an id range, and per-task
+ * and per-lock questions go to holds. Every index here is paid for by every load (an index on
+ * events costs about as much as inserting them), so only what the detectors and viewer need. */
 static const char index_sql[] =
-	"CREATE INDEX events_t ON events(t_ns);"
-	"CREATE INDEX events_tid_t ON events(tid, t_ns);"
-	"CREATE INDEX events_lock ON events(lock) WHERE lock IS NOT NULL;"
-	"CREATE INDEX events_obj ON events(obj) WHERE obj IS NOT NULL;"
+	"PRAGMA threads=2;"
 	"CREATE INDEX holds_lock_t ON holds(lock_id, requested_ns);"
 	"CREATE INDEX holds_tid_t ON holds(tid, requested_ns);"
-	"CREATE INDEX holds_class_t ON holds(class, requested_ns);"
 	"CREATE INDEX waits_lock ON waits(lock_id);"
 	"CREATE INDEX objects_addr ON objects(addr);"
+	"PRAGMA analysis_limit=1000;"
 	"ANALYZE;";
 
 static const char *const stmt_sql[S_COUNT] = {
@@ -81,6 +84,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_DISCARD] = "INSERT INTO discarded(what,cpu,begin_ns,end_ns,count) VALUES(?1,?2,?3,?4,?5)",
 	[S_META] = "INSERT OR REPLACE INTO meta VALUES(?1,?2)",
 	[S_TYPE] = "INSERT INTO event_types VALUES(?1,?2,?3)",
+	[S_BLOCK] = "INSERT INTO event_blocks VALUES(?1,?2)",
 };
 
 static ls_status db_error(ls_store *store, ls_error *err, const char *what)
@@ -123,10 +127,20 @@ const char *ls_store_path(const ls_store *store)
 	return store->path;
 }
 
+/* Per-allocation statistics take a global mutex on every malloc inside SQLite; lockstep never
+ * reads them. Must run before SQLite initialises, hence once, before the first open. */
+static void configure_sqlite(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static ls_store *store_alloc(const char *path)
 {
-	ls_store *store = calloc(1, sizeof(*store));
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	ls_store *store;
 
+	pthread_once(&once, configure_sqlite);
+	store = calloc(1, sizeof(*store));
 	if (store && !(store->path = strdup(path))) {
 		free(store);
 		store = NULL;
@@ -259,7 +273,9 @@ ls_status ls_store_create(const char *path, ls_store **out, ls_error *err)
 	store = store_alloc(path);
 	if (!store)
 		return ls_error_set(err, LS_ERR_NOMEM, path, "out of memory");
-	rc = sqlite3_open_v2(path, &store->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_EXCLUSIVE, NULL);
+	/* One thread uses the connection at a time: no per-call mutex. */
+	rc = sqlite3_open_v2(path, &store->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_EXCLUSIVE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		st = ls_error_set(err, LS_ERR_IO, path, "cannot create database: %s",
 				  store->db ? sqlite3_errmsg(store->db) : sqlite3_errstr(rc));
@@ -267,8 +283,8 @@ ls_status ls_store_create(const char *path, ls_store **out, ls_error *err)
 	}
 	/* The file is temporary until renamed into place, so durability inside the load buys
 	 * nothing: a crash leaves a temp file that no reader accepts. */
-	st = ls_store_exec(store, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE;"
-				  "PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;", err);
+	st = ls_store_exec(store, "PRAGMA page_size=16384; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+				  "PRAGMA locking_mode=EXCLUSIVE; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;", err);
 	if (st == LS_OK)
 		st = ls_store_exec(store, schema_sql, err);
 	if (st == LS_OK)
@@ -361,11 +377,26 @@ static const ls_field event_columns[] = {
 	LS_F_RESULT, LS_F_NAME, LS_F_BEGIN, LS_F_IP,
 };
 
+/* Which of event_columns each lockstep event type fills (bit i: column 6 + i). */
+static uint32_t column_mask[LS_EV_PHASE + 1];
+
+static void compute_column_masks(void)
+{
+	for (int t = LS_EV_LOCK_ACQUIRE; t <= LS_EV_PHASE; t++)
+		for (unsigned i = 0; i < sizeof(event_columns) / sizeof(event_columns[0]); i++)
+			if (ls_event_has_field((ls_event_type)t, event_columns[i]))
+				column_mask[t] |= 1u << i;
+}
+
 ls_status ls_store_insert_event(ls_store *store, int64_t id, int64_t type, const ls_event *ev, ls_error *err)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	sqlite3_stmt *st = store->stmt[S_EVENT];
 	bool lockstep = ls_event_is_lockstep(ev->type);
+	uint32_t mask;
 
+	pthread_once(&once, compute_column_masks);
+	mask = lockstep ? column_mask[ev->type] : 0;
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, ev->t_ns);
 	if (ev->has_cpu)
@@ -375,9 +406,8 @@ ls_status ls_store_insert_event(ls_store *store, int64_t id, int64_t type, const
 	sqlite3_bind_int64(st, 4, ev->tid);
 	sqlite3_bind_int64(st, 5, type);
 	for (unsigned i = 0; i < sizeof(event_columns) / sizeof(event_columns[0]); i++) {
-		ls_field f = event_columns[i];
-		if (lockstep && ls_event_has_field(ev->type, f))
-			sqlite3_bind_int64(st, 6 + (int)i, (int64_t)ev->f[f]);
+		if (mask >> i & 1u)
+			sqlite3_bind_int64(st, 6 + (int)i, (int64_t)ev->f[event_columns[i]]);
 		else
 			sqlite3_bind_null(st, 6 + (int)i);
 	}
@@ -523,6 +553,15 @@ ls_status ls_store_insert_discard(ls_store *store, const ls_discard *d, ls_error
 	bind_opt_i64(st, 4, d->end_ns);
 	bind_opt_i64(st, 5, d->count ? (int64_t)d->count : -1);
 	return step(store, S_DISCARD, err, "writing discarded");
+}
+
+ls_status ls_store_insert_block(ls_store *store, int64_t first_id, int64_t t_ns, ls_error *err)
+{
+	sqlite3_stmt *st = store->stmt[S_BLOCK];
+
+	sqlite3_bind_int64(st, 1, first_id);
+	sqlite3_bind_int64(st, 2, t_ns);
+	return step(store, S_BLOCK, err, "writing event blocks");
 }
 
 ls_status ls_store_set_meta(ls_store *store, const char *key, const char *value, ls_error *err)

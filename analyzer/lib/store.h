@@ -113,6 +113,10 @@ ls_status ls_store_insert_phase(ls_store *store, const ls_phase_row *row, ls_err
 ls_status ls_store_insert_discard(ls_store *store, const ls_discard *d, ls_error *err);
 ls_status ls_store_set_meta(ls_store *store, const char *key, const char *value, ls_error *err);
 
+/* Every LS_EVENT_BLOCK-th event: its id and time, so readers map a time to an id range. */
+#define LS_EVENT_BLOCK 1024
+ls_status ls_store_insert_block(ls_store *store, int64_t first_id, int64_t t_ns, ls_error *err);
+
 /* Builds the indexes, writes meta.load_complete = 1 last, commits and closes the store (freed
  * whatever the outcome). */
 ls_status ls_store_finish(ls_store *store, ls_error *err);

@@ -46,7 +46,7 @@ ls_status ls_symbols_open(const char *path, ls_symbols **out, ls_error *err)
 	*out = NULL;
 	f = fopen(path, "r");
 	if (!f)
-		return ls_error_set(err, LS_ERR_IO, path, "cannot open: %s", strerror(errno));
+		return ls_error_set(err, LS_ERR_INPUT, path, "cannot open: %s", strerror(errno));
 	syms = calloc(1, sizeof(*syms));
 	if (!syms)
 		goto nomem;

@@ -14,6 +14,7 @@
 
 #include <assert.h>
 #include <babeltrace2/babeltrace.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,10 +75,22 @@ typedef struct {
 	ls_record rec;
 } iter_state;
 
-static ls_status fail(iter_state *it, ls_status st, const char *fmt, const char *what)
+static ls_status fail(iter_state *it, ls_status st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Records the first failure of the iterator for ls_ctfwrite_run() to return. */
+static ls_status fail(iter_state *it, ls_status st, const char *fmt, ...)
 {
-	ls_error_set(it->run->err, st, NULL, fmt, what);
-	it->run->status = st;
+	char msg[600];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (it->run->status == LS_OK) {
+		ls_error_set(it->run->err, st, NULL, "%s", msg);
+		it->run->status = st;
+	}
 	return st;
 }
 
@@ -254,8 +267,8 @@ static ls_status build_ir(iter_state *it)
 		if (!schema->events[t])
 			continue;
 		if (!ls_event_name((ls_event_type)t)) {
-			st = fail(it, LS_ERR_INTERNAL, "schema names event id %s outside the contract",
-				  "");
+			st = fail(it, LS_ERR_INTERNAL, "schema names event id %u outside the contract",
+				  t);
 			goto end_quiet;
 		}
 		if ((st = build_contract_class(it, (ls_event_type)t)) != LS_OK)
@@ -299,7 +312,7 @@ static ls_status build_ir(iter_state *it)
 	st = LS_OK;
 end:
 	if (st != LS_OK)
-		fail(it, st, "cannot build the trace classes%s", "");
+		fail(it, st, "cannot build the trace classes");
 end_quiet:
 	bt_field_class_put_ref(pctx);
 	bt_field_class_put_ref(ectx);
@@ -311,7 +324,7 @@ end_quiet:
 static ls_status push(iter_state *it, const bt_message *msg)
 {
 	if (!msg)
-		return fail(it, LS_ERR_NOMEM, "cannot create a message%s", "");
+		return fail(it, LS_ERR_NOMEM, "cannot create a message");
 	assert(it->pending_n < it->pending_cap);
 	it->pending[it->pending_n++] = msg;
 	return LS_OK;
@@ -339,7 +352,7 @@ static ls_status open_packet(iter_state *it, stream_state *s, uint64_t t)
 
 	s->packet = bt_packet_create(s->stream);
 	if (!s->packet)
-		return fail(it, LS_ERR_NOMEM, "cannot create a packet%s", "");
+		return fail(it, LS_ERR_NOMEM, "cannot create a packet");
 	ctx = bt_packet_borrow_context_field(s->packet);
 	bt_field_integer_unsigned_set_value(bt_field_structure_borrow_member_field_by_index(ctx, 0),
 					    s->cpu);
@@ -361,7 +374,7 @@ static ls_status close_packet(iter_state *it, stream_state *s, uint64_t t)
 static ls_status set_string(iter_state *it, bt_field *f, const char *s)
 {
 	if (bt_field_string_set_value(f, s ? s : "") != BT_FIELD_STRING_SET_VALUE_STATUS_OK)
-		return fail(it, LS_ERR_NOMEM, "cannot set a string field%s", "");
+		return fail(it, LS_ERR_NOMEM, "cannot set a string field");
 	return LS_OK;
 }
 
@@ -446,7 +459,7 @@ static ls_status write_discarded(iter_state *it, stream_state *s, const ls_recor
 	ls_status st;
 
 	if (r->count == 0)
-		return fail(it, LS_ERR_INPUT, "discarded record with count 0%s", "");
+		return fail(it, LS_ERR_INPUT, "discarded record with count 0");
 	/* Close the packet at the latest time seen (an empty one if none is open), report the gap
 	 * up to t, then an empty packet ending at t: its context carries the count. */
 	if (!s->packet && (st = open_packet(it, s, g)) != LS_OK)
@@ -497,13 +510,10 @@ static ls_status fill(iter_state *it)
 		return LS_OK;
 	}
 	s = find_stream(it, r->cpu);
-	if (!s) {
-		char cpu[16];
-		snprintf(cpu, sizeof(cpu), "%u", (unsigned)r->cpu);
-		return fail(it, LS_ERR_INTERNAL, "record on cpu %s, which has no stream", cpu);
-	}
+	if (!s)
+		return fail(it, LS_ERR_INTERNAL, "record on cpu %u, which has no stream", (unsigned)r->cpu);
 	if (r->t < it->last_t)
-		return fail(it, LS_ERR_INTERNAL, "records out of time order%s", "");
+		return fail(it, LS_ERR_INTERNAL, "records out of time order");
 	st = r->kind == LS_RECORD_DISCARDED ? write_discarded(it, s, r) : write_event(it, s, r);
 	it->last_t = r->t;
 	return st;

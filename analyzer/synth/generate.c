@@ -39,7 +39,7 @@
 enum ip_site {
 	IP_FAULT_VMA, IP_FAULT_LOOKUP, IP_FAULT_PTE, IP_FAULT_MMAP, IP_WRITER_MMAP, IP_WRITER_MARK,
 	IP_WRITER_IMMAP, IP_WRITER_ANON, IP_WRITER_PTE, IP_WRITER_FREE, IP_WRITER_PHASE,
-	IP_RECLAIM_ANON, IP_RECLAIM_PTE, IP_RECLAIM_MMAP, IP_RECLAIM_PHASE, IP_INIT,
+	IP_RECLAIM_ANON, IP_RECLAIM_PTE, IP_RECLAIM_MMAP, IP_RECLAIM_PHASE, IP_INIT, IP_EXIT,
 };
 #define IP(site) (IP_BASE + (uint64_t)(site) * 0x140 + 0x2d)
 
@@ -64,12 +64,14 @@ typedef struct {
 	uint64_t addr;
 	int32_t pid;
 	uint64_t seq; /* mm_lock_seq */
+	unsigned live; /* tasks still using the mm */
+	bool dead;     /* exit_mmap has begun */
 	glock mmap_lock, anon_vma, i_mmap;
 	gvma vmas[VMAS_PER_MM];
 } gmm;
 
 typedef enum { ROLE_FAULT, ROLE_WRITER, ROLE_RECLAIM } role;
-typedef enum { OP_NONE, OP_FAULT, OP_MUNMAP, OP_MPROTECT, OP_RECLAIM } op_kind;
+typedef enum { OP_NONE, OP_FAULT, OP_MUNMAP, OP_MPROTECT, OP_RECLAIM, OP_EXIT } op_kind;
 
 typedef struct {
 	int32_t tid, pid;
@@ -77,7 +79,7 @@ typedef struct {
 	role role;
 	unsigned mm;  /* own mm (faulters, writers) */
 	unsigned cpu;
-	bool on_cpu, done;
+	bool on_cpu, done, exiting, exit_sent;
 	int32_t rq_next;   /* run queue link */
 	int32_t wake_next; /* link in the waker's list of tasks to send sched_waking for */
 	int32_t wakes;     /* head of this task's list of pending sched_waking */
@@ -321,14 +323,14 @@ static ls_record *sched_switch(ls_generate *g, ls_record *r, gcpu *c, gtask *pre
 	if (prev)
 		prev->on_cpu = false;
 	c->cur = next;
-	if (n) {
+	if (n)
 		g->tasks[next].on_cpu = true;
-	}
 	return r;
 }
 
-/* TASK_UNINTERRUPTIBLE, as rwsem_down_*_slowpath sleeps. */
+/* TASK_UNINTERRUPTIBLE, as rwsem_down_*_slowpath sleeps; TASK_DEAD, a task's last switch. */
 #define TASK_UNINTERRUPTIBLE 2
+#define TASK_DEAD 0x80
 
 /* The acquired step of a blocking lock. Returns false (no event) while spinning. */
 static bool blocking_acquired(ls_generate *g, gcpu *c, gtask *t, ls_record *r, uint64_t lock,
@@ -665,8 +667,6 @@ static bool step_writer(ls_generate *g, gcpu *c, gtask *t, ls_record *r)
 		release_event(g, r, c, t, &m->anon_vma, ANON_BASE + t->mm * 0x100 + ANON_LOCK_OFF,
 			      LS_CLASS_ANON_VMA, LS_MODE_WRITE, IP_WRITER_ANON);
 		t->pc = t->took_i_mmap ? 20 : 19;
-		if (t->pc == 20)
-			return true;
 		return true;
 	case 20:
 		release_event(g, r, c, t, &m->i_mmap, MAPPING_BASE + t->mm * 0x200 + I_MMAP_OFF,
@@ -722,8 +722,15 @@ static bool step_reclaim(ls_generate *g, gcpu *c, gtask *t, ls_record *r)
 
 	switch (t->pc) {
 	case 0:
+		/* a live mm; exit_mmap may already have taken some */
 		t->opm = rnd_below(g, g->n_mms);
+		for (unsigned k = 0; k < g->n_mms && g->mms[t->opm].dead; k++)
+			t->opm = (t->opm + 1) % g->n_mms;
 		m = &g->mms[t->opm];
+		if (m->dead) {
+			end_op(t);
+			return false;
+		}
 		phase_event(g, r, c, t, LS_PHASE_TRY_TO_UNMAP, true, m->addr, IP_RECLAIM_PHASE);
 		t->pc = 1;
 		return true;
@@ -734,8 +741,12 @@ static bool step_reclaim(ls_generate *g, gcpu *c, gtask *t, ls_record *r)
 		t->pc = 2;
 		return true;
 	case 2:
-		return blocking_acquired(g, c, t, r, anon + ANON_LOCK_OFF, LS_CLASS_ANON_VMA,
-					 LS_MODE_READ, IP_RECLAIM_ANON);
+		if (!blocking_acquired(g, c, t, r, anon + ANON_LOCK_OFF, LS_CLASS_ANON_VMA,
+				       LS_MODE_READ, IP_RECLAIM_ANON))
+			return false;
+		if (t->pc == 3 && m->dead)
+			t->pc = 9; /* exit_mmap unlinked everything while we waited */
+		return true;
 	case 3:
 		t->slot = rnd_below(g, VMAS_PER_MM);
 		v = &m->vmas[t->slot];
@@ -791,6 +802,99 @@ static bool step_reclaim(ls_generate *g, gcpu *c, gtask *t, ls_record *r)
 	return false;
 }
 
+/* exit_mmap by the mm's last task: every VMA detached and freed at once under mmap_lock and
+ * anon_vma held for write (unlink_anon_vmas), then the mm itself. */
+static bool step_exit(ls_generate *g, gcpu *c, gtask *t, ls_record *r)
+{
+	gmm *m = &g->mms[t->mm];
+	uint64_t anon = ANON_BASE + t->mm * 0x100;
+	gvma *v = &m->vmas[t->loop < VMAS_PER_MM ? t->loop : 0];
+
+	switch (t->pc) {
+	case 0:
+		m->dead = true;
+		phase_event(g, r, c, t, LS_PHASE_EXIT_MMAP, true, m->addr, IP_EXIT);
+		t->pc = 1;
+		return true;
+	case 1:
+		acquire_event(g, r, c, t, m->addr + MMAP_LOCK_OFF, LS_CLASS_MMAP_LOCK, LS_MODE_WRITE,
+			      m->addr, m->addr, IP_EXIT);
+		blocking_acquire(g, t, r, &m->mmap_lock, LS_MODE_WRITE, false);
+		t->pc = 2;
+		return true;
+	case 2:
+		return blocking_acquired(g, c, t, r, m->addr + MMAP_LOCK_OFF, LS_CLASS_MMAP_LOCK,
+					 LS_MODE_WRITE, IP_EXIT);
+	case 3:
+		acquire_event(g, r, c, t, anon + ANON_LOCK_OFF, LS_CLASS_ANON_VMA, LS_MODE_WRITE, anon,
+			      m->addr, IP_EXIT);
+		blocking_acquire(g, t, r, &m->anon_vma, LS_MODE_WRITE, false);
+		t->pc = 4;
+		return true;
+	case 4:
+		if (!blocking_acquired(g, c, t, r, anon + ANON_LOCK_OFF, LS_CLASS_ANON_VMA,
+				       LS_MODE_WRITE, IP_EXIT))
+			return false;
+		t->loop = 0;
+		return true;
+	case 5:
+		if (t->loop == VMAS_PER_MM) {
+			t->pc = 7;
+			return false;
+		}
+		event(g, r, c, t, LS_EV_OBJ_DETACH);
+		r->u[LS_F_OBJ] = v->id;
+		r->u[LS_F_KIND] = LS_KIND_VMA;
+		r->u[LS_F_MM] = m->addr;
+		r->u[LS_F_IP] = IP(IP_EXIT);
+		t->pc = 6;
+		return true;
+	case 6: /* the mm is unreachable: no RCU delay */
+		event(g, r, c, t, LS_EV_OBJ_FREE);
+		r->u[LS_F_OBJ] = v->id;
+		r->u[LS_F_KIND] = LS_KIND_VMA;
+		r->u[LS_F_MM] = m->addr;
+		r->u[LS_F_DEFERRED] = 0;
+		r->u[LS_F_IP] = IP(IP_EXIT);
+		t->loop++;
+		t->pc = 5;
+		return true;
+	case 7:
+		release_event(g, r, c, t, &m->anon_vma, anon + ANON_LOCK_OFF, LS_CLASS_ANON_VMA,
+			      LS_MODE_WRITE, IP_EXIT);
+		t->pc = 8;
+		return true;
+	case 8:
+		event(g, r, c, t, LS_EV_VMA_UNLOCK_ALL);
+		r->u[LS_F_MM] = m->addr;
+		r->u[LS_F_SEQ] = m->seq++;
+		r->u[LS_F_IP] = IP(IP_EXIT);
+		t->pc = 9;
+		return true;
+	case 9:
+		release_event(g, r, c, t, &m->mmap_lock, m->addr + MMAP_LOCK_OFF, LS_CLASS_MMAP_LOCK,
+			      LS_MODE_WRITE, IP_EXIT);
+		t->pc = 10;
+		return true;
+	case 10:
+		phase_event(g, r, c, t, LS_PHASE_EXIT_MMAP, false, m->addr, IP_EXIT);
+		t->pc = 11;
+		return true;
+	case 11:
+	case 12:
+		event(g, r, c, t, LS_EV_OBJ_FREE);
+		r->u[LS_F_OBJ] = t->pc == 11 ? anon : m->addr;
+		r->u[LS_F_KIND] = t->pc == 11 ? LS_KIND_ANON_VMA : LS_KIND_MM;
+		r->u[LS_F_MM] = m->addr;
+		r->u[LS_F_IP] = IP(IP_EXIT);
+		if (t->pc++ == 12)
+			end_op(t);
+		return true;
+	}
+	assert(!"bad exit pc");
+	return false;
+}
+
 /* One step of CPU c: at most one event, at c->next_t. */
 static bool step_cpu(ls_generate *g, gcpu *c, ls_record *r)
 {
@@ -838,9 +942,23 @@ static bool step_cpu(ls_generate *g, gcpu *c, ls_record *r)
 			return false;
 		}
 		if (g->emitted >= g->opt.events) {
+			/* enough events: the task exits; the last user of an mm tears it down */
+			if (!t->exiting) {
+				t->exiting = true;
+				if (t->role != ROLE_RECLAIM && --g->mms[t->mm].live == 0) {
+					t->op = OP_EXIT;
+					return false;
+				}
+			}
+			if (!t->exit_sent) {
+				t->exit_sent = true;
+				event(g, r, c, t, LS_EV_SCHED_PROCESS_EXIT);
+				r->str[0] = t->comm;
+				r->u[LS_F_TID] = (uint64_t)(int64_t)t->tid;
+				return true;
+			}
 			t->done = true;
-			t->ops++;
-			sched_switch(g, r, c, t, 0, rq_pop(g, c)); /* exits from the workload */
+			sched_switch(g, r, c, t, TASK_DEAD, rq_pop(g, c));
 			return true;
 		}
 		t->ops++;
@@ -857,6 +975,7 @@ static bool step_cpu(ls_generate *g, gcpu *c, ls_record *r)
 	case OP_MUNMAP:
 	case OP_MPROTECT: return step_writer(g, c, t, r);
 	case OP_RECLAIM: return step_reclaim(g, c, t, r);
+	case OP_EXIT: return step_exit(g, c, t, r);
 	case OP_NONE: break;
 	}
 	return false;
@@ -996,6 +1115,9 @@ ls_status ls_generate_new(const ls_generate_options *opt, ls_generate **out, ls_
 	}
 	for (unsigned i = 0; i < g->n_mms; i++)
 		g->mms[i].pid = 1000 + (int32_t)i;
+	for (unsigned i = 0; i < g->n_tasks; i++)
+		if (g->tasks[i].role != ROLE_RECLAIM)
+			g->mms[g->tasks[i].mm].live++;
 	for (unsigned i = 0; i < opt->cpus; i++) {
 		gcpu *c = &g->cpus[i];
 		c->cur = c->rq_head = c->rq_tail = NONE;
@@ -1013,8 +1135,10 @@ ls_status ls_generate_new(const ls_generate_options *opt, ls_generate **out, ls_
 	g->schema.events[LS_EV_LOCK_DOWNGRADE] = false;
 	g->schema.events[LS_EV_SCHED_SWITCH] = true;
 	g->schema.events[LS_EV_SCHED_WAKING] = true;
+	g->schema.events[LS_EV_SCHED_PROCESS_EXIT] = true;
 	g->schema.cpus = g->cpu_ids;
-	g->schema.n_cpus = opt->cpus;
+	/* CPUs without a task would only add empty stream files */
+	g->schema.n_cpus = opt->cpus < g->n_tasks ? opt->cpus : g->n_tasks;
 	*out = g;
 	return st;
 nomem:

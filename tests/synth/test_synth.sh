@@ -126,7 +126,7 @@ generate_tests() {
 	stat() { sed -n "s/^stat $1 //p" "$work/g.check"; }
 	for s in contended refused_reason_2 event_sched_switch event_sched_waking \
 		event_lockstep_vma_write_mark event_lockstep_vma_unlock_all event_lockstep_obj_free_done \
-		event_lockstep_vma_lookup event_lockstep_phase; do
+		event_lockstep_vma_lookup event_lockstep_phase event_sched_process_exit; do
 		v=$(stat "$s")
 		[ -n "$v" ] && [ "$v" -gt 0 ]
 		ok $? "generate_workload_has_$s" "$(cat "$work/g.check")"
@@ -134,6 +134,9 @@ generate_tests() {
 	[ "$(grep -c 'procname = "kswapd0"' "$work/g.txt")" -gt 0 ] &&
 		[ "$(grep -c 'cpu_id = 2 }' "$work/g.txt")" -gt 0 ]
 	ok $? "generate_reclaim_task_and_all_cpus"
+	grep -q 'lockstep_phase: .* name = 5, begin = 1' "$work/g.txt" &&
+		grep -q 'deferred = 0' "$work/g.txt" && grep -q 'prev_state = 128' "$work/g.txt"
+	ok $? "generate_ends_with_exit_mmap_and_task_exit"
 
 	"$synth" --generate 60000 --seed 7 --tasks 12 --cpus 3 -o "$work/g2" 2>/dev/null &&
 		"$bt" --clock-cycles "$work/g2" 2>/dev/null | cmp -s - "$work/g.txt"

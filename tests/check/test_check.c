@@ -1,0 +1,570 @@
+/* test_check.c — `lockstep check` as CI runs it: scenario -> lockstep-synth (a real CTF trace)
+ * -> lockstep check --format json -> the exact verdict.
+ *
+ *   test_check verdicts LOCKSTEP SYNTH SCENARIO_DIR
+ *       every scenario with `# expect:` lines: the findings (kind, rule, severity, classes, tids)
+ *       are exactly the expected ones, each tid is backed by evidence, the exit status follows
+ *       the default --fail-on error, and the findings table holds the same findings.
+ *   test_check cli LOCKSTEP SYNTH SCENARIO_DIR SYMBOLS_MAP
+ *       symbol names, the text report, --fail-on, the thresholds, usage errors, --no-store,
+ *       -o, and reading the findings back with ls_findings_load().
+ *
+ * An `# expect:` line reads `KIND RULE SEVERITY classes=A,B tids=1,2` (lists in any order) or
+ * `none`. */
+#include <ctype.h>
+#include <dirent.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../tap.h"
+#include "../testutil.h"
+#include "findings.h"
+#include "store.h"
+
+static const char *lockstep, *synth, *scenarios;
+static char tmp[512];
+
+/* ---- a minimal JSON reader (enough for the report) ---------------------------------------- */
+
+typedef enum { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ } jtype;
+
+typedef struct jnode {
+	jtype t;
+	double num;
+	char *str;
+	struct jnode **items;
+	char **keys;
+	size_t n;
+} jnode;
+
+static const char *jp;
+
+static void jws(void)
+{
+	while (*jp && isspace((unsigned char)*jp))
+		jp++;
+}
+
+static char *jstring(void)
+{
+	size_t cap = 64, n = 0;
+	char *s = malloc(cap);
+
+	jp++; /* " */
+	while (*jp && *jp != '"') {
+		char ch = *jp++;
+
+		if (ch == '\\') {
+			ch = *jp++;
+			switch (ch) {
+			case 'n': ch = '\n'; break;
+			case 't': ch = '\t'; break;
+			case 'r': ch = '\r'; break;
+			case 'u': ch = '?'; jp += 4; break;
+			default: break;
+			}
+		}
+		if (n + 2 > cap)
+			s = realloc(s, cap *= 2);
+		s[n++] = ch;
+	}
+	if (*jp == '"')
+		jp++;
+	s[n] = '\0';
+	return s;
+}
+
+static jnode *jvalue(void)
+{
+	jnode *v = calloc(1, sizeof(*v));
+
+	jws();
+	if (*jp == '{' || *jp == '[') {
+		bool obj = *jp == '{';
+		char close = obj ? '}' : ']';
+
+		v->t = obj ? J_OBJ : J_ARR;
+		jp++;
+		jws();
+		while (*jp && *jp != close) {
+			v->items = realloc(v->items, (v->n + 1) * sizeof(*v->items));
+			v->keys = realloc(v->keys, (v->n + 1) * sizeof(*v->keys));
+			v->keys[v->n] = NULL;
+			if (obj) {
+				jws();
+				v->keys[v->n] = jstring();
+				jws();
+				if (*jp == ':')
+					jp++;
+			}
+			v->items[v->n++] = jvalue();
+			jws();
+			if (*jp == ',')
+				jp++;
+			jws();
+		}
+		if (*jp)
+			jp++;
+	} else if (*jp == '"') {
+		v->t = J_STR;
+		v->str = jstring();
+	} else if (!strncmp(jp, "null", 4)) {
+		v->t = J_NULL;
+		jp += 4;
+	} else if (!strncmp(jp, "true", 4) || !strncmp(jp, "false", 5)) {
+		v->t = J_BOOL;
+		v->num = *jp == 't';
+		jp += *jp == 't' ? 4 : 5;
+	} else {
+		char *end;
+
+		v->t = J_NUM;
+		v->num = strtod(jp, &end);
+		jp = end == jp ? jp + 1 : end;
+	}
+	return v;
+}
+
+static void jfree(jnode *v)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < v->n; i++) {
+		jfree(v->items[i]);
+		free(v->keys[i]);
+	}
+	free(v->items);
+	free(v->keys);
+	free(v->str);
+	free(v);
+}
+
+static jnode *jget(const jnode *o, const char *key)
+{
+	if (!o || o->t != J_OBJ)
+		return NULL;
+	for (size_t i = 0; i < o->n; i++)
+		if (!strcmp(o->keys[i], key))
+			return o->items[i];
+	return NULL;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *s;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	s = malloc((size_t)n + 1);
+	n = (long)fread(s, 1, (size_t)n, f);
+	s[n] = '\0';
+	fclose(f);
+	return s;
+}
+
+static jnode *jload(const char *path)
+{
+	char *s = slurp(path);
+	jnode *v;
+
+	if (!s)
+		return NULL;
+	jp = s;
+	jws();
+	v = *jp == '{' ? jvalue() : NULL;
+	free(s);
+	return v;
+}
+
+/* ---- verdict strings ---------------------------------------------------------------------- */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* "KIND RULE SEV classes=a,b tids=1,2" with both lists sorted. */
+static char *verdict(const char *kind, const char *rule, const char *sev, char **classes,
+		     size_t n_classes, long *tids, size_t n_tids)
+{
+	char *s = malloc(1024);
+	size_t len;
+
+	qsort(classes, n_classes, sizeof(*classes), cmp_str);
+	qsort(tids, n_tids, sizeof(*tids), cmp_long);
+	len = (size_t)snprintf(s, 1024, "%s %s %s classes=", kind, rule, sev);
+	for (size_t i = 0; i < n_classes; i++)
+		len += (size_t)snprintf(s + len, 1024 - len, "%s%s", i ? "," : "", classes[i]);
+	len += (size_t)snprintf(s + len, 1024 - len, " tids=");
+	for (size_t i = 0; i < n_tids; i++)
+		len += (size_t)snprintf(s + len, 1024 - len, "%s%ld", i ? "," : "", tids[i]);
+	return s;
+}
+
+static char *verdict_from_line(const char *line)
+{
+	char kind[64], rule[64], sev[32], classes[256] = "", tids[256] = "";
+	char *cls[16], *tok, *save;
+	long tid[16];
+	size_t nc = 0, nt = 0;
+
+	if (sscanf(line, "%63s %63s %31s classes=%255s tids=%255s", kind, rule, sev, classes, tids) <
+	    4)
+		return NULL;
+	for (tok = strtok_r(classes, ",", &save); tok && nc < 16; tok = strtok_r(NULL, ",", &save))
+		cls[nc++] = tok;
+	for (tok = strtok_r(tids, ",", &save); tok && nt < 16; tok = strtok_r(NULL, ",", &save))
+		tid[nt++] = strtol(tok, NULL, 10);
+	return verdict(kind, rule, sev, cls, nc, tid, nt);
+}
+
+static char *verdict_from_json(const jnode *f)
+{
+	const jnode *classes = jget(f, "classes"), *tids = jget(f, "tids");
+	char *cls[16];
+	long tid[16];
+	size_t nc = 0, nt = 0;
+
+	for (size_t i = 0; classes && i < classes->n && nc < 16; i++)
+		cls[nc++] = classes->items[i]->str;
+	for (size_t i = 0; tids && i < tids->n && nt < 16; i++)
+		tid[nt++] = (long)tids->items[i]->num;
+	return verdict(jget(f, "kind")->str, jget(f, "rule")->str, jget(f, "severity")->str, cls, nc,
+		       tid, nt);
+}
+
+/* Every tid of a finding appears in its evidence. */
+static bool tids_backed(const jnode *f)
+{
+	const jnode *tids = jget(f, "tids"), *ev = jget(f, "evidence");
+
+	for (size_t i = 0; tids && i < tids->n; i++) {
+		bool found = false;
+
+		for (size_t j = 0; ev && j < ev->n && !found; j++)
+			found = jget(ev->items[j], "tid")->num == tids->items[i]->num;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/* ---- running ------------------------------------------------------------------------------ */
+
+/* Writes SCENARIO's trace to tmp/NAME; returns false when synth failed. */
+static bool make_trace(const char *name, char *dir, size_t size)
+{
+	snprintf(dir, size, "%s/%s", tmp, name);
+	tu_run("rm -rf '%s' '%s.lockstep.db'", dir, dir);
+	return tu_run("'%s' '%s/%s.scn' -o '%s' >/dev/null", synth, scenarios, name, dir) == 0;
+}
+
+static int check(const char *dir, const char *args, const char *out)
+{
+	return tu_run("'%s' check %s -o '%s' '%s' 2>'%s.err'", lockstep, args, out, dir, out);
+}
+
+static void scenario_verdict(const char *name, char **expects, size_t n_expects)
+{
+	char dir[1024], out[1100], db_path[1100];
+	char *got[64];
+	size_t n_got = 0;
+	bool want_error = false;
+	jnode *report;
+	int rc;
+
+	for (size_t i = 0; i < n_expects; i++)
+		want_error |= strstr(expects[i], " error classes=") != NULL;
+	if (!make_trace(name, dir, sizeof(dir))) {
+		TAP_OK(0, "%s: lockstep-synth writes the trace", name);
+		return;
+	}
+	snprintf(out, sizeof(out), "%s.json", dir);
+	rc = check(dir, "--format json", out);
+	TAP_EQ_INT(rc, want_error ? 1 : 0, name);
+	report = jload(out);
+	if (!report || !jget(report, "findings")) {
+		TAP_OK(0, "%s: the report is JSON with findings", name);
+		jfree(report);
+		return;
+	}
+	const jnode *findings = jget(report, "findings");
+	bool backed = true;
+
+	for (size_t i = 0; i < findings->n && n_got < 64; i++) {
+		got[n_got++] = verdict_from_json(findings->items[i]);
+		backed &= tids_backed(findings->items[i]);
+	}
+	qsort(got, n_got, sizeof(*got), cmp_str);
+	qsort(expects, n_expects, sizeof(*expects), cmp_str);
+	bool same = n_got == n_expects;
+
+	for (size_t i = 0; same && i < n_got; i++)
+		same = !strcmp(got[i], expects[i]);
+	TAP_OK(same, "%s: exact verdict", name);
+	if (!same) {
+		for (size_t i = 0; i < n_expects; i++)
+			printf("#   want: %s\n", expects[i]);
+		for (size_t i = 0; i < n_got; i++)
+			printf("#   got:  %s\n", got[i]);
+	}
+	TAP_OK(backed, "%s: every tid of a finding has evidence", name);
+
+	sqlite3 *db;
+
+	snprintf(db_path, sizeof(db_path), "%s.lockstep.db", dir);
+	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+		TAP_EQ_INT(tu_int(db, "SELECT count(*) FROM findings", -1), (long long)findings->n,
+			   "findings table holds the reported findings");
+		sqlite3_close(db);
+	} else {
+		TAP_OK(0, "%s: database opens", name);
+	}
+	for (size_t i = 0; i < n_got; i++)
+		free(got[i]);
+	jfree(report);
+}
+
+static int run_verdicts(void)
+{
+	DIR *d = opendir(scenarios);
+	struct dirent *e;
+	char *names[256];
+	size_t n = 0;
+
+	if (!d) {
+		TAP_OK(0, "scenario directory %s opens", scenarios);
+		return tap_done();
+	}
+	while ((e = readdir(d)) && n < 256) {
+		size_t len = strlen(e->d_name);
+
+		if (len > 4 && !strcmp(e->d_name + len - 4, ".scn"))
+			names[n++] = strndup(e->d_name, len - 4);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		char path[1024], line[1024];
+		char *expects[32];
+		size_t n_expects = 0;
+		bool has_expect = false;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/%s.scn", scenarios, names[i]);
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f)) {
+			if (strncmp(line, "# expect:", 9))
+				continue;
+			has_expect = true;
+			line[strcspn(line, "\n")] = '\0';
+			const char *body = line + 9;
+
+			while (*body == ' ')
+				body++;
+			if (!strcmp(body, "none"))
+				continue;
+			char *v = verdict_from_line(body);
+
+			if (!v) {
+				TAP_OK(0, "%s: parse '# expect: %s'", names[i], body);
+				continue;
+			}
+			if (n_expects < 32)
+				expects[n_expects++] = v;
+		}
+		if (f)
+			fclose(f);
+		if (has_expect)
+			scenario_verdict(names[i], expects, n_expects);
+		for (size_t j = 0; j < n_expects; j++)
+			free(expects[j]);
+		free(names[i]);
+	}
+	return tap_done();
+}
+
+/* ---- CLI behaviour ------------------------------------------------------------------------ */
+
+static bool file_contains(const char *path, const char *needle)
+{
+	char *s = slurp(path);
+	bool found = s && strstr(s, needle);
+
+	if (!found)
+		printf("#   '%s' not in %s\n", needle, path);
+	free(s);
+	return found;
+}
+
+static int run_cli(const char *symbols_map)
+{
+	char dir[1024], out[1100], db_path[1100];
+	jnode *report;
+	int rc;
+
+	/* symbols: a symbols.map in the trace directory (meta.source) names the call sites. It
+	 * is copied in after the load: babeltrace2's src.ctf.fs takes every file beside
+	 * `metadata` for a stream, and a trace directory newer than its database is reloaded. */
+	TAP_OK(make_trace("vma-anon-vma-inversion-buggy", dir, sizeof(dir)), "synth inversion");
+	snprintf(db_path, sizeof(db_path), "%s.lockstep.db", dir);
+	snprintf(out, sizeof(out), "%s.json", dir);
+	TAP_EQ_INT(check(dir, "--format json", out), 1, "check loads the trace");
+	tu_run("cp '%s' '%s/symbols.map'", symbols_map, dir);
+	check(db_path, "--format json", out);
+	report = jload(out);
+	{
+		const jnode *f = report ? jget(report, "findings") : NULL;
+		const jnode *ev = f && f->n ? jget(f->items[0], "evidence") : NULL;
+		const jnode *site = ev && ev->n ? jget(ev->items[0], "site") : NULL;
+		const jnode *ip = ev && ev->n ? jget(ev->items[0], "ip") : NULL;
+
+		TAP_EQ_STR(site ? site->str : NULL, "lock_vma_under_rcu+0x20",
+			   "call site as symbol+off from symbols.map in the trace directory");
+		TAP_EQ_STR(ip ? ip->str : NULL, "0xffffffff81001020", "ip stays hex in JSON");
+		TAP_OK(jget(report, "trace") && jget(report, "trace")->str &&
+			       strstr(jget(report, "trace")->str, "vma-anon-vma-inversion-buggy"),
+		       "JSON names the trace (meta.source)");
+	}
+	jfree(report);
+
+	/* the text report: grouped by kind, one paragraph per finding */
+	snprintf(out, sizeof(out), "%s.txt", dir);
+	rc = check(db_path, "", out);
+	TAP_EQ_INT(rc, 1, "text report: an error finding exits 1");
+	TAP_OK(file_contains(out, "== lock-order (1) =="), "text: grouped by kind");
+	TAP_OK(file_contains(out, "[error] possible deadlock: lock classes taken in a cycle "
+				  "vma_lock -> anon_vma -> vma_lock"),
+	       "text: severity and summary, cycle from its outermost class");
+	TAP_OK(file_contains(out, "tasks: 101 (fault-thread), 201 (mprotect)"), "text: task names");
+	TAP_OK(file_contains(out, "at lock_vma_under_rcu+0x20"), "text: symbolised call site");
+
+	/* --symbols overrides; an unreadable one is an input error */
+	rc = check(db_path, "--symbols /nonexistent/symbols.map", out);
+	TAP_EQ_INT(rc, 2, "--symbols with a missing file is an input error");
+
+	/* no findings */
+	TAP_OK(make_trace("vma-anon-vma-inversion-fixed", dir, sizeof(dir)), "synth fixed");
+	snprintf(out, sizeof(out), "%s.txt", dir);
+	TAP_EQ_INT(check(dir, "", out), 0, "fixed variant exits 0");
+	TAP_OK(file_contains(out, "no findings"), "text: says there are no findings");
+	snprintf(out, sizeof(out), "%s.json", dir);
+	check(dir, "--format json", out);
+	TAP_OK(file_contains(out, "\"findings\": []"), "JSON: empty findings array");
+
+	/* --fail-on */
+	TAP_OK(make_trace("i-mmap-under-anon-vma-buggy", dir, sizeof(dir)), "synth hierarchy");
+	snprintf(out, sizeof(out), "%s.txt", dir);
+	TAP_EQ_INT(check(dir, "", out), 0, "a warning does not fail by default");
+	TAP_EQ_INT(check(dir, "--fail-on warning", out), 1, "--fail-on warning fails on a warning");
+	TAP_EQ_INT(check(dir, "--fail-on note", out), 1, "--fail-on note fails on a warning");
+	TAP_EQ_INT(check(dir, "--fail-on never", out), 0, "--fail-on never");
+	TAP_OK(make_trace("mmap-trylock-under-rmap-buggy", dir, sizeof(dir)), "synth trylock");
+	TAP_EQ_INT(check(dir, "--fail-on warning", out), 0, "a note does not fail --fail-on warning");
+	TAP_EQ_INT(check(dir, "--fail-on note", out), 1, "a note fails --fail-on note");
+
+	/* thresholds */
+	TAP_OK(make_trace("vma-writer-starved-buggy", dir, sizeof(dir)), "synth starved");
+	snprintf(out, sizeof(out), "%s.json", dir);
+	TAP_EQ_INT(check(dir, "--format json --starvation-ms 100", out), 0,
+		   "28 ms wait and 13 bypasses: under --starvation-ms 100 and --max-bypass 100");
+	TAP_EQ_INT(check(dir, "--format json --starvation-ms 100 --max-bypass 12", out), 1,
+		   "13 bypasses over --max-bypass 12");
+	TAP_OK(file_contains(out, "\"rule\": \"readers-bypass-writer\""), "bypass rule named");
+	TAP_OK(make_trace("vma-writer-starved-fixed", dir, sizeof(dir)), "synth starved fixed");
+	TAP_EQ_INT(check(dir, "--format json --starvation-ms 1", out), 0,
+		   "a 2 ms wait with no bypass is only a warning");
+	TAP_OK(file_contains(out, "\"rule\": \"long-writer-wait\", \"severity\": \"warning\""),
+	       "long wait without bypass: long-writer-wait warning");
+
+	/* usage and input errors */
+	TAP_EQ_INT(check(dir, "--format xml", out), 2, "unknown --format is a usage error");
+	TAP_EQ_INT(check(dir, "--max-bypass -1", out), 2, "negative --max-bypass is a usage error");
+	TAP_EQ_INT(check(dir, "--starvation-ms x", out), 2, "bad --starvation-ms is a usage error");
+	TAP_EQ_INT(check(dir, "--fail-on fatal", out), 2, "unknown --fail-on is a usage error");
+	TAP_EQ_INT(tu_run("'%s' check >/dev/null 2>&1", lockstep), 2, "no input is a usage error");
+	TAP_EQ_INT(tu_run("'%s' check '%s/nope' >/dev/null 2>&1", lockstep, tmp), 2,
+		   "a missing trace is an input error");
+	TAP_EQ_INT(tu_run("'%s' check --help >/dev/null", lockstep), 0, "--help");
+
+	/* the findings tables: replaced on each run, readable with ls_findings_load */
+	TAP_OK(make_trace("vma-freed-while-read-locked-buggy", dir, sizeof(dir)), "synth freed");
+	snprintf(db_path, sizeof(db_path), "%s.lockstep.db", dir);
+	snprintf(out, sizeof(out), "%s.txt", dir);
+	TAP_EQ_INT(check(dir, "--no-store", out), 1, "--no-store still reports");
+	{
+		ls_store *store = NULL;
+		ls_findings *list = NULL;
+		ls_error err;
+
+		ls_error_clear(&err);
+		TAP_OK(ls_store_open(db_path, false, &store, &err) == LS_OK, "database opens");
+		TAP_OK(store && ls_findings_load(store, &list, &err) == LS_OK && list &&
+			       ls_findings_count(list) == 0,
+		       "--no-store leaves no findings");
+		ls_findings_free(list);
+		ls_store_close(store);
+	}
+	check(db_path, "", out);
+	TAP_EQ_INT(check(db_path, "", out), 1, "check on the database itself");
+	{
+		ls_store *store = NULL;
+		ls_findings *list = NULL;
+		ls_error err;
+		const ls_finding *f;
+
+		ls_error_clear(&err);
+		ls_store_open(db_path, false, &store, &err);
+		TAP_OK(store && ls_findings_load(store, &list, &err) == LS_OK && list,
+		       "ls_findings_load reads the tables");
+		TAP_EQ_INT(list ? ls_findings_count(list) : 0, 2,
+			   "two findings after two runs (replaced, not appended)");
+		f = list ? ls_findings_borrow(list, 0) : NULL;
+		TAP_EQ_STR(f ? ls_finding_kind_name(f->kind) : NULL, "protocol", "first kind");
+		TAP_EQ_STR(f ? f->rule : NULL, "vma-read-across-write-section", "first rule");
+		TAP_OK(f && f->n_evidence >= 3 && f->n_tids == 2 && f->t_begin_ns < f->t_end_ns,
+		       "evidence, tids and window read back");
+		f = list ? ls_findings_borrow(list, 1) : NULL;
+		TAP_EQ_STR(f ? f->rule : NULL, "freed-while-locked", "second rule");
+		TAP_OK(f && f->t_begin_ns == 2500 && f->t_end_ns == 5000,
+		       "window [free, the holder's unlock]");
+		ls_findings_free(list);
+		ls_store_close(store);
+	}
+	return tap_done();
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 5 || (strcmp(argv[1], "verdicts") && strcmp(argv[1], "cli")) ||
+	    (!strcmp(argv[1], "cli") && argc < 6)) {
+		fprintf(stderr, "usage: test_check verdicts|cli LOCKSTEP SYNTH SCENARIO_DIR [SYMBOLS]\n");
+		return 2;
+	}
+	lockstep = argv[2];
+	synth = argv[3];
+	scenarios = argv[4];
+	if (!tu_tmpdir(tmp, sizeof(tmp))) {
+		perror("mkdtemp");
+		return 2;
+	}
+	int rc = !strcmp(argv[1], "verdicts") ? run_verdicts() : run_cli(argv[5]);
+
+	if (!getenv("LOCKSTEP_KEEP_TMP"))
+		tu_run("rm -rf '%s'", tmp);
+	return rc;
+}

@@ -1,0 +1,408 @@
+/* test-view.c — lockstep-view in a real GTK window (run under xvfb-run): opens the fixture
+ * database (fixture.sql + fixture-findings.sql, or a trace directory given with --trace),
+ * checks the lanes and findings shown, drives stepping and checks the cursor and the state
+ * panel, then renders the timeline offscreen and checks that known spans are drawn at the
+ * expected pixels in the expected colours — through the timeline's own renderer and through
+ * the window's GSK renderer.
+ *
+ *   test-view FIXTURE.sql FINDINGS.sql WORKDIR
+ */
+#include <glib/gstdio.h>
+#include <gtk/gtk.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <string.h>
+
+#include "lod.h"
+#include "tap.h"
+#include "timeline.h"
+#include "window.h"
+
+#define MM 0xffff888000001000ull
+#define VMA 0xffff88800000a000ull
+
+static LsvWindow *win;
+static LsvTimeline *tl;
+
+static void spin(int ms)
+{
+	gint64 end = g_get_monotonic_time() + ms * 1000;
+	while (g_get_monotonic_time() < end) {
+		while (g_main_context_iteration(NULL, FALSE))
+			;
+		g_usleep(2000);
+	}
+}
+
+static void act(const char *name)
+{
+	g_action_group_activate_action(G_ACTION_GROUP(win), name, NULL);
+}
+
+static int64_t cursor(void)
+{
+	return lsv_window_get_cursor(win, NULL);
+}
+
+static gboolean has(const char *text, const char *needle)
+{
+	gboolean ok = strstr(text, needle) != NULL;
+	if (!ok)
+		printf("#   \"%s\" not in:\n#   %s\n", needle, text);
+	return ok;
+}
+
+static char *make_db(const char *dir, const char *name, const char *sql1, const char *sql2)
+{
+	char *path = g_build_filename(dir, name, NULL);
+	g_unlink(path);
+	sqlite3 *db;
+	sqlite3_open(path, &db);
+	const char *files[] = { sql1, sql2 };
+	for (int i = 0; i < 2; i++) {
+		if (!files[i])
+			continue;
+		char *sql;
+		if (!g_file_get_contents(files[i], &sql, NULL, NULL)) {
+			printf("Bail out! cannot read %s\n", files[i]);
+			exit(1);
+		}
+		char *msg = NULL;
+		if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+			printf("Bail out! %s: %s\n", files[i], msg);
+			exit(1);
+		}
+		g_free(sql);
+	}
+	sqlite3_close(db);
+	return path;
+}
+
+/* ARGB32 pixel of a cairo image surface as r, g, b (0..255). */
+static void pixel(cairo_surface_t *s, int x, int y, int rgb[3])
+{
+	const uint32_t *p = (const uint32_t *)(cairo_image_surface_get_data(s) +
+					       y * cairo_image_surface_get_stride(s)) + x;
+	rgb[0] = (*p >> 16) & 255;
+	rgb[1] = (*p >> 8) & 255;
+	rgb[2] = *p & 255;
+}
+
+static gboolean near_class(const int rgb[3], int cls, int tol)
+{
+	double c[3];
+	lsv_timeline_class_rgb(cls, c);
+	for (int i = 0; i < 3; i++)
+		if (abs(rgb[i] - (int)lround(c[i] * 255)) > tol)
+			return FALSE;
+	return TRUE;
+}
+
+static gboolean is_background(const int rgb[3])
+{
+	return abs(rgb[0] - rgb[1]) < 6 && abs(rgb[1] - rgb[2]) < 6 && rgb[0] > 200;
+}
+
+static cairo_surface_t *render(void)
+{
+	int w = gtk_widget_get_width(GTK_WIDGET(tl)), h = gtk_widget_get_height(GTK_WIDGET(tl));
+	cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
+	lsv_timeline_render(tl, s, w, h);
+	return s;
+}
+
+static int px(int64_t t)
+{
+	return (int)floor(lsv_timeline_time_to_x(tl, t));
+}
+
+static void test_lanes_and_findings(void)
+{
+	lsv_trace *t = lsv_window_get_trace(win);
+	TAP_EQ_INT(t->tasks->len, 3, "three tasks in the database");
+	TAP_EQ_INT(t->lanes->len, 5, "five timeline rows: two processes, three tasks");
+	const char *want[] = { "fault-thread  (pid 100)", "fault-thread/101", "fault-worker/102",
+			       "munmap  (pid 200)", "munmap/201" };
+	for (int i = 0; i < 5; i++)
+		TAP_EQ_STR(((lsv_lane *)g_ptr_array_index(t->lanes, i))->label, want[i], "lane label");
+	TAP_OK(((lsv_lane *)g_ptr_array_index(t->lanes, 0))->is_group, "first row is the process header");
+	TAP_EQ_INT(lsv_window_get_findings_count(win), 2, "two findings listed");
+	TAP_OK(lsv_timeline_lane_y(tl, 101) < lsv_timeline_lane_y(tl, 102) &&
+	       lsv_timeline_lane_y(tl, 102) < lsv_timeline_lane_y(tl, 201), "lanes in process order");
+}
+
+static void test_stepping(void)
+{
+	int64_t t;
+	TAP_EQ_INT(cursor(), 0, "cursor starts at the first event");
+	TAP_OK(has(lsv_window_get_state_text(win), "waits read  fault-thread/101"),
+	       "after lock_acquire only: 101 waits for mmap_lock");
+	act("step-next");
+	TAP_EQ_INT(lsv_window_get_cursor(win, &t), 1, "step next → event 1");
+	TAP_EQ_INT(t, 1000, "cursor time 1000 ns");
+	TAP_OK(has(lsv_window_get_state_text(win), "holds read  fault-thread/101"), "101 holds mmap_lock for read");
+	TAP_OK(lsv_window_goto(win, "#5"), "go to event #5");
+	const char *st = lsv_window_get_state_text(win);
+	TAP_OK(has(st, "mmap_lock 0xffff888000001000") && has(st, "holds read  fault-thread/101") &&
+	       has(st, "waits write munmap/201"), "event 5: 101 holds, 201 waits for write");
+	TAP_OK(has(st, "pte_lock 0xffff88800000c000"), "event 5: the pte lock is live too");
+	act("step-prev");
+	TAP_EQ_INT(cursor(), 4, "step prev → event 4");
+	TAP_OK(lsv_window_goto(win, "+3us"), "go to +3us");
+	TAP_EQ_INT(lsv_window_get_cursor(win, &t), 8, "+3 µs is t=4000: the last event there is #8");
+	st = lsv_window_get_state_text(win);
+	TAP_OK(has(st, "holds write munmap/201") && !strstr(st, "fault-thread/101"),
+	       "event 8: 201 holds for write, 101 is gone");
+	act("jump-end");
+	TAP_EQ_INT(lsv_window_get_cursor(win, &t), 16, "jump to end → last event");
+	TAP_EQ_INT(t, 10000, "end time");
+	TAP_OK(has(lsv_window_get_state_text(win), "anon_vma 0xffff88800000b000") &&
+	       has(lsv_window_get_state_text(win), "holds write fault-worker/102"), "held at end: 102's anon_vma");
+	act("jump-start");
+	TAP_EQ_INT(cursor(), 0, "jump to start");
+	TAP_OK(has(lsv_window_get_cursor_text(win), "#0"), "cursor label shows the event");
+
+	lsv_window_select_task(win, 102);
+	act("step-task-next");
+	TAP_EQ_INT(cursor(), 9, "next event of task 102 → #9");
+	act("step-task-next");
+	TAP_EQ_INT(cursor(), 10, "→ #10");
+	act("step-task-next");
+	TAP_EQ_INT(cursor(), 14, "→ #14");
+	act("step-task-prev");
+	TAP_EQ_INT(cursor(), 10, "previous event of task 102 → #10");
+	TAP_OK(has(lsv_window_get_state_text(win), "lock_acquired vma_lock read 0xffff88800000a000: FAILED, vma_write_marked"),
+	       "the refused per-VMA read lock is described");
+
+	lsv_window_select_lock(win, (int64_t)MM);
+	lsv_window_set_cursor(win, 1);
+	act("step-lock-next");
+	TAP_EQ_INT(cursor(), 5, "next event of the mm's mmap_lock after #1 → #5");
+	act("step-lock-next");
+	TAP_EQ_INT(cursor(), 7, "→ #7");
+	act("step-lock-prev");
+	TAP_EQ_INT(cursor(), 5, "previous → #5");
+	lsv_window_set_step_scope(win, 2);
+	act("step-scope-next");
+	TAP_EQ_INT(cursor(), 7, "the transport's step follows the chosen scope (lock)");
+	lsv_window_set_step_scope(win, 0);
+	act("step-scope-next");
+	TAP_EQ_INT(cursor(), 8, "scope back to all events");
+	lsv_window_select_lock(win, LSV_NONE);
+
+	lsv_window_select_task(win, 101);
+	lsv_window_set_cursor(win, 3);
+	st = lsv_window_get_state_text(win);
+	TAP_OK(has(st, "Task fault-thread/101: 2 locks") && has(st, "1. holds mmap_lock read") &&
+	       has(st, "2. holds pte_lock write") && has(st, "at 0xffffffff"),
+	       "held-lock stack of 101 with call sites, outermost first");
+	lsv_window_select_task(win, LSV_NONE);
+
+	lsv_window_select_object(win, (int64_t)VMA);
+	lsv_window_set_cursor(win, 9);
+	TAP_OK(has(lsv_window_get_state_text(win), "Object 0xffff88800000a000") &&
+	       has(lsv_window_get_state_text(win), "at the cursor: live"), "VMA live before its free");
+	lsv_window_set_cursor(win, 12);
+	TAP_OK(has(lsv_window_get_state_text(win), "at the cursor: freed"), "VMA freed after #11");
+	TAP_OK(has(lsv_window_get_state_text(win), "alloc     before the trace"), "lifetime without alloc");
+	lsv_window_select_object(win, LSV_NONE);
+}
+
+static void test_findings(void)
+{
+	lsv_window_select_finding(win, 1); /* sorted: the error first, then the warning */
+	spin(50);
+	TAP_OK(has(lsv_window_get_evidence_text(win), "writer-starvation") &&
+	       has(lsv_window_get_evidence_text(win), "holds fault-thread/101"),
+	       "finding selected: first evidence shown");
+	TAP_EQ_INT(cursor(), 1, "cursor on the first evidence event");
+	int64_t a, b;
+	lsv_timeline_get_view(tl, &a, &b);
+	TAP_OK(a <= 2000 && b >= 4000 && b - a < 4000, "zoomed to the finding's window");
+	act("evidence-next");
+	TAP_EQ_INT(cursor(), 5, "next evidence → #5");
+	TAP_EQ_INT(lsv_timeline_get_selected_tid(tl), 201, "its task selected");
+	act("evidence-next");
+	TAP_EQ_INT(cursor(), 8, "→ #8");
+	act("evidence-prev");
+	TAP_EQ_INT(cursor(), 5, "previous evidence → #5");
+	lsv_window_select_finding(win, 0);
+	spin(50);
+	TAP_EQ_INT(cursor(), 10, "the uaf finding starts at the refused lock (#10)");
+	lsv_window_select_finding(win, -1);
+}
+
+static void test_pixels(const char *dir)
+{
+	lsv_window_select_task(win, LSV_NONE);
+	lsv_window_set_cursor(win, 0);
+	lsv_timeline_set_view(tl, 1000, 10000);
+	spin(50);
+	cairo_surface_t *s = render();
+	int rgb[3];
+	int y101 = lsv_timeline_lane_y(tl, 101), y102 = lsv_timeline_lane_y(tl, 102), y201 = lsv_timeline_lane_y(tl, 201);
+	TAP_OK(y101 > LSV_TL_RULER_H && y201 > y102, "lanes below the ruler");
+
+	/* 201: mmap_lock write held [4000, 7000): solid mmap_lock colour */
+	pixel(s, px(5500), lsv_timeline_row_y(y201, 0), rgb);
+	TAP_OK(near_class(rgb, 0, 2), "write hold drawn solid in the mmap_lock colour at (%d, %d)", px(5500),
+	       lsv_timeline_row_y(y201, 0));
+	/* ... and its wait [2000, 4000) hatched: both colour and background pixels along the row */
+	int coloured = 0, plain = 0;
+	for (int x = px(2500); x < px(2500) + 8; x++) {
+		pixel(s, x, lsv_timeline_row_y(y201, 0), rgb);
+		coloured += near_class(rgb, 0, 40);
+		plain += is_background(rgb);
+	}
+	TAP_OK(coloured >= 2 && plain >= 2, "wait drawn hatched (%d coloured, %d plain of 8)", coloured, plain);
+	/* nothing on 201's row before its request */
+	pixel(s, px(1500), lsv_timeline_row_y(y201, 0), rgb);
+	TAP_OK(is_background(rgb), "no span before the request");
+	/* 101: mmap_lock read [1000, 4000): light fill, full-colour top edge */
+	pixel(s, px(2500), lsv_timeline_row_y(y101, 0) + 1, rgb);
+	TAP_OK(!near_class(rgb, 0, 30) && !is_background(rgb) && rgb[2] > rgb[0], "read hold drawn light");
+	pixel(s, px(2500), lsv_timeline_row_y(y101, 0) - LSV_TL_ROW_H / 2, rgb);
+	TAP_OK(near_class(rgb, 0, 2), "read hold has a full-colour top edge");
+	/* 101: pte_lock write [1500, 2500) in its own row */
+	pixel(s, px(2000), lsv_timeline_row_y(y101, 4), rgb);
+	TAP_OK(near_class(rgb, 4, 2), "pte_lock hold in the pte_lock row and colour");
+	pixel(s, px(3000), lsv_timeline_row_y(y101, 4), rgb);
+	TAP_OK(is_background(rgb), "pte_lock hold ends at 2500");
+	/* 102: anon_vma write held from 8000 to the end */
+	pixel(s, px(9500), lsv_timeline_row_y(y102, 2), rgb);
+	TAP_OK(near_class(rgb, 2, 2), "held-at-end anon_vma drawn to the end");
+	/* 102: the refused per-VMA read lock is a red marker in the instants strip */
+	pixel(s, px(5000), y102 + 2, rgb);
+	TAP_OK(rgb[0] > 180 && rgb[1] < 80, "refused per-VMA read lock marker at 5000");
+	g_autofree char *png = g_build_filename(dir, "timeline.png", NULL);
+	TAP_OK(cairo_surface_write_to_png(s, png) == CAIRO_STATUS_SUCCESS, "timeline written to %s", png);
+
+	/* the same through the window's GSK renderer */
+	g_autofree char *wpng = g_build_filename(dir, "window.png", NULL);
+	TAP_OK(lsv_window_save_png(win, wpng, FALSE, NULL), "window rendered offscreen to %s", wpng);
+	GdkTexture *tex = gdk_texture_new_from_filename(wpng, NULL);
+	TAP_OK(tex != NULL, "window PNG reads back");
+	if (tex) {
+		double wx = 0, wy = 0;
+		gtk_widget_translate_coordinates(GTK_WIDGET(tl), GTK_WIDGET(win), px(5500),
+						 lsv_timeline_row_y(y201, 0), &wx, &wy);
+		int tw = gdk_texture_get_width(tex), th = gdk_texture_get_height(tex);
+		guchar *data = g_malloc((gsize)tw * th * 4);
+		gdk_texture_download(tex, data, (gsize)tw * 4);
+		const guchar *p = data + ((int)wy * tw + (int)wx) * 4; /* B G R A */
+		int wrgb[3] = { p[2], p[1], p[0] };
+		TAP_OK(near_class(wrgb, 0, 3), "window render: the write hold at (%d, %d) is mmap_lock blue",
+		       (int)wx, (int)wy);
+		g_free(data);
+		g_object_unref(tex);
+	}
+	cairo_surface_destroy(s);
+
+	/* class filter */
+	lsv_timeline_set_class_mask(tl, 0x7f & ~1u);
+	s = render();
+	pixel(s, px(5500), lsv_timeline_row_y(y201, 0), rgb);
+	TAP_OK(is_background(rgb), "mmap_lock filtered out");
+	cairo_surface_destroy(s);
+	lsv_timeline_set_class_mask(tl, 0x7f);
+
+	/* zoomed in below one LOD bucket per pixel: holds come from SQL (the detail path) */
+	lsv_timeline_set_view(tl, 4600, 5200);
+	s = render();
+	cairo_surface_destroy(s);
+	for (int i = 0; i < 200 && lsv_timeline_is_busy(tl); i++)
+		spin(10);
+	s = render();
+	TAP_OK(lsv_timeline_last_render_was_detail(tl), "zoomed in: detail drawn from the worker's fetch");
+	pixel(s, px(5000), lsv_timeline_row_y(y201, 0), rgb);
+	TAP_OK(near_class(rgb, 0, 2), "detail: 201's write hold at 5000");
+	pixel(s, px(4800), lsv_timeline_row_y(y102, 1), rgb);
+	TAP_OK(is_background(rgb), "detail: nothing held by 102 before its trylock");
+	pixel(s, px(5000), y102 + 2, rgb);
+	TAP_OK(rgb[0] > 180 && rgb[1] < 80, "detail: refused marker at 5000");
+	cairo_surface_destroy(s);
+}
+
+static void test_filters_and_style(void)
+{
+	lsv_window_set_task_filter(win, "munmap");
+	lsv_trace *t = lsv_window_get_trace(win);
+	TAP_EQ_INT(t->lanes->len, 2, "task filter: one process, one task");
+	TAP_EQ_INT(lsv_timeline_lane_y(tl, 101), -1, "filtered-out task has no lane");
+	lsv_window_set_task_filter(win, "100");
+	TAP_EQ_INT(t->lanes->len, 3, "filter by pid");
+	lsv_window_set_task_filter(win, "");
+	TAP_EQ_INT(t->lanes->len, 5, "filter cleared");
+
+	g_action_group_activate_action(G_ACTION_GROUP(win), "dark", g_variant_new_boolean(TRUE));
+	spin(100);
+	lsv_timeline_zoom_fit(tl);
+	cairo_surface_t *s = render();
+	int rgb[3];
+	pixel(s, gtk_widget_get_width(GTK_WIDGET(tl)) - 5, gtk_widget_get_height(GTK_WIDGET(tl)) - 5, rgb);
+	TAP_OK(rgb[0] < 80 && rgb[1] < 80 && rgb[2] < 80, "dark style: dark timeline background");
+	cairo_surface_destroy(s);
+	g_action_group_activate_action(G_ACTION_GROUP(win), "dark", g_variant_new_boolean(FALSE));
+	spin(100);
+
+	/* play: the cursor advances by itself, pause stops it */
+	lsv_window_set_cursor(win, 0);
+	act("play");
+	spin(400);
+	act("play");
+	int64_t c = cursor();
+	TAP_OK(c > 0, "playing moved the cursor (to #%lld)", (long long)c);
+	spin(100);
+	TAP_EQ_INT(cursor(), c, "paused");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 4) {
+		printf("Bail out! usage: test-view FIXTURE.sql FINDINGS.sql WORKDIR\n");
+		return 1;
+	}
+	const char *dir = argv[3];
+	g_mkdir_with_parents(dir, 0755);
+	g_autofree char *db = make_db(dir, "view-fixture.db", argv[1], argv[2]);
+	g_autofree char *db_plain = make_db(dir, "view-fixture-unchecked.db", argv[1], NULL);
+	gtk_init();
+
+	win = lsv_window_new(NULL);
+	gtk_window_set_default_size(GTK_WINDOW(win), 1400, 800);
+	gtk_window_present(GTK_WINDOW(win));
+	tl = lsv_window_get_timeline(win);
+	ls_error err;
+	ls_error_clear(&err);
+	gboolean ok = lsv_window_open_sync(win, db, &err);
+	TAP_OK(ok, "opens the fixture database");
+	if (!ok) {
+		char buf[2048];
+		printf("#   %s\n", ls_error_format(&err, buf, sizeof(buf)));
+		return tap_done();
+	}
+	for (int i = 0; i < 300 && gtk_widget_get_width(GTK_WIDGET(tl)) < 600; i++)
+		spin(10);
+	spin(100);
+	TAP_OK(gtk_widget_get_width(GTK_WIDGET(tl)) >= 600, "window mapped (timeline %d px wide)",
+	       gtk_widget_get_width(GTK_WIDGET(tl)));
+
+	test_lanes_and_findings();
+	test_stepping();
+	test_findings();
+	test_pixels(dir);
+	test_filters_and_style();
+
+	/* a database never checked: no findings table */
+	ok = lsv_window_open_sync(win, db_plain, &err);
+	TAP_OK(ok, "opens a database without findings tables");
+	/* a file that is not a lockstep database is refused with a message */
+	g_autofree char *bogus = g_build_filename(dir, "not-a-db.db", NULL);
+	g_file_set_contents(bogus, "hello", -1, NULL);
+	ls_error_clear(&err);
+	TAP_OK(!lsv_window_open_sync(win, bogus, &err) && err.message[0], "refuses a non-database: %s", err.message);
+
+	gtk_window_destroy(GTK_WINDOW(win));
+	spin(50);
+	return tap_done();
+}

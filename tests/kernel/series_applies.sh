@@ -1,0 +1,96 @@
+#!/bin/sh
+# series_applies.sh — TAP: lockstep's patches/ series applies cleanly to linux-source-6.12,
+# both with `git am` and with `patch -p1`, and both give the same tree.
+#
+# Only the files the series touches are unpacked from the tarball, so the test takes seconds
+# (most of it decompressing). It skips only when the tarball is missing.
+#
+# usage: series_applies.sh SOURCE_ROOT   (env LOCKSTEP_LINUX_TARBALL overrides the tarball)
+
+# shellcheck disable=SC2086 # the patch list is split on purpose
+root=${1:-$(dirname "$0")/../..}
+tarball=${LOCKSTEP_LINUX_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
+top=linux-source-6.12
+
+if [ ! -f "$tarball" ]; then
+	echo "1..0 # SKIP $tarball missing (apt-get install linux-source-6.12)"
+	exit 0
+fi
+
+patches=$(ls "$root"/patches/*.patch 2>/dev/null)
+work=$(mktemp -d "${TMPDIR:-/tmp}/lockstep-series.XXXXXX") || exit 1
+trap 'rm -rf "$work"' EXIT INT TERM
+
+n=0
+failed=0
+result() { # result OK NAME [DIAG-FILE]
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		failed=$((failed + 1))
+		[ -n "${3:-}" ] && [ -s "$3" ] && sed 's/^/# /' "$3" | head -n 40
+	fi
+}
+
+echo "1..7"
+
+[ -n "$patches" ]
+result $? "patches/ holds a series"
+
+# Files the series modifies (must exist in the base) and creates.
+modified=$(cat $patches | sed -n 's|^--- a/||p' | sort -u)
+created=$(cat $patches | awk '/^--- \/dev\/null/ { getline; sub(/^\+\+\+ b\//, ""); print }' | sort -u)
+
+members=""
+for f in Makefile $modified; do members="$members $top/$f"; done
+mkdir -p "$work/unpack"
+# shellcheck disable=SC2086
+tar -xJf "$tarball" -C "$work/unpack" $members 2>"$work/tar.err"
+result $? "tarball holds every file the series modifies" "$work/tar.err"
+
+version=$(sed -n 's/^VERSION = //p;s/^PATCHLEVEL = //p' "$work/unpack/$top/Makefile" 2>/dev/null | paste -sd. -)
+[ "$version" = "6.12" ]
+result $? "tarball is Linux 6.12 (got '$version')"
+
+# patch -p1: no fuzz, no rejects; offsets are reported but allowed.
+cp -a "$work/unpack/$top" "$work/patched"
+: > "$work/patch.log"
+status=0
+for p in $patches; do
+	if ! (cd "$work/patched" && patch -p1 --fuzz=0 --no-backup-if-mismatch -i "$p") >>"$work/patch.log" 2>&1; then
+		echo "$(basename "$p") failed" >> "$work/patch.log"
+		status=1
+		break
+	fi
+done
+result $status "series applies with patch -p1 --fuzz=0" "$work/patch.log"
+grep -i 'offset' "$work/patch.log" | sed 's/^/# note: /'
+
+# git am on a repository holding the same base files.
+cp -a "$work/unpack/$top" "$work/git"
+(
+	cd "$work/git" &&
+	git init -q &&
+	git add -f -A &&
+	git -c user.name=lockstep -c user.email=lockstep@localhost commit -q -m base &&
+	git -c user.name=lockstep -c user.email=lockstep@localhost am -q $patches
+) > "$work/am.log" 2>&1
+result $? "series applies with git am" "$work/am.log"
+
+rm -rf "$work/git/.git"
+diff -r "$work/patched" "$work/git" > "$work/diff.log" 2>&1
+result $? "patch -p1 and git am give the same tree" "$work/diff.log"
+
+status=0
+: > "$work/created.log"
+for f in $created; do
+	[ -f "$work/patched/$f" ] || { echo "missing $f" >> "$work/created.log"; status=1; }
+done
+for f in include/trace/events/lockstep.h include/linux/lockstep.h mm/lockstep.c; do
+	echo "$created" | grep -qx "$f" || { echo "series does not create $f" >> "$work/created.log"; status=1; }
+done
+result $status "series creates the trace header, the hook header and mm/lockstep.c" "$work/created.log"
+
+[ "$failed" -eq 0 ]
