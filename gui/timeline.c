@@ -582,9 +582,9 @@ static void draw_marker(cairo_t *cr, double x, double y, int kind)
 			cairo_set_source_rgb(cr, 0.90, 0.38, 0.0);
 		else
 			cairo_set_source_rgb(cr, 0.88, 0.11, 0.14);
-		cairo_move_to(cr, x - 4, y);
-		cairo_line_to(cr, x + 4, y);
-		cairo_line_to(cr, x, y + LSV_TL_MARK_H - 1);
+		cairo_move_to(cr, x - 5, y);
+		cairo_line_to(cr, x + 5, y);
+		cairo_line_to(cr, x, y + LSV_TL_MARK_H);
 		cairo_close_path(cr);
 		cairo_fill(cr);
 		break;
@@ -815,11 +815,15 @@ static char *ruler_label(int64_t rel, int64_t step)
 	return g_strdup_printf("%" G_GINT64_FORMAT " ns", (gint64)rel);
 }
 
-static void draw_ruler(LsvTimeline *self, cairo_t *cr, PangoLayout *layout, const palette *p, int w, int h)
+/* The ruler, or (grid_only) the grid lines under the lanes. */
+static void draw_ruler(LsvTimeline *self, cairo_t *cr, PangoLayout *layout, const palette *p, int w, int h,
+		       gboolean grid_only)
 {
-	cairo_set_source_rgb(cr, p->header[0], p->header[1], p->header[2]);
-	cairo_rectangle(cr, 0, 0, w, LSV_TL_RULER_H);
-	cairo_fill(cr);
+	if (!grid_only) {
+		cairo_set_source_rgb(cr, p->header[0], p->header[1], p->header[2]);
+		cairo_rectangle(cr, 0, 0, w, LSV_TL_RULER_H);
+		cairo_fill(cr);
+	}
 	int64_t step = nice_step(self->ns_per_px * 110);
 	int64_t base = self->trace->t_begin;
 	double tl = self->t0, tr = self->t0 + self->ns_per_px * (w - LSV_TL_HEADER_W);
@@ -829,11 +833,15 @@ static void draw_ruler(LsvTimeline *self, cairo_t *cr, PangoLayout *layout, cons
 		double x = floor(lsv_timeline_time_to_x(self, t)) + 0.5;
 		if (x < LSV_TL_HEADER_W)
 			continue;
-		cairo_set_source_rgb(cr, p->grid[0], p->grid[1], p->grid[2]);
+		if (grid_only) {
+			cairo_set_source_rgb(cr, p->grid[0], p->grid[1], p->grid[2]);
+			cairo_set_line_width(cr, 1);
+			cairo_move_to(cr, x, LSV_TL_RULER_H);
+			cairo_line_to(cr, x, h);
+			cairo_stroke(cr);
+			continue;
+		}
 		cairo_set_line_width(cr, 1);
-		cairo_move_to(cr, x, LSV_TL_RULER_H);
-		cairo_line_to(cr, x, h);
-		cairo_stroke(cr);
 		cairo_set_source_rgb(cr, p->fg[0], p->fg[1], p->fg[2]);
 		cairo_move_to(cr, x, LSV_TL_RULER_H - 8);
 		cairo_line_to(cr, x, LSV_TL_RULER_H);
@@ -890,6 +898,7 @@ void lsv_timeline_render(LsvTimeline *self, cairo_surface_t *surface, int w, int
 		cairo_fill(cr);
 	}
 
+	draw_ruler(self, cr, layout, &p, w, h, TRUE);
 	cairo_surface_flush(surface);
 	pixbuf pb = { (uint32_t *)cairo_image_surface_get_data(surface),
 		      cairo_image_surface_get_stride(surface) / 4, w, h };
@@ -975,7 +984,7 @@ void lsv_timeline_render(LsvTimeline *self, cairo_surface_t *surface, int w, int
 	cairo_rectangle(cr, LSV_TL_HEADER_W - 1, LSV_TL_RULER_H, 1, h);
 	cairo_fill(cr);
 
-	draw_ruler(self, cr, layout, &p, w, h);
+	draw_ruler(self, cr, layout, &p, w, h, FALSE);
 
 	/* cursor */
 	if (self->cursor_event >= 0) {

@@ -83,7 +83,7 @@ static void settings_load(LsvWindow *self)
 	if (pos > 200)
 		gtk_paned_set_position(GTK_PANED(self->paned), pos);
 	if (g_key_file_get_boolean(kf, "style", "dark", NULL))
-		g_action_group_activate_action(G_ACTION_GROUP(self), "dark", g_variant_new_boolean(TRUE));
+		g_action_group_change_action_state(G_ACTION_GROUP(self), "dark", g_variant_new_boolean(TRUE));
 }
 
 static void settings_save(LsvWindow *self)

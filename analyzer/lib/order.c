@@ -461,24 +461,39 @@ static void record_edge(order_ctx *c, const hold *a, const hold *b, const int64_
 }
 
 /* A node of a deadlock: `held_mode` is how the lock is held by one task, `req_mode` how the next
- * task asks for it. Returns 2 for a direct conflict (either is a write), 1 when both are reads
+ * task asks for it (edges into vma_lock for read never exist: vma_start_read is a trylock).
+ * Returns 2 for a direct conflict (either is a write), 1 when both are reads
  * and the class has writers (an rwsem reader is not recursive: a writer queued between them
  * makes the second reader wait — lockdep's rule for down_read), 0 when it cannot block. */
 static int node_conflict(const order_ctx *c, int cls, int held_mode, int req_mode)
 {
+	/* A write-marked VMA blocks nobody: vma_start_read() never waits (it is refused and falls
+	 * back to mmap_lock), and another vma_start_write() on it needs the mm's mmap write lock,
+	 * which the marker holds (rule mark-without-mmap-write checks that it does). */
+	if (cls == LS_CLASS_VMA_LOCK && held_mode == LS_MODE_WRITE)
+		return 0;
 	if (held_mode == LS_MODE_WRITE || req_mode == LS_MODE_WRITE)
 		return 2;
 	return c->class_written[cls] ? 1 : 0;
 }
 
-static void record_same_class(order_ctx *c, const hold *a, const hold *b, const int64_t *gates,
+/* False on allocation failure. */
+static bool record_same_class(order_ctx *c, const hold *a, const hold *b, const int64_t *gates,
 			      int n_gates)
 {
 	uint64_t key = ((uint64_t)a->lock_id << 32) | (uint64_t)(uint32_t)b->lock_id;
 	uint64_t rkey = ((uint64_t)b->lock_id << 32) | (uint64_t)(uint32_t)a->lock_id;
-	pair_entry *rev = pair_find(&c->pairs, rkey);
+	pair_entry *e = pair_insert(&c->pairs, key);
+	pair_entry *rev;
 	edge_inst inst;
 
+	if (!e)
+		return false;
+	rev = pair_find(&c->pairs, rkey); /* after the insert: it may have moved the table */
+	bool keep = n_gates == 0 ? !e->ungated.valid : !e->gated.valid;
+
+	if (!rev && !keep)
+		return true;
 	make_inst(c, &inst, a, b, gates, n_gates);
 	if (rev) {
 		const edge_inst *cand[2] = { &rev->ungated, &rev->gated };
@@ -507,14 +522,11 @@ static void record_same_class(order_ctx *c, const hold *a, const hold *b, const 
 			break;
 		}
 	}
-	pair_entry *e = pair_insert(&c->pairs, key);
-
-	if (!e)
-		return; /* out of memory only loses same-class evidence; reported by caller */
 	if (n_gates == 0 && !e->ungated.valid)
 		e->ungated = inst;
 	else if (n_gates > 0 && !e->gated.valid)
 		e->gated = inst;
+	return true;
 }
 
 static void record_recursive(order_ctx *c, const hold *a, const hold *b)
@@ -734,8 +746,8 @@ static ls_status on_hold(order_ctx *c, const hold *h)
 			 * locks of move_ptes, mm_take_all_locks) is legal as long as no two tasks
 			 * nest the same two locks in opposite orders outside a common gate: judged
 			 * per lock instance, not per class. */
-			if (same_class_seen++ < SAME_CLASS_PAIRS)
-				record_same_class(c, a, h, gates, n_gates);
+			if (same_class_seen++ < SAME_CLASS_PAIRS && !record_same_class(c, a, h, gates, n_gates))
+				return ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
 			continue;
 		}
 		record_edge(c, a, h, gates, n_gates);
@@ -864,10 +876,11 @@ static ls_status vma_pass(order_ctx *c)
 	int64_t cur = INT64_MIN;
 	int rc;
 
-	/* holds(lock_id, requested_ns) gives each lock's holds together without a sort. */
+	/* The VMA locks in id order, each with its holds from holds(lock_id, requested_ns): no
+	 * sort, and no other class's holds are read (CROSS JOIN keeps that loop order). */
 	rc = sqlite3_prepare_v2(c->db,
-				"SELECT " HOLD_COLUMNS " FROM locks l JOIN holds h ON h.lock_id = l.id"
-				" WHERE l.class = ?1 AND h.acquired_ns IS NOT NULL"
+				"SELECT " HOLD_COLUMNS " FROM locks l CROSS JOIN holds h"
+				" ON h.lock_id = l.id WHERE l.class = ?1 AND h.acquired_ns IS NOT NULL"
 				" ORDER BY l.id, h.requested_ns",
 				-1, &st, NULL);
 	if (rc != SQLITE_OK)

@@ -59,8 +59,8 @@ typedef struct {
 	int64_t t_end;
 	site *sites;
 	size_t n_sites, cap_sites;
-	int64_t *prefix_rel; /* per lock: max rel of read holds 0..i */
-	size_t cap_prefix;
+	int64_t *read_acq, *read_rel; /* per lock: sorted acquire / release times of read holds */
+	size_t cap_reads;
 	ls_starvation_stats stats;
 } starve_ctx;
 
@@ -152,6 +152,44 @@ static ls_status fold(starve_ctx *c, const wait_verdict *v)
 	return LS_OK;
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Number of elements <= t (upper) or < t (lower) in a sorted array. */
+static uint64_t upper_bound(const int64_t *v, size_t n, int64_t t)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid] <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static uint64_t lower_bound(const int64_t *v, size_t n, int64_t t)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid] < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* Analyses one lock's holds, sorted by request time. */
 static ls_status analyse_lock(starve_ctx *c, const shold *hs, size_t n)
 {
@@ -162,21 +200,30 @@ static ls_status analyse_lock(starve_ctx *c, const shold *hs, size_t n)
 			     (hs[i].waiting_at_end || (hs[i].acquired && hs[i].acq > hs[i].req));
 	if (!any_writer)
 		return LS_OK;
-	if (n > c->cap_prefix) {
-		int64_t *p = realloc(c->prefix_rel, n * sizeof(*p));
+	if (n > c->cap_reads) {
+		int64_t *a = realloc(c->read_acq, n * sizeof(*a));
 
-		if (!p)
+		if (a)
+			c->read_acq = a;
+		int64_t *r = realloc(c->read_rel, n * sizeof(*r));
+
+		if (r)
+			c->read_rel = r;
+		if (!a || !r)
 			return ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
-		c->prefix_rel = p;
-		c->cap_prefix = n;
+		c->cap_reads = n;
 	}
-	int64_t max_rel = INT64_MIN;
+	size_t n_reads = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (hs[i].mode == LS_MODE_READ && hs[i].acquired && hs[i].rel > max_rel)
-			max_rel = hs[i].rel;
-		c->prefix_rel[i] = max_rel;
+		if (hs[i].mode == LS_MODE_READ && hs[i].acquired) {
+			c->read_acq[n_reads] = hs[i].acq;
+			c->read_rel[n_reads] = hs[i].rel;
+			n_reads++;
+		}
 	}
+	qsort(c->read_acq, n_reads, sizeof(int64_t), cmp_i64);
+	qsort(c->read_rel, n_reads, sizeof(int64_t), cmp_i64);
 	for (size_t i = 0; i < n; i++) {
 		const shold *w = &hs[i];
 		wait_verdict v;
@@ -204,18 +251,16 @@ static ls_status analyse_lock(starve_ctx *c, const shold *hs, size_t n)
 			if (!r->acquired || r->acq >= end)
 				continue;
 			v.bypasses++;
-			v.readers++;
 			add_tid(&v, r->tid);
 			if (v.n_shown < MAX_SHOWN_BYPASS)
 				v.shown[v.n_shown++] = *r;
 		}
-		/* Readers already holding when the writer arrived (request at or before it). */
-		for (size_t j = i; j-- > 0 && c->prefix_rel[j] > w->req;) {
-			const shold *r = &hs[j];
-
-			if (r->mode == LS_MODE_READ && r->acquired && r->acq < end && r->rel > w->req)
-				v.readers++;
-		}
+		/* Readers holding at some point of the wait: those holding when it began plus those
+		 * acquired during it (O(log n) on the sorted times). */
+		v.readers = upper_bound(c->read_acq, n_reads, w->req) -
+			    upper_bound(c->read_rel, n_reads, w->req) +
+			    (lower_bound(c->read_acq, n_reads, end) -
+			     upper_bound(c->read_acq, n_reads, w->req));
 		bool long_wait = v.wait_ns > c->opts->threshold_ns;
 		bool many = v.bypasses > c->opts->max_bypass;
 
@@ -247,7 +292,7 @@ static ls_status lock_pass(starve_ctx *c)
 		"SELECT h.id, h.lock_id, h.lock, h.class, h.mode, h.tid, h.trylock, h.requested_ns,"
 		" h.acquired_ns, h.released_ns, h.request_ip, h.acquired_ip, h.request_event,"
 		" h.parent_id, l.obj, l.mm, h.outcome"
-		" FROM locks l JOIN holds h ON h.lock_id = l.id ORDER BY l.id, h.requested_ns",
+		" FROM holds h JOIN locks l ON l.id = h.lock_id ORDER BY h.lock_id, h.requested_ns",
 		-1, &st, NULL);
 	if (rc != SQLITE_OK)
 		goto db_error;
@@ -602,6 +647,7 @@ ls_status ls_starvation_check(ls_store *store, const ls_starvation_options *opts
 	if (stats)
 		*stats = c.stats;
 	free(c.sites);
-	free(c.prefix_rel);
+	free(c.read_acq);
+	free(c.read_rel);
 	return status;
 }

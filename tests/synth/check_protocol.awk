@@ -3,7 +3,8 @@
 # per-CPU timestamps strictly increasing; every lock_acquire answered by the same task's next
 # lock event (lock_acquired on the same lock); releases LIFO per task; nothing held at the end;
 # no read hold while a write hold of the same lock exists (and vice versa); no per-VMA read lock
-# granted while the VMA is write-marked; every write-mark ends with a vma_unlock_all of its mm/seq.
+# granted while the VMA is write-marked; every write-mark ends with a vma_unlock_all of its mm/seq;
+# no lock attempt on a freed object, none granted on one waiting for its RCU free.
 # Prints TAP-free summary lines "ok NAME" / "bad NAME: why" and counts "stat NAME N".
 function field(name,    re, m) {
 	re = "[{ ]" name " = [^,}]*"
@@ -27,12 +28,14 @@ function bad(what) { if (!(what in badseen)) { badseen[what] = $0; nbad++ } }
 		if (tid in pending) bad("acquire while an acquire is pending (tid " tid ")")
 		pending[tid] = field("lock")
 		pobj[tid] = field("obj")
+		if (pobj[tid] in gone) bad("lock attempt on a freed object")
 	} else if (name == "lockstep_lock_acquired") {
 		lock = field("lock"); mode = field("mode")
 		if (!(tid in pending) || pending[tid] != lock) bad("acquired without acquire (tid " tid ")")
 		delete pending[tid]
 		obj = pobj[tid]
 		if (field("success") == 1) {
+			if ((obj in gone) || (obj in dying)) bad("lock granted on a freed object")
 			if (mode == 1 && (writer[lock] != "" || readers[lock] > 0)) bad("write hold while held")
 			if (mode == 0 && writer[lock] != "") bad("read hold while write-held")
 			if (field("class") == 1 && mode == 0 && (obj in marked)) bad("vma read lock on a write-marked vma")
@@ -60,6 +63,13 @@ function bad(what) { if (!(what in badseen)) { badseen[what] = $0; nbad++ } }
 		key = field("mm") "/" field("seq")
 		delete marks[key]
 		for (v in marked) if (marked[v] == key) delete marked[v]
+	} else if (name == "lockstep_obj_alloc") {
+		delete gone[field("obj")]; delete dying[field("obj")]
+	} else if (name == "lockstep_obj_free") {
+		if (field("deferred") == 1) dying[field("obj")] = 1; else gone[field("obj")] = 1
+	} else if (name == "lockstep_obj_free_done") {
+		if (!(field("obj") in dying)) bad("free_done without a deferred free")
+		delete dying[field("obj")]; gone[field("obj")] = 1
 	} else if (name == "sched_switch") {
 		stats["sched_switch"]++
 	}
