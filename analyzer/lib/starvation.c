@@ -255,17 +255,17 @@ static ls_status analyse_lock(starve_ctx *c, const shold *hs, size_t n)
 			if (v.n_shown < MAX_SHOWN_BYPASS)
 				v.shown[v.n_shown++] = *r;
 		}
+		bool long_wait = v.wait_ns > c->opts->threshold_ns;
+		bool many = v.bypasses > c->opts->max_bypass;
+
+		if (!long_wait && !many)
+			continue;
 		/* Readers holding at some point of the wait: those holding when it began plus those
 		 * acquired during it (O(log n) on the sorted times). */
 		v.readers = upper_bound(c->read_acq, n_reads, w->req) -
 			    upper_bound(c->read_rel, n_reads, w->req) +
 			    (lower_bound(c->read_acq, n_reads, end) -
 			     upper_bound(c->read_acq, n_reads, w->req));
-		bool long_wait = v.wait_ns > c->opts->threshold_ns;
-		bool many = v.bypasses > c->opts->max_bypass;
-
-		if (!long_wait && !many)
-			continue;
 		/* Readers admitted past a waiting writer are the fairness bug itself; a long wait
 		 * behind readers that were there first is only slow. */
 		v.severity = many || v.bypasses > 0 ? LS_SEV_ERROR : LS_SEV_WARNING;
