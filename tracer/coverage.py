@@ -198,15 +198,18 @@ def traced_primitives(defs):
     """Names whose patched definition emits lockstep events, directly or transitively."""
     callees = {n: set(re.findall(r'\b(\w+)\s*\(', body.split('\n', 1)[-1] if '\n' in body else body))
                for n, body in defs.items()}
-    traced = {n for n, body in defs.items() if HOOK.search(body)}
+    names = {p for _, group in PRIMITIVES for p in group}
+    # Propagate only through the primitives and their own out-of-line halves and release
+    # helpers: a generic name (spin_lock) that merely appears inside a hook macro must not count.
+    allowed = names | {'__' + p for p in names} | {'pte_spin_unlock', 'pte_spin_lock', 'pmd_unlock'}
+    traced = {n for n, body in defs.items() if HOOK.search(body) and n in allowed}
     changed = True
     while changed:
         changed = False
         for n, calls in callees.items():
-            if n not in traced and calls & traced:
+            if n in allowed and n not in traced and calls & traced:
                 traced.add(n)
                 changed = True
-    names = {p for _, group in PRIMITIVES for p in group}
     return traced, sorted(traced & names)
 
 
