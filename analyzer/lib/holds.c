@@ -12,7 +12,6 @@
 struct lock;
 
 struct hold {
-	int64_t id;
 	struct lock *lock;
 	int64_t tid;
 	int mode, trylock, reason;
@@ -20,6 +19,11 @@ struct hold {
 	uint64_t request_ip, acquired_ip;
 	int64_t request_event, parent_id;
 	int64_t offcpu_at_request;
+	/* the wait, decided when the attempt ends and written after the hold row (ids are given
+	 * at close, in close order, so both tables are appended to, never inserted into) */
+	bool waited;
+	int64_t wait_end_ns, wait_offcpu_ns;
+	const char *wait_outcome;
 	bool marked;       /* a VMA write-mark: ends at the mm's vma_unlock_all */
 	uint64_t mark_mm, mark_seq;
 	struct hold *prev, *next;       /* in lock->open, oldest first */
@@ -125,7 +129,6 @@ static struct hold *hold_open(ls_holds *h, struct lock *l, const ls_event *ev, i
 
 	if (!x)
 		return NULL;
-	x->id = h->next_hold_id++;
 	x->lock = l;
 	x->tid = ev->tid;
 	x->mode = mode;
@@ -158,30 +161,31 @@ static void unlink_hold(struct hold *x)
 		l->open_tail = x->prev;
 }
 
-/* Writes the wait row of an attempt that just ended (acquired, failed or unfinished). */
-static ls_status write_wait(ls_holds *h, struct hold *x, int64_t end_ns, const char *outcome, ls_error *err)
+/* Decides whether the attempt that just ended (acquired, failed or unfinished) waited. */
+static void end_attempt(ls_holds *h, struct hold *x, int64_t end_ns, const char *outcome)
 {
 	int64_t now = end_ns >= 0 ? end_ns : h->last_ns;
 	int64_t offcpu = ls_tasks_offcpu_ns(h->tasks, x->tid, now) - x->offcpu_at_request;
-	ls_wait_row w;
 
 	if (x->reason != LS_REASON_CONTENDED && offcpu <= 0 && end_ns >= 0)
-		return LS_OK;
+		return;
 	if (end_ns < 0 && x->trylock)
-		return LS_OK; /* an unfinished trylock never waited */
-	w = (ls_wait_row){ x->id, x->lock->id, x->lock->addr, x->lock->cls, x->mode, x->tid,
-			   x->requested_ns, end_ns, offcpu > 0 ? offcpu : 0, outcome };
+		return; /* an unfinished trylock never waited */
+	x->waited = true;
+	x->wait_end_ns = end_ns;
+	x->wait_offcpu_ns = offcpu > 0 ? offcpu : 0;
+	x->wait_outcome = outcome;
 	x->lock->contentions++;
-	h->counts.waits++;
-	return ls_store_insert_wait(h->store, &w, err);
 }
 
-/* Ends a hold: writes its row, unlinks and frees it. */
+/* Ends a hold: writes its row (and its wait's), unlinks and frees it. *id_out (may be NULL)
+ * gets the hold's id. */
 static ls_status hold_close(ls_holds *h, struct hold *x, int64_t released_ns, uint64_t release_ip,
-			    int64_t release_event, const char *outcome, ls_error *err)
+			    int64_t release_event, const char *outcome, int64_t *id_out, ls_error *err)
 {
+	int64_t id = h->next_hold_id++;
 	ls_hold_row r = {
-		.id = x->id, .lock_id = x->lock->id, .lock = x->lock->addr, .cls = x->lock->cls,
+		.id = id, .lock_id = x->lock->id, .lock = x->lock->addr, .cls = x->lock->cls,
 		.mode = x->mode, .tid = x->tid, .trylock = x->trylock, .requested_ns = x->requested_ns,
 		.acquired_ns = x->acquired_ns, .released_ns = released_ns, .outcome = outcome,
 		.reason = x->reason, .request_ip = x->request_ip, .acquired_ip = x->acquired_ip,
@@ -190,7 +194,15 @@ static ls_status hold_close(ls_holds *h, struct hold *x, int64_t released_ns, ui
 	};
 	ls_status st = ls_store_insert_hold(h->store, &r, err);
 
+	if (st == LS_OK && x->waited) {
+		ls_wait_row w = { id, x->lock->id, x->lock->addr, x->lock->cls, x->mode, x->tid,
+				  x->requested_ns, x->wait_end_ns, x->wait_offcpu_ns, x->wait_outcome };
+		st = ls_store_insert_wait(h->store, &w, err);
+		h->counts.waits++;
+	}
 	h->counts.holds++;
+	if (id_out)
+		*id_out = id;
 	unlink_hold(x);
 	free(x);
 	return st;
@@ -235,16 +247,15 @@ static ls_status on_acquired(ls_holds *h, int64_t id, const ls_event *ev, ls_err
 	}
 	x->reason = (int)ev->f[LS_F_REASON];
 	if (!ev->f[LS_F_SUCCESS]) {
-		ls_status st = write_wait(h, x, ev->t_ns, "failed", err);
-		if (st != LS_OK)
-			return st;
+		end_attempt(h, x, ev->t_ns, "failed");
 		x->acquired_ip = ev->f[LS_F_IP];
-		return hold_close(h, x, -1, 0, -1, "failed", err);
+		return hold_close(h, x, -1, 0, -1, "failed", NULL, err);
 	}
 	x->acquired_ns = ev->t_ns;
 	x->acquired_ip = ev->f[LS_F_IP];
 	l->acquisitions++;
-	return write_wait(h, x, ev->t_ns, "acquired", err);
+	end_attempt(h, x, ev->t_ns, "acquired");
+	return LS_OK;
 }
 
 static ls_status on_release(ls_holds *h, int64_t id, const ls_event *ev, ls_error *err)
@@ -269,7 +280,7 @@ static ls_status on_release(ls_holds *h, int64_t id, const ls_event *ev, ls_erro
 			h->counts.unmatched_releases++;
 		return LS_OK;
 	}
-	return hold_close(h, x, ev->t_ns, ev->f[LS_F_IP], id, "released", err);
+	return hold_close(h, x, ev->t_ns, ev->f[LS_F_IP], id, "released", NULL, err);
 }
 
 static ls_status on_downgrade(ls_holds *h, int64_t id, const ls_event *ev, ls_error *err)
@@ -284,8 +295,8 @@ static ls_status on_downgrade(ls_holds *h, int64_t id, const ls_event *ev, ls_er
 	x = find_own(l, ev->tid, true);
 	if (x && x->mode != LS_MODE_WRITE)
 		x = NULL;
-	parent = x ? x->id : -1;
-	if (x && (st = hold_close(h, x, ev->t_ns, ev->f[LS_F_IP], id, "downgraded", err)) != LS_OK)
+	parent = -1;
+	if (x && (st = hold_close(h, x, ev->t_ns, ev->f[LS_F_IP], id, "downgraded", &parent, err)) != LS_OK)
 		return st;
 	if (!(r = hold_open(h, l, ev, id, LS_MODE_READ)))
 		return ls_error_set(err, LS_ERR_NOMEM, NULL, "out of memory building holds");
@@ -330,7 +341,7 @@ static ls_status on_unlock_all(ls_holds *h, int64_t id, const ls_event *ev, ls_e
 	while (x) {
 		struct hold *next = x->mark_next;
 		if (x->mark_seq <= ev->f[LS_F_SEQ] && st == LS_OK) {
-			st = hold_close(h, x, ev->t_ns, ev->f[LS_F_IP], id, "released", err);
+			st = hold_close(h, x, ev->t_ns, ev->f[LS_F_IP], id, "released", NULL, err);
 		} else {
 			*tail = x;
 			tail = &x->mark_next;
@@ -377,11 +388,10 @@ static void finish_lock(void *user, uint64_t a, uint64_t b, void *value)
 	while (l->open_head && c->st == LS_OK) {
 		struct hold *x = l->open_head;
 		if (x->acquired_ns < 0) {
-			c->st = write_wait(c->h, x, -1, "waiting-at-end", c->err);
-			if (c->st == LS_OK)
-				c->st = hold_close(c->h, x, -1, 0, -1, "waiting-at-end", c->err);
+			end_attempt(c->h, x, -1, "waiting-at-end");
+			c->st = hold_close(c->h, x, -1, 0, -1, "waiting-at-end", NULL, c->err);
 		} else {
-			c->st = hold_close(c->h, x, -1, 0, -1, "held-at-end", c->err);
+			c->st = hold_close(c->h, x, -1, 0, -1, "held-at-end", NULL, c->err);
 		}
 	}
 	if (c->st != LS_OK)
