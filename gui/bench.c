@@ -77,6 +77,52 @@ int main(int argc, char **argv)
 	printf("overview: bucket %" G_GINT64_FORMAT " ns, %zu level-0 runs, %zu long spans\n",
 	       (gint64)trace->lod->width, runs, longs);
 
+	/* cursor operations: state panel queries and stepping, from the middle of the trace */
+	{
+		int64_t mid_t = trace->t_begin + (trace->t_end - trace->t_begin) / 2;
+		t = now_ms();
+		int64_t mid = lsv_trace_event_at(trace, mid_t);
+		double at_ms = now_ms() - t;
+		t = now_ms();
+		GPtrArray *locks = lsv_trace_lock_state(trace, mid, mid_t);
+		double state_ms = now_ms() - t;
+		printf("cursor: time → event %.2f ms; live locks at the cursor (%u) %.2f ms\n", at_ms, locks->len,
+		       state_ms);
+		int64_t hot = locks->len ? ((lsv_lock_state *)g_ptr_array_index(locks, 0))->lock : 0;
+		g_ptr_array_unref(locks);
+		double worst = 0, sum = 0;
+		int n = 0;
+		for (guint i = 0; i < trace->tasks->len; i++) {
+			const lsv_task *k = g_ptr_array_index(trace->tasks, i);
+			for (int dir = -1; dir <= 1; dir += 2) {
+				t = now_ms();
+				lsv_trace_step_task(trace, mid, k->tid, dir);
+				double d = now_ms() - t;
+				sum += d;
+				n++;
+				if (d > worst)
+					worst = d;
+			}
+			t = now_ms();
+			GArray *stack = lsv_trace_task_stack(trace, k->tid, mid, mid_t);
+			double d = now_ms() - t;
+			g_array_unref(stack);
+			if (d > worst)
+				worst = d;
+		}
+		printf("step to the task's next/previous event and its lock stack, %u tasks: mean %.2f ms, worst %.2f ms\n",
+		       trace->tasks->len, n ? sum / n : 0, worst);
+		if (hot) {
+			t = now_ms();
+			int64_t nx = lsv_trace_step_lock(trace, mid, hot, 1);
+			double d1 = now_ms() - t;
+			t = now_ms();
+			lsv_trace_step_lock(trace, mid, hot, -1);
+			double d2 = now_ms() - t;
+			printf("step through a live lock: next %.2f ms (→ #%lld), previous %.2f ms\n", d1, (long long)nx, d2);
+		}
+	}
+
 	GtkWidget *win = gtk_window_new();
 	GtkWidget *tl = lsv_timeline_new();
 	gtk_window_set_child(GTK_WINDOW(win), tl);

@@ -73,8 +73,10 @@ GPtrArray *lsv_findings_read(sqlite3 *db, bool *present)
 		f->severity = text(fq, 3);
 		f->summary = text(fq, 4);
 		f->detail = text(fq, 5);
-		f->t_begin = sqlite3_column_int64(fq, 6);
-		f->t_end = sqlite3_column_int64(fq, 7);
+		/* statistics findings have no window: the evidence's span stands in, if any */
+		f->t_begin = sqlite3_column_type(fq, 6) == SQLITE_NULL ? INT64_MAX : sqlite3_column_int64(fq, 6);
+		f->t_end = sqlite3_column_type(fq, 7) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(fq, 7);
+		bool no_window = f->t_begin == INT64_MAX;
 		f->count = sqlite3_column_int64(fq, 8);
 		f->tids = g_array_new(FALSE, FALSE, sizeof(int64_t));
 		f->objects = g_array_new(FALSE, FALSE, sizeof(int64_t));
@@ -112,7 +114,14 @@ GPtrArray *lsv_findings_read(sqlite3 *db, bool *present)
 			e.obj = sqlite3_column_int64(eq, 7);
 			e.role = text(eq, 8);
 			g_array_append_val(f->evidence, e);
+			if (no_window) {
+				f->t_begin = MIN(f->t_begin, e.t_ns);
+				f->t_end = MAX(f->t_end, e.t_ns);
+			}
 		}
+		f->has_window = f->t_begin <= f->t_end;
+		if (!f->has_window)
+			f->t_begin = f->t_end = 0;
 		g_ptr_array_add(out, f);
 	}
 	g_ptr_array_sort(out, cmp_finding);

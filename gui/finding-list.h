@@ -21,6 +21,7 @@ typedef struct {
 	int64_t id;
 	char *kind, *rule, *severity, *summary, *detail; /* owned; detail may be NULL */
 	int64_t t_begin, t_end, count;
+	bool has_window;               /* false: neither a stored window nor evidence times */
 	GArray *tids;                  /* int64_t */
 	GArray *objects;               /* int64_t addresses (objects or locks) */
 	unsigned class_mask;           /* bit per lock class */

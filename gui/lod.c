@@ -42,6 +42,62 @@ static int cmp_span(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+static gint cmp_int32(gconstpointer a, gconstpointer b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Orders holds by (tid, start): a stable counting sort by tid (table order is close to time
+ * order already), then a sort of each task's run only when it is not yet in order. */
+static void sort_by_tid(GArray *all)
+{
+	GHashTable *count = g_hash_table_new(g_int_hash, g_int_equal);
+	GArray *tids = g_array_new(FALSE, FALSE, sizeof(int32_t));
+	for (guint i = 0; i < all->len; i++) {
+		int32_t *tid = &g_array_index(all, lsv_span, i).tid;
+		gpointer v = g_hash_table_lookup(count, tid);
+		if (!v)
+			g_array_append_val(tids, *tid);
+		g_hash_table_insert(count, tid, GSIZE_TO_POINTER(GPOINTER_TO_SIZE(v) + 1));
+	}
+	g_array_sort(tids, (GCompareFunc)cmp_int32);
+	GHashTable *offset = g_hash_table_new_full(g_int_hash, g_int_equal, g_free, g_free);
+	size_t off = 0;
+	for (guint i = 0; i < tids->len; i++) {
+		int32_t *k = g_new(int32_t, 1);
+		size_t *o = g_new(size_t, 1);
+		*k = g_array_index(tids, int32_t, i);
+		*o = off;
+		off += GPOINTER_TO_SIZE(g_hash_table_lookup(count, k));
+		g_hash_table_insert(offset, k, o);
+	}
+	lsv_span *out = g_new(lsv_span, all->len ? all->len : 1);
+	for (guint i = 0; i < all->len; i++) {
+		const lsv_span *sp = &g_array_index(all, lsv_span, i);
+		size_t *o = g_hash_table_lookup(offset, &sp->tid);
+		out[(*o)++] = *sp;
+	}
+	memcpy(all->data, out, sizeof(lsv_span) * all->len);
+	g_free(out);
+	for (size_t i = 0; i < all->len;) {
+		size_t j = i + 1;
+		gboolean sorted = TRUE;
+		lsv_span *a = (lsv_span *)all->data;
+		while (j < all->len && a[j].tid == a[i].tid) {
+			if (cmp_span(&a[j - 1], &a[j]) > 0)
+				sorted = FALSE;
+			j++;
+		}
+		if (!sorted)
+			qsort(&a[i], j - i, sizeof(lsv_span), cmp_span);
+		i = j;
+	}
+	g_hash_table_unref(offset);
+	g_hash_table_unref(count);
+	g_array_unref(tids);
+}
+
 uint32_t lsv_lod_bucket(const lsv_lod *lod, int64_t t)
 {
 	if (t <= lod->t0)
@@ -145,51 +201,56 @@ static void runs_push(GArray *runs, uint32_t bucket, uint32_t count, uint64_t q,
 	g_array_append_val(runs, r);
 }
 
+typedef struct {
+	uint32_t group;
+	unsigned acc[2 * LSV_LOD_CLASSES];
+	uint32_t flags;
+} coarse_group;
+
+static void group_flush(GArray *out, coarse_group *g)
+{
+	if (g->group != UINT32_MAX) {
+		uint64_t q = 0;
+		for (unsigned k = 0; k < 2 * LSV_LOD_CLASSES; k++) {
+			unsigned v = (g->acc[k] + 3) / 4;
+			q |= (uint64_t)(v > 15 ? 15 : v) << (4 * k);
+		}
+		runs_push(out, g->group, 1, q, g->flags);
+	}
+	memset(g, 0, sizeof(*g));
+	g->group = UINT32_MAX;
+}
+
 /* Level k+1 from level k: merge groups of 4 buckets (average the fractions, or the flags). */
 static GArray *runs_coarsen(const GArray *fine)
 {
 	GArray *out = g_array_new(FALSE, FALSE, sizeof(lsv_lod_run));
-	uint32_t cur = UINT32_MAX;
-	unsigned acc[2 * LSV_LOD_CLASSES] = { 0 };
-	uint32_t flags = 0;
-	for (size_t i = 0; i <= fine->len; i++) {
-		const lsv_lod_run *r = i < fine->len ? &g_array_index(fine, lsv_lod_run, i) : NULL;
-		uint32_t b = r ? r->first : UINT32_MAX, e = r ? r->first + r->count : UINT32_MAX;
-		while (b < e || !r) {
-			uint32_t group = r ? b / 4 : UINT32_MAX;
-			if (group != cur) {
-				if (cur != UINT32_MAX) {
-					uint64_t q = 0;
-					for (unsigned k = 0; k < 2 * LSV_LOD_CLASSES; k++) {
-						unsigned v = (acc[k] + 3) / 4;
-						q |= (uint64_t)(v > 15 ? 15 : v) << (4 * k);
-					}
-					runs_push(out, cur, 1, q, flags);
-				}
-				memset(acc, 0, sizeof(acc));
-				flags = 0;
-				cur = group;
-				if (!r)
-					break;
+	coarse_group g;
+	memset(&g, 0, sizeof(g));
+	g.group = UINT32_MAX;
+	for (guint i = 0; i < fine->len; i++) {
+		const lsv_lod_run *r = &g_array_index(fine, lsv_lod_run, i);
+		uint32_t b = r->first, e = r->first + r->count;
+		while (b < e) {
+			if (b / 4 != g.group) {
+				group_flush(out, &g);
+				g.group = b / 4;
 			}
-			/* whole groups of 4 inside the run collapse to one coarse run */
-			if (b % 4 == 0 && e - b >= 8) {
+			if (b % 4 == 0 && e - b >= 4) {
+				/* whole groups inside the run keep the run's values */
 				uint32_t n = (e - b) / 4;
-				/* flush the current (empty) group first: it is `group` itself, so push the
-				 * run for groups [group, group+n) directly */
-				runs_push(out, group, n, r->q, r->flags);
-				b += n * 4;
-				cur = UINT32_MAX;
+				runs_push(out, b / 4, n, r->q, r->flags);
+				b += 4 * n;
+				g.group = UINT32_MAX;
 				continue;
 			}
 			for (unsigned k = 0; k < 2 * LSV_LOD_CLASSES; k++)
-				acc[k] += (r->q >> (4 * k)) & 15;
-			flags |= r->flags;
+				g.acc[k] += (r->q >> (4 * k)) & 15;
+			g.flags |= r->flags;
 			b++;
 		}
-		if (!r)
-			break;
 	}
+	group_flush(out, &g);
 	return out;
 }
 
@@ -310,6 +371,7 @@ static ls_status lod_build_all(sqlite3 *db, const char *schema, lsv_lod *lod, co
 	ls_status st = LS_OK;
 	lod_build b = { .db = db, .schema = schema, .lod = lod, .lo = UINT32_MAX };
 	GArray *marks = g_array_new(FALSE, FALSE, sizeof(lod_mark));
+	GArray *all = NULL;
 	sqlite3_stmt *q = NULL;
 	char *sql = NULL;
 	int64_t total_holds = 0, done = 0;
@@ -381,26 +443,60 @@ static ls_status lod_build_all(sqlite3 *db, const char *schema, lsv_lod *lod, co
 	sqlite3_finalize(q);
 	q = NULL;
 
+	/* All holds in table order (a sequential scan: ordering by the tid index would cost a
+	 * random row lookup per hold, ~40x slower), then sorted per task in memory. */
 	if (sqlite3_prepare_v2(db,
 			       "SELECT id, tid, lock, lock_id, class, mode, requested_ns, acquired_ns, "
-			       "released_ns, outcome, reason FROM holds ORDER BY tid, requested_ns",
+			       "released_ns, outcome, reason FROM holds",
 			       -1, &q, NULL) != SQLITE_OK) {
 		st = ls_error_set(err, LS_ERR_DB, "", "%s", sqlite3_errmsg(db));
 		goto end;
 	}
+	all = g_array_sized_new(FALSE, FALSE, sizeof(lsv_span), (guint)(total_holds > 0 ? total_holds : 1));
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		lsv_span s = { 0 };
+		s.id = sqlite3_column_int64(q, 0);
+		s.tid = (int32_t)sqlite3_column_int64(q, 1);
+		s.lock = sqlite3_column_int64(q, 2);
+		s.lock_id = sqlite3_column_int64(q, 3);
+		int64_t cls = sqlite3_column_int64(q, 4);
+		s.cls = cls >= 0 && cls < LSV_LOD_CLASSES ? (uint8_t)cls : 0;
+		s.mode = (uint8_t)(sqlite3_column_int64(q, 5) & 1);
+		s.start = sqlite3_column_int64(q, 6);
+		s.acq = col_i64(q, 7);
+		int64_t rel = col_i64(q, 8);
+		const char *outcome = (const char *)sqlite3_column_text(q, 9);
+		s.reason = (uint8_t)sqlite3_column_int64(q, 10);
+		s.end = span_end(s.start, s.acq, rel, outcome, lod->t_end);
+		bool found;
+		int64_t we = wait_end_of(&b, s.id, &found);
+		if (found) {
+			s.flags |= LSV_SPAN_WAIT;
+			s.wait_end = we < s.start ? s.start : we;
+		}
+		if (outcome && !strcmp(outcome, "failed"))
+			s.flags |= LSV_SPAN_FAILED;
+		if (outcome && strstr(outcome, "at-end"))
+			s.flags |= LSV_SPAN_AT_END;
+		g_array_append_val(all, s);
+		if (progress && (++done & 0xfffff) == 0)
+			progress(user, "Building the overview", (uint64_t)done, (uint64_t)total_holds * 2);
+	}
+	if (rc != SQLITE_DONE) {
+		st = ls_error_set(err, LS_ERR_DB, "", "reading holds: %s", sqlite3_errmsg(db));
+		goto end;
+	}
+	sqlite3_finalize(q);
+	q = NULL;
+	sort_by_tid(all);
+
 	size_t mi = 0;
 	int64_t cur = LSV_NONE;
 	bool more = true;
-	while (more || mi < marks->len) {
-		int rc = more ? sqlite3_step(q) : SQLITE_DONE;
-		int64_t tid = LSV_NONE;
-		if (rc == SQLITE_ROW)
-			tid = sqlite3_column_int64(q, 1);
-		else if (rc != SQLITE_DONE) {
-			st = ls_error_set(err, LS_ERR_DB, "", "reading holds: %s", sqlite3_errmsg(db));
-			goto end;
-		} else
-			more = false;
+	for (guint hi = 0;; hi++) {
+		more = hi < all->len;
+		int64_t tid = more ? g_array_index(all, lsv_span, hi).tid : LSV_NONE;
 		/* lane change: finish the current lane (with its marks), then the lanes that only
 		 * have marks, up to the new tid */
 		if (!more || tid != cur) {
@@ -426,31 +522,7 @@ static ls_status lod_build_all(sqlite3 *db, const char *schema, lsv_lod *lod, co
 			if (!more)
 				break;
 		}
-		lsv_span s = { 0 };
-		s.id = sqlite3_column_int64(q, 0);
-		s.tid = (int32_t)tid;
-		s.lock = sqlite3_column_int64(q, 2);
-		s.lock_id = sqlite3_column_int64(q, 3);
-		int64_t cls = sqlite3_column_int64(q, 4);
-		s.cls = cls >= 0 && cls < LSV_LOD_CLASSES ? (uint8_t)cls : 0;
-		s.mode = (uint8_t)(sqlite3_column_int64(q, 5) & 1);
-		s.start = sqlite3_column_int64(q, 6);
-		s.acq = col_i64(q, 7);
-		int64_t rel = col_i64(q, 8);
-		const char *outcome = (const char *)sqlite3_column_text(q, 9);
-		s.reason = (uint8_t)sqlite3_column_int64(q, 10);
-		s.end = span_end(s.start, s.acq, rel, outcome, lod->t_end);
-		bool found;
-		int64_t we = wait_end_of(&b, s.id, &found);
-		if (found) {
-			s.flags |= LSV_SPAN_WAIT;
-			s.wait_end = we < s.start ? s.start : we;
-		}
-		if (outcome && !strcmp(outcome, "failed"))
-			s.flags |= LSV_SPAN_FAILED;
-		if (outcome && strstr(outcome, "at-end"))
-			s.flags |= LSV_SPAN_AT_END;
-
+		lsv_span s = g_array_index(all, lsv_span, hi);
 		if (s.flags & LSV_SPAN_WAIT)
 			acc_add(&b, s.start, s.wait_end, s.cls, true);
 		if (s.acq != LSV_NONE && !(s.flags & LSV_SPAN_FAILED)) {
@@ -467,10 +539,8 @@ static ls_status lod_build_all(sqlite3 *db, const char *schema, lsv_lod *lod, co
 		if (s.end - s.start > lod->width)
 			g_array_append_val(b.longs, s);
 		if (progress && (++done & 0xfffff) == 0)
-			progress(user, "Building the overview", (uint64_t)done, (uint64_t)total_holds);
+			progress(user, "Building the overview", (uint64_t)done, (uint64_t)total_holds * 2);
 	}
-	sqlite3_finalize(q);
-	q = NULL;
 
 	g_free(sql);
 	sql = g_strdup_printf("INSERT INTO %s.view_lod_meta VALUES ('version', ?), ('stamp', ?), "
@@ -495,6 +565,8 @@ end:
 	g_free(b.wait_end);
 	g_array_unref(b.longs);
 	g_array_unref(marks);
+	if (all)
+		g_array_unref(all);
 	return st;
 }
 
@@ -551,21 +623,21 @@ end:
 	return st;
 }
 
-ls_status lsv_lod_prepare(sqlite3 *db, const char *db_path, bool writable, int64_t t_begin,
-			  int64_t t_end, const char *stamp, lsv_lod_progress_fn progress, void *user,
+ls_status lsv_lod_prepare(sqlite3 *db, bool writable, int64_t t_begin,
+			  int64_t t_end, int64_t n_events, const char *stamp, lsv_lod_progress_fn progress, void *user,
 			  lsv_lod **out, ls_error *err)
 {
 	ls_status st = LS_OK;
 	lsv_lod *lod = g_new0(lsv_lod, 1);
 	const char *schema = writable ? "main" : "temp";
 	char buf[128];
-	(void)db_path;
 	lod->lanes = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, lane_free);
 	if (t_end < t_begin)
 		t_end = t_begin;
 	int64_t span = t_end - t_begin + 1;
 	lod->t0 = t_begin;
 	lod->t_end = t_end;
+	lod->n_events = n_events;
 	lod->width = (span + LSV_LOD_BUCKETS - 1) / LSV_LOD_BUCKETS;
 	if (lod->width < 1)
 		lod->width = 1;
@@ -668,41 +740,122 @@ ls_status lsv_lod_fetch(sqlite3 *db, const lsv_lod *lod, int64_t tid, int64_t a,
 		if (s.end >= a)
 			g_array_append_val(spans, s);
 	}
+end:
 	sqlite3_finalize(q);
-	q = NULL;
+	return st;
+}
 
-	if (sqlite3_prepare_v2(db,
-			       "SELECT id, t_ns, type, obj, phase, begin FROM events WHERE tid = ?1 AND "
-			       "t_ns BETWEEN ?2 AND ?3 AND type IN (9, 10, 12)",
-			       -1, &q, NULL) != SQLITE_OK) {
-		st = ls_error_set(err, LS_ERR_DB, "", "%s", sqlite3_errmsg(db));
-		goto end;
+int64_t lsv_event_id_at(sqlite3 *db, int64_t n_events, int64_t t)
+{
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT t_ns FROM events WHERE id = ?", -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	int64_t lo = 0, hi = n_events; /* first id with t_ns > t lies in [lo, hi] */
+	while (lo < hi) {
+		int64_t mid = lo + (hi - lo) / 2, tm = INT64_MAX;
+		sqlite3_reset(q);
+		sqlite3_bind_int64(q, 1, mid);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			tm = sqlite3_column_int64(q, 0);
+		if (tm <= t)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	sqlite3_bind_int64(q, 1, tid);
-	sqlite3_bind_int64(q, 2, a);
-	sqlite3_bind_int64(q, 3, b);
+	sqlite3_finalize(q);
+	return lo - 1;
+}
+
+ls_status lsv_lod_fetch_events(sqlite3 *db, const lsv_lod *lod, int64_t a, int64_t b,
+			       void (*fn)(void *user, const lsv_instant *in), void *user, ls_error *err)
+{
+	sqlite3_stmt *q = NULL;
+	int64_t lo = lsv_event_id_at(db, lod->n_events, a - 1) + 1, hi = lsv_event_id_at(db, lod->n_events, b);
+	if (hi < lo)
+		return LS_OK;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT id, t_ns, tid, type, obj, phase, begin FROM events "
+			       "WHERE id BETWEEN ?1 AND ?2 AND type IN (9, 10, 12)",
+			       -1, &q, NULL) != SQLITE_OK)
+		return ls_error_set(err, LS_ERR_DB, "", "%s", sqlite3_errmsg(db));
+	sqlite3_bind_int64(q, 1, lo);
+	sqlite3_bind_int64(q, 2, hi);
 	while (sqlite3_step(q) == SQLITE_ROW) {
 		lsv_instant in = { 0 };
 		in.event = sqlite3_column_int64(q, 0);
 		in.t = sqlite3_column_int64(q, 1);
-		in.tid = (int32_t)tid;
-		switch (sqlite3_column_int(q, 2)) {
+		in.tid = (int32_t)sqlite3_column_int64(q, 2);
+		switch (sqlite3_column_int(q, 3)) {
 		case 9:
 			in.kind = LSV_INSTANT_FREE;
-			in.what = sqlite3_column_int64(q, 3);
+			in.what = sqlite3_column_int64(q, 4);
 			break;
 		case 10:
 			in.kind = LSV_INSTANT_FREE_DONE;
-			in.what = sqlite3_column_int64(q, 3);
-			break;
-		default:
-			in.kind = sqlite3_column_int(q, 5) ? LSV_INSTANT_PHASE_BEGIN : LSV_INSTANT_PHASE_END;
 			in.what = sqlite3_column_int64(q, 4);
 			break;
+		default:
+			in.kind = sqlite3_column_int(q, 6) ? LSV_INSTANT_PHASE_BEGIN : LSV_INSTANT_PHASE_END;
+			in.what = sqlite3_column_int64(q, 5);
+			break;
 		}
-		g_array_append_val(instants, in);
+		fn(user, &in);
 	}
-end:
 	sqlite3_finalize(q);
-	return st;
+	return LS_OK;
+}
+
+ls_status lsv_lod_fetch_lock(sqlite3 *db, const lsv_lod *lod, int64_t lock_id, int64_t a, int64_t b,
+			     int limit, GArray *spans, bool *truncated, ls_error *err)
+{
+	sqlite3_stmt *q = NULL;
+	const char *sql = lod->wait_index
+		? "SELECT h.id, h.lock, h.class, h.mode, h.requested_ns, h.acquired_ns, h.released_ns, "
+		  "h.outcome, h.reason, h.tid, w.end_ns, w.id FROM holds h LEFT JOIN waits w ON w.hold_id = h.id "
+		  "WHERE h.lock_id = ?1 AND h.requested_ns BETWEEN ?2 AND ?3 ORDER BY h.requested_ns LIMIT ?4"
+		: "SELECT h.id, h.lock, h.class, h.mode, h.requested_ns, h.acquired_ns, h.released_ns, "
+		  "h.outcome, h.reason, h.tid, NULL, NULL FROM holds h "
+		  "WHERE h.lock_id = ?1 AND h.requested_ns BETWEEN ?2 AND ?3 ORDER BY h.requested_ns LIMIT ?4";
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
+		return ls_error_set(err, LS_ERR_DB, "", "%s", sqlite3_errmsg(db));
+	sqlite3_bind_int64(q, 1, lock_id);
+	sqlite3_bind_int64(q, 2, a - lod->width);
+	sqlite3_bind_int64(q, 3, b);
+	sqlite3_bind_int(q, 4, limit + 1);
+	int n = 0;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		if (++n > limit) {
+			*truncated = true;
+			break;
+		}
+		lsv_span s = { 0 };
+		s.id = sqlite3_column_int64(q, 0);
+		s.lock = sqlite3_column_int64(q, 1);
+		s.lock_id = lock_id;
+		int64_t cls = sqlite3_column_int64(q, 2);
+		s.cls = cls >= 0 && cls < LSV_LOD_CLASSES ? (uint8_t)cls : 0;
+		s.mode = (uint8_t)(sqlite3_column_int64(q, 3) & 1);
+		s.start = sqlite3_column_int64(q, 4);
+		s.acq = col_i64(q, 5);
+		int64_t rel = col_i64(q, 6);
+		const char *outcome = (const char *)sqlite3_column_text(q, 7);
+		s.reason = (uint8_t)sqlite3_column_int64(q, 8);
+		s.tid = (int32_t)sqlite3_column_int64(q, 9);
+		s.end = span_end(s.start, s.acq, rel, outcome, lod->t_end);
+		if (s.end - s.start > lod->width)
+			continue; /* long: the caller has it from memory */
+		if (sqlite3_column_type(q, 11) != SQLITE_NULL) {
+			s.flags |= LSV_SPAN_WAIT;
+			s.wait_end = sqlite3_column_type(q, 10) == SQLITE_NULL ? lod->t_end : sqlite3_column_int64(q, 10);
+		} else if (!lod->wait_index && s.reason == 1 && s.acq != LSV_NONE) {
+			s.flags |= LSV_SPAN_WAIT;
+			s.wait_end = s.acq;
+		}
+		if (outcome && !strcmp(outcome, "failed"))
+			s.flags |= LSV_SPAN_FAILED;
+		if (s.end >= a)
+			g_array_append_val(spans, s);
+	}
+	sqlite3_finalize(q);
+	return LS_OK;
 }

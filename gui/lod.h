@@ -97,6 +97,7 @@ typedef struct lsv_lod {
 	uint32_t n_buckets;
 	int64_t t_end;
 	bool wait_index;           /* waits(hold_id) is indexed: detail queries join waits */
+	int64_t n_events;          /* events.id runs 0 .. n_events-1, in time order */
 	GHashTable *lanes;         /* tid (int64 key) → lsv_lod_lane* */
 	double build_seconds;      /* 0 when loaded from the database */
 } lsv_lod;
@@ -105,8 +106,8 @@ typedef void (*lsv_lod_progress_fn)(void *user, const char *what, uint64_t done,
 
 /* Loads the summaries of `db`, building them first when absent or stale. `stamp` identifies the
  * load (meta loaded_at + event_count). On success *out is owned by the caller (lsv_lod_free). */
-ls_status lsv_lod_prepare(sqlite3 *db, const char *db_path, bool writable, int64_t t_begin,
-			  int64_t t_end, const char *stamp, lsv_lod_progress_fn progress, void *user,
+ls_status lsv_lod_prepare(sqlite3 *db, bool writable, int64_t t_begin,
+			  int64_t t_end, int64_t n_events, const char *stamp, lsv_lod_progress_fn progress, void *user,
 			  lsv_lod **out, ls_error *err);
 void lsv_lod_free(lsv_lod *lod);
 
@@ -123,9 +124,24 @@ size_t lsv_lod_first_run(const GArray *runs, uint32_t bucket);
 void lsv_lod_long_overlap(const lsv_lod_lane *lane, int64_t a, int64_t b, GArray *out);
 
 /* Detail for one lane and [a, b]: appends the short holds starting in [a - width, b] to `spans`
- * and the instants in [a, b] to `instants`. `db` may be another connection to the same file
- * (the worker's). Long spans are not included: take them from lsv_lod_long_overlap. */
+ * and their failures (failed trylocks, refused per-VMA read locks) to `instants`. `db` may be
+ * another connection to the same file (the worker's). Long spans are not included: take them
+ * from lsv_lod_long_overlap. */
 ls_status lsv_lod_fetch(sqlite3 *db, const lsv_lod *lod, int64_t tid, int64_t a, int64_t b,
 			GArray *spans, GArray *instants, ls_error *err);
+
+/* The short holds of one lock (locks.id) starting in [a - width, b], at most `limit` of them
+ * (*truncated set when there were more): the lock lane. */
+ls_status lsv_lod_fetch_lock(sqlite3 *db, const lsv_lod *lod, int64_t lock_id, int64_t a, int64_t b,
+			     int limit, GArray *spans, bool *truncated, ls_error *err);
+
+/* The frees and phase markers of every task in [a, b], from one scan of the events' id range
+ * (events have no index: docs/schema.md). fn(user, instant) is called for each. */
+ls_status lsv_lod_fetch_events(sqlite3 *db, const lsv_lod *lod, int64_t a, int64_t b,
+			       void (*fn)(void *user, const lsv_instant *in), void *user, ls_error *err);
+
+/* The largest event id whose time is <= t (-1 when t precedes every event): a binary search
+ * over events.id, which follows time, so it needs no index. */
+int64_t lsv_event_id_at(sqlite3 *db, int64_t n_events, int64_t t);
 
 #endif

@@ -1,7 +1,8 @@
 /* main.c — lockstep-view: the GtkApplication, its command line and application actions.
  *
  *   lockstep-view [TRACE_DIR|DB]
- *   lockstep-view --screenshot FILE.png [--timeline-only] [--size WxH] [--view T0:T1] DB
+ *   lockstep-view [--view START:END] [--finding N] [TRACE_DIR|DB]
+ *   lockstep-view --screenshot FILE.png [--timeline-only] [--size WxH] ... TRACE_DIR|DB
  *
  * --screenshot renders the window (or only the timeline) offscreen once the input is open and
  * exits: for the README and for tests under Xvfb. Everything else is in window.c. */
@@ -14,6 +15,7 @@ static char *opt_screenshot;
 static gboolean opt_timeline_only;
 static char *opt_size;
 static int opt_finding = -1;
+static char *opt_view;
 static int exit_status;
 
 static void act_quit(GSimpleAction *a, GVariant *p, gpointer app)
@@ -42,6 +44,8 @@ static LsvWindow *new_window(GtkApplication *app)
 		exit_status = 1;
 		lsv_window_set_screenshot(win, opt_screenshot, opt_timeline_only, &exit_status);
 	}
+	if (opt_view)
+		lsv_window_show_range_after_open(win, opt_view);
 	if (opt_finding >= 0)
 		lsv_window_select_finding_after_open(win, opt_finding);
 	return win;
@@ -105,6 +109,8 @@ int main(int argc, char **argv)
 		{ "timeline-only", 0, 0, G_OPTION_ARG_NONE, &opt_timeline_only,
 		  "With --screenshot: only the timeline", NULL },
 		{ "size", 0, 0, G_OPTION_ARG_STRING, &opt_size, "Window size", "WxH" },
+		{ "view", 0, 0, G_OPTION_ARG_STRING, &opt_view,
+		  "Show this time range (from the trace start) once open", "START:END" },
 		{ "finding", 0, 0, G_OPTION_ARG_INT, &opt_finding,
 		  "Select finding N (0-based, in list order) once the input is open", "N" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },

@@ -41,12 +41,20 @@ struct _LsvTimeline {
 	int col_w;
 	cairo_surface_t *surface;
 	gboolean pending;       /* a view set before the first allocation */
+	/* lock lane: the holds of the selected lock, who held it when */
+	gboolean lock_lane;
+	GArray *lock_ids;       /* int64 locks.id of the selected address */
+	int lock_cls;
+	GArray *lock_spans;     /* lsv_span, from the worker */
+	int64_t lk_a, lk_b;
+	double lk_zoom;
+	gboolean lk_truncated;
 	int64_t pending_a, pending_b;
 };
 
 G_DEFINE_FINAL_TYPE(LsvTimeline, lsv_timeline, GTK_TYPE_WIDGET)
 
-enum { SIG_CURSOR_REQUESTED, SIG_LANE_SELECTED, SIG_VIEW_CHANGED, N_SIGNALS };
+enum { SIG_CURSOR_REQUESTED, SIG_LANE_SELECTED, SIG_LOCK_SELECTED, SIG_VIEW_CHANGED, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 typedef struct {
@@ -115,6 +123,12 @@ static int lane_height(const lsv_lane *l)
 	return l->is_group ? LSV_TL_GROUP_H : LSV_TL_LANE_H;
 }
 
+/* Top of the scrolling lanes: below the ruler, and below the lock lane when a lock is selected. */
+static int lanes_top(LsvTimeline *self)
+{
+	return LSV_TL_RULER_H + (self->lock_lane ? LSV_TL_LANE_H : 0);
+}
+
 static int content_height(LsvTimeline *self)
 {
 	int h = 0;
@@ -128,7 +142,7 @@ int lsv_timeline_lane_y(LsvTimeline *self, int64_t tid)
 {
 	if (!self->trace)
 		return -1;
-	double y = LSV_TL_RULER_H - self->v_offset;
+	double y = lanes_top(self) - self->v_offset;
 	for (guint i = 0; i < self->trace->lanes->len; i++) {
 		const lsv_lane *l = g_ptr_array_index(self->trace->lanes, i);
 		if (!l->is_group && ((lsv_task *)g_ptr_array_index(self->trace->tasks, l->task))->tid == tid)
@@ -140,9 +154,9 @@ int lsv_timeline_lane_y(LsvTimeline *self, int64_t tid)
 
 static int64_t tid_at_y(LsvTimeline *self, double py)
 {
-	if (!self->trace || py < LSV_TL_RULER_H)
+	if (!self->trace || py < lanes_top(self))
 		return LSV_NONE;
-	double y = LSV_TL_RULER_H - self->v_offset;
+	double y = lanes_top(self) - self->v_offset;
 	for (guint i = 0; i < self->trace->lanes->len; i++) {
 		const lsv_lane *l = g_ptr_array_index(self->trace->lanes, i);
 		int h = lane_height(l);
@@ -167,7 +181,7 @@ static void clamp_view(LsvTimeline *self)
 	double vis = self->ns_per_px * w;
 	double lo = self->trace->t_begin - vis * 0.5, hi = self->trace->t_end - vis * 0.5;
 	self->t0 = CLAMP(self->t0, lo, hi > lo ? hi : lo);
-	int maxv = content_height(self) - (gtk_widget_get_height(GTK_WIDGET(self)) - LSV_TL_RULER_H);
+	int maxv = content_height(self) - (gtk_widget_get_height(GTK_WIDGET(self)) - lanes_top(self));
 	self->v_offset = CLAMP(self->v_offset, 0, maxv > 0 ? maxv : 0);
 }
 
@@ -260,8 +274,8 @@ void lsv_timeline_show_tid(LsvTimeline *self, int64_t tid)
 	int h = gtk_widget_get_height(GTK_WIDGET(self));
 	if (y < 0)
 		return;
-	if (y < LSV_TL_RULER_H)
-		self->v_offset -= LSV_TL_RULER_H - y + LSV_TL_GROUP_H;
+	if (y < lanes_top(self))
+		self->v_offset -= lanes_top(self) - y + LSV_TL_GROUP_H;
 	else if (y + LSV_TL_LANE_H > h)
 		self->v_offset += y + LSV_TL_LANE_H - h;
 	view_changed(self);
@@ -287,7 +301,26 @@ void lsv_timeline_set_class_mask(LsvTimeline *self, unsigned mask)
 void lsv_timeline_set_lock_filter(LsvTimeline *self, int64_t lock)
 {
 	self->lock_filter = lock;
-	gtk_widget_queue_draw(GTK_WIDGET(self));
+	g_array_set_size(self->lock_ids, 0);
+	g_array_set_size(self->lock_spans, 0);
+	self->lk_zoom = 0;
+	self->lock_lane = FALSE;
+	if (lock != LSV_NONE && self->trace) {
+		sqlite3_stmt *q = NULL;
+		if (sqlite3_prepare_v2(self->trace->db, "SELECT id, class FROM locks WHERE addr = ?", -1, &q, NULL) ==
+		    SQLITE_OK) {
+			sqlite3_bind_int64(q, 1, lock);
+			while (sqlite3_step(q) == SQLITE_ROW) {
+				int64_t id = sqlite3_column_int64(q, 0);
+				g_array_append_val(self->lock_ids, id);
+				self->lock_cls = sqlite3_column_int(q, 1);
+			}
+		}
+		sqlite3_finalize(q);
+		self->lock_lane = self->lock_ids->len > 0;
+	}
+	self->det_generation++;
+	view_changed(self);
 }
 
 void lsv_timeline_set_highlight(LsvTimeline *self, const lsv_finding *f)
@@ -316,6 +349,10 @@ void lsv_timeline_set_trace(LsvTimeline *self, lsv_trace *trace)
 	self->cursor_t = trace ? trace->t_begin : 0;
 	self->selected_tid = LSV_NONE;
 	self->lock_filter = LSV_NONE;
+	self->lock_lane = FALSE;
+	g_array_set_size(self->lock_ids, 0);
+	g_array_set_size(self->lock_spans, 0);
+	self->lk_zoom = 0;
 	self->highlight = NULL;
 	self->v_offset = 0;
 	detail_drop(self);
@@ -341,7 +378,11 @@ typedef struct {
 	GArray *tids;
 	guint generation;
 	double zoom;
+	gboolean want_detail;
 	GHashTable *result;     /* tid → lane_detail* */
+	GArray *lock_ids;       /* int64; NULL: no lock lane */
+	GArray *lock_spans;     /* lsv_span: long ones filled on the main thread, short by the worker */
+	bool lock_truncated;
 } fetch_job;
 
 static void fetch_job_free(gpointer p)
@@ -349,15 +390,35 @@ static void fetch_job_free(gpointer p)
 	fetch_job *j = p;
 	g_free(j->db_path);
 	g_array_unref(j->tids);
+	if (j->lock_ids)
+		g_array_unref(j->lock_ids);
+	if (j->lock_spans)
+		g_array_unref(j->lock_spans);
 	if (j->result)
 		g_hash_table_unref(j->result);
 	g_free(j);
 }
 
+static void fetch_add_instant(void *user, const lsv_instant *in)
+{
+	int64_t tid = in->tid;
+	lane_detail *d = g_hash_table_lookup(user, &tid);
+	if (d)
+		g_array_append_val(d->instants, *in);
+}
+
+#define LOCK_LANE_LIMIT 20000
+
 static void fetch_run(fetch_job *j, sqlite3 *db)
 {
 	j->result = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, lane_detail_free);
-	for (guint i = 0; i < j->tids->len; i++) {
+	for (guint i = 0; j->lock_ids && i < j->lock_ids->len; i++) {
+		ls_error err;
+		ls_error_clear(&err);
+		lsv_lod_fetch_lock(db, &j->lod, g_array_index(j->lock_ids, int64_t, i), j->a, j->b, LOCK_LANE_LIMIT,
+				   j->lock_spans, &j->lock_truncated, &err);
+	}
+	for (guint i = 0; j->want_detail && i < j->tids->len; i++) {
 		lane_detail *d = g_new0(lane_detail, 1);
 		d->tid = g_array_index(j->tids, int64_t, i);
 		d->spans = g_array_new(FALSE, FALSE, sizeof(lsv_span));
@@ -366,6 +427,11 @@ static void fetch_run(fetch_job *j, sqlite3 *db)
 		ls_error_clear(&err);
 		lsv_lod_fetch(db, &j->lod, d->tid, j->a, j->b, d->spans, d->instants, &err);
 		g_hash_table_insert(j->result, &d->tid, d);
+	}
+	if (j->want_detail) {
+		ls_error err;
+		ls_error_clear(&err);
+		lsv_lod_fetch_events(db, &j->lod, j->a, j->b, fetch_add_instant, j->result, &err);
 	}
 }
 
@@ -386,6 +452,16 @@ static void fetch_thread(GTask *task, gpointer src, gpointer data, GCancellable 
 static void fetch_install(LsvTimeline *self, fetch_job *j)
 {
 	if (j->generation != self->det_generation || !j->result)
+		return;
+	if (j->lock_ids) {
+		g_array_set_size(self->lock_spans, 0);
+		g_array_append_vals(self->lock_spans, j->lock_spans->data, j->lock_spans->len);
+		self->lk_a = j->a;
+		self->lk_b = j->b;
+		self->lk_zoom = j->zoom;
+		self->lk_truncated = j->lock_truncated;
+	}
+	if (!j->want_detail)
 		return;
 	g_hash_table_remove_all(self->detail);
 	GHashTableIter it;
@@ -428,8 +504,25 @@ static fetch_job *fetch_job_new(LsvTimeline *self)
 	j->zoom = self->ns_per_px;
 	j->generation = self->det_generation;
 	j->tids = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	j->want_detail = self->ns_per_px < (double)self->trace->lod->width;
+	if (self->lock_lane) {
+		j->lock_ids = g_array_copy(self->lock_ids);
+		j->lock_spans = g_array_new(FALSE, FALSE, sizeof(lsv_span));
+		GArray *longs = g_array_new(FALSE, FALSE, sizeof(lsv_span));
+		GHashTableIter it;
+		gpointer v;
+		g_hash_table_iter_init(&it, self->trace->lod->lanes);
+		while (g_hash_table_iter_next(&it, NULL, &v))
+			lsv_lod_long_overlap(v, j->a, j->b, longs);
+		for (guint i = 0; i < longs->len; i++) {
+			const lsv_span *sp = &g_array_index(longs, lsv_span, i);
+			if (sp->lock == self->lock_filter)
+				g_array_append_val(j->lock_spans, *sp);
+		}
+		g_array_unref(longs);
+	}
 	int h = gtk_widget_get_height(GTK_WIDGET(self));
-	double y = LSV_TL_RULER_H - self->v_offset;
+	double y = lanes_top(self) - self->v_offset;
 	for (guint i = 0; i < self->trace->lanes->len; i++) {
 		const lsv_lane *l = g_ptr_array_index(self->trace->lanes, i);
 		int lh = lane_height(l);
@@ -538,10 +631,10 @@ static inline void blend(pixbuf *pb, int x, int y, const double rgb[3], double a
 		return;
 	uint32_t *p = &pb->px[y * pb->stride + x];
 	uint32_t d = *p;
-	double ia = 1 - a;
-	unsigned r = (unsigned)(rgb[0] * 255 * a + ((d >> 16) & 255) * ia);
-	unsigned g = (unsigned)(rgb[1] * 255 * a + ((d >> 8) & 255) * ia);
-	unsigned b = (unsigned)(rgb[2] * 255 * a + (d & 255) * ia);
+	unsigned ai = a >= 1 ? 256 : (unsigned)(a * 256), ia = 256 - ai;
+	unsigned r = ((unsigned)(rgb[0] * 255) * ai + ((d >> 16) & 255) * ia) >> 8;
+	unsigned g = ((unsigned)(rgb[1] * 255) * ai + ((d >> 8) & 255) * ia) >> 8;
+	unsigned b = ((unsigned)(rgb[2] * 255) * ai + (d & 255) * ia) >> 8;
 	*p = 0xff000000u | (r << 16) | (g << 8) | b;
 }
 
@@ -573,35 +666,88 @@ static void ensure_columns(LsvTimeline *self, int w)
 	self->col_w = w;
 }
 
-static void draw_marker(cairo_t *cr, double x, double y, int kind)
+static void columns_reset(LsvTimeline *self, int w)
 {
+	ensure_columns(self, w);
+	memset(self->col_hold, 0, (gsize)LSV_LOD_CLASSES * w);
+	memset(self->col_wait, 0, (gsize)LSV_LOD_CLASSES * w);
+	memset(self->col_flags, 0, sizeof(uint32_t) * w);
+}
+
+/* Pixel columns of one lane: col_hold = coverage 0..15 | 0x10 when written, col_wait 0..15. */
+static void columns_paint(LsvTimeline *self, pixbuf *pb, int y, int w)
+{
+	for (unsigned c = 0; c < LSV_LOD_CLASSES; c++) {
+		if (!(self->class_mask & (1u << c)))
+			continue;
+		int row_top = y + LSV_TL_MARK_H + row_of_class[c] * LSV_TL_ROW_H;
+		const uint8_t *hc = &self->col_hold[c * w], *wc = &self->col_wait[c * w];
+		for (int x = 0; x < w; x++) {
+			if (hc[x])
+				paint_hold_column(pb, LSV_TL_HEADER_W + x, row_top, (int)c, (hc[x] & 0x10) != 0,
+						  (hc[x] & 15) / 15.0);
+			if (wc[x])
+				paint_wait_column(pb, LSV_TL_HEADER_W + x, row_top, (int)c, wc[x] / 15.0);
+		}
+	}
+}
+
+/* Adds [t0, t1) of class cls to the columns with the coverage of each pixel. */
+static void columns_add(LsvTimeline *self, int w, unsigned cls, gboolean write, gboolean wait, double dim,
+			int64_t t0, int64_t t1)
+{
+	double x0 = ((double)t0 - self->t0) / self->ns_per_px, x1 = ((double)t1 - self->t0) / self->ns_per_px;
+	if (x1 < 0 || x0 >= w)
+		return;
+	int i0 = (int)floor(MAX(x0, 0)), i1 = (int)ceil(MIN(x1, w));
+	if (i1 <= i0)
+		i1 = i0 + 1;
+	uint8_t *col = wait ? &self->col_wait[cls * w] : &self->col_hold[cls * w];
+	for (int x = i0; x < i1 && x < w; x++) {
+		double cover = MIN(x1, x + 1) - MAX(x0, x);
+		unsigned q = cover >= 1 ? 15 : (unsigned)ceil(MAX(cover, 0.07) * 15 * dim);
+		if (q > 15)
+			q = 15;
+		uint8_t v = (uint8_t)(q | (!wait && write ? 0x10 : 0));
+		if (v > col[x])
+			col[x] = v;
+	}
+}
+
+/* Markers in the instants strip, written as pixels (thousands per frame when zoomed out). */
+static void draw_marker(pixbuf *pb, double xf, int y, int kind)
+{
+	static const double fail[3] = { 0.90, 0.38, 0.0 }, refused[3] = { 0.88, 0.11, 0.14 };
+	static const double freed[3] = { 0.75, 0.11, 0.66 }, phase[3] = { 0.47, 0.47, 0.50 };
+	int x = (int)floor(xf);
+	if (x < LSV_TL_HEADER_W)
+		return;
 	switch (kind) {
 	case LSV_INSTANT_FAIL:
 	case LSV_INSTANT_REFUSED:
-		if (kind == LSV_INSTANT_FAIL)
-			cairo_set_source_rgb(cr, 0.90, 0.38, 0.0);
-		else
-			cairo_set_source_rgb(cr, 0.88, 0.11, 0.14);
-		cairo_move_to(cr, x - 5, y);
-		cairo_line_to(cr, x + 5, y);
-		cairo_line_to(cr, x, y + LSV_TL_MARK_H);
-		cairo_close_path(cr);
-		cairo_fill(cr);
+		for (int r = 0; r < LSV_TL_MARK_H - 1; r++) {
+			int half = 5 - r * 5 / (LSV_TL_MARK_H - 2);
+			for (int dx = -half; dx <= half; dx++)
+				blend(pb, x + dx, y + r, kind == LSV_INSTANT_FAIL ? fail : refused, 1);
+		}
 		break;
 	case LSV_INSTANT_FREE:
 	case LSV_INSTANT_FREE_DONE:
-		cairo_set_source_rgb(cr, 0.75, 0.11, 0.66);
-		cairo_set_line_width(cr, kind == LSV_INSTANT_FREE ? 2 : 1);
-		cairo_move_to(cr, x - 3.5, y + 1);
-		cairo_line_to(cr, x + 3.5, y + LSV_TL_MARK_H - 1);
-		cairo_move_to(cr, x + 3.5, y + 1);
-		cairo_line_to(cr, x - 3.5, y + LSV_TL_MARK_H - 1);
-		cairo_stroke(cr);
+		for (int r = 0; r < 7; r++) {
+			blend(pb, x - 3 + r, y + 1 + r, freed, 1);
+			blend(pb, x + 3 - r, y + 1 + r, freed, 1);
+			if (kind == LSV_INSTANT_FREE) {
+				blend(pb, x - 2 + r, y + 1 + r, freed, 0.8);
+				blend(pb, x + 2 - r, y + 1 + r, freed, 0.8);
+			}
+		}
 		break;
 	default:
-		cairo_set_source_rgb(cr, 0.47, 0.47, 0.50);
-		cairo_rectangle(cr, floor(x), y, kind == LSV_INSTANT_PHASE_BEGIN ? 2 : 1, LSV_TL_LANE_H - 4);
-		cairo_fill(cr);
+		for (int r = 0; r < LSV_TL_MARK_H; r++) {
+			blend(pb, x, y + r, phase, 1);
+			if (kind == LSV_INSTANT_PHASE_BEGIN)
+				blend(pb, x + 1, y + r, phase, 0.6);
+		}
 		break;
 	}
 }
@@ -617,10 +763,7 @@ static void draw_lane_summary(LsvTimeline *self, pixbuf *pb, cairo_t *cr, const 
 	       (double)lod->width * (double)(1u << (2 * (level + 1))) <= self->ns_per_px)
 		level++;
 	int64_t bw = lod->width << (2 * level);
-	ensure_columns(self, w);
-	memset(self->col_hold, 0, (gsize)LSV_LOD_CLASSES * w);
-	memset(self->col_wait, 0, (gsize)LSV_LOD_CLASSES * w);
-	memset(self->col_flags, 0, sizeof(uint32_t) * w);
+	columns_reset(self, w);
 	const GArray *runs = lane->levels[level];
 	double tl = self->t0, tr = self->t0 + self->ns_per_px * w;
 	int64_t first_b = tl <= lod->t0 ? 0 : (int64_t)((tl - lod->t0) / bw);
@@ -659,36 +802,24 @@ static void draw_lane_summary(LsvTimeline *self, pixbuf *pb, cairo_t *cr, const 
 	}
 	if (!any)
 		return;
-	for (unsigned c = 0; c < LSV_LOD_CLASSES; c++) {
-		if (!(self->class_mask & (1u << c)))
-			continue;
-		int row_top = y + LSV_TL_MARK_H + row_of_class[c] * LSV_TL_ROW_H;
-		const uint8_t *hc = &self->col_hold[c * w], *wc = &self->col_wait[c * w];
-		for (int x = 0; x < w; x++) {
-			if (hc[x])
-				paint_hold_column(pb, LSV_TL_HEADER_W + x, row_top, (int)c, (hc[x] & 0x10) != 0,
-						  (hc[x] & 15) / 15.0);
-			if (wc[x])
-				paint_wait_column(pb, LSV_TL_HEADER_W + x, row_top, (int)c, wc[x] / 15.0);
-		}
-	}
-	cairo_surface_mark_dirty(cairo_get_target(cr));
+	columns_paint(self, pb, y, w);
 	int last_mark = -100;
 	for (int x = 0; x < w; x++) {
 		uint32_t f = self->col_flags[x];
 		if (!f || x - last_mark < 6)
 			continue;
 		last_mark = x;
-		double px = LSV_TL_HEADER_W + x + 0.5;
+		double px = LSV_TL_HEADER_W + x;
 		if (f & LSV_LOD_PHASE)
-			draw_marker(cr, px, y + 2, LSV_INSTANT_PHASE_BEGIN);
+			draw_marker(pb, px - 3, y, LSV_INSTANT_PHASE_BEGIN);
 		if (f & LSV_LOD_REFUSED)
-			draw_marker(cr, px, y, LSV_INSTANT_REFUSED);
+			draw_marker(pb, px, y, LSV_INSTANT_REFUSED);
 		else if (f & LSV_LOD_FAIL)
-			draw_marker(cr, px, y, LSV_INSTANT_FAIL);
+			draw_marker(pb, px, y, LSV_INSTANT_FAIL);
 		else if (f & LSV_LOD_FREE)
-			draw_marker(cr, px, y, LSV_INSTANT_FREE);
+			draw_marker(pb, px, y, LSV_INSTANT_FREE);
 	}
+	cairo_surface_mark_dirty(cairo_get_target(cr));
 	cairo_surface_flush(cairo_get_target(cr));
 }
 
@@ -698,97 +829,172 @@ static gboolean span_highlighted(LsvTimeline *self, const lsv_span *s)
 	       lsv_finding_has_tid(self->highlight, s->tid);
 }
 
-static void draw_span(LsvTimeline *self, cairo_t *cr, const lsv_span *s, int y)
-{
-	if (!(self->class_mask & (1u << s->cls)))
-		return;
-	double row_top = y + LSV_TL_MARK_H + row_of_class[s->cls] * LSV_TL_ROW_H;
-	double rh = LSV_TL_ROW_H - 1;
-	const double *rgb = class_rgb[s->cls];
-	double dim = self->lock_filter != LSV_NONE && s->lock != self->lock_filter ? 0.25 : 1.0;
-	double wl = self->t0 + self->ns_per_px * -2, wr = self->t0 + self->ns_per_px * (lanes_width(self) + 2);
-	if (s->flags & LSV_SPAN_WAIT) {
-		double x0 = lsv_timeline_time_to_x(self, MAX(s->start, (int64_t)wl));
-		double x1 = lsv_timeline_time_to_x(self, MIN(s->wait_end, (int64_t)wr));
-		if (x1 - x0 < 1)
-			x1 = x0 + 1;
-		cairo_save(cr);
-		cairo_rectangle(cr, x0, row_top, x1 - x0, rh);
-		cairo_clip(cr);
-		cairo_set_source_rgba(cr, rgb[0], rgb[1], rgb[2], 0.95 * dim);
-		cairo_set_line_width(cr, 1.5);
-		for (double hx = floor((x0 - rh) / 4) * 4; hx < x1 + rh; hx += 4) {
-			cairo_move_to(cr, hx, row_top + rh);
-			cairo_line_to(cr, hx + rh, row_top);
-		}
-		cairo_stroke(cr);
-		cairo_restore(cr);
-	}
-	if (s->acq != LSV_NONE && !(s->flags & LSV_SPAN_FAILED)) {
-		double x0 = lsv_timeline_time_to_x(self, MAX(s->acq, (int64_t)wl));
-		double x1 = lsv_timeline_time_to_x(self, MIN(s->end, (int64_t)wr));
-		if (x1 - x0 < 1)
-			x1 = x0 + 1;
-		if (s->mode) {
-			cairo_set_source_rgba(cr, rgb[0], rgb[1], rgb[2], dim);
-			cairo_rectangle(cr, x0, row_top, x1 - x0, rh);
-			cairo_fill(cr);
-		} else {
-			cairo_set_source_rgba(cr, rgb[0], rgb[1], rgb[2], 0.45 * dim);
-			cairo_rectangle(cr, x0, row_top, x1 - x0, rh);
-			cairo_fill(cr);
-			cairo_set_source_rgba(cr, rgb[0], rgb[1], rgb[2], dim);
-			cairo_rectangle(cr, x0, row_top, x1 - x0, 1);
-			cairo_fill(cr);
-		}
-		if (span_highlighted(self, s)) {
-			cairo_set_source_rgb(cr, 0.95, 0.75, 0.1);
-			cairo_set_line_width(cr, 1);
-			cairo_rectangle(cr, x0 - 0.5, row_top - 0.5, x1 - x0 + 1, rh + 1);
-			cairo_stroke(cr);
-		}
-	}
-}
-
 static const char *phase_label(int64_t p)
 {
 	const char *s = p >= 0 ? ls_enum_name(LS_ENUM_PHASE, (uint64_t)p) : NULL;
 	return s ? s : "phase";
 }
 
-static void draw_lane_detail(LsvTimeline *self, cairo_t *cr, PangoLayout *layout,
+/* A span into the pixel columns (the look of draw_span, at a cost of one column per pixel
+ * however many holds fall in it); highlighted spans also get a cairo outline afterwards. */
+static void detail_span(LsvTimeline *self, const lsv_span *s, int w, GArray *outlines)
+{
+	if (!(self->class_mask & (1u << s->cls)))
+		return;
+	double dim = self->lock_filter != LSV_NONE && s->lock != self->lock_filter ? 0.25 : 1.0;
+	if (s->flags & LSV_SPAN_WAIT)
+		columns_add(self, w, s->cls, FALSE, TRUE, dim, s->start, s->wait_end);
+	if (s->acq != LSV_NONE && !(s->flags & LSV_SPAN_FAILED)) {
+		columns_add(self, w, s->cls, s->mode, FALSE, dim, s->acq, s->end);
+		if (self->highlight && span_highlighted(self, s))
+			g_array_append_val(outlines, *s);
+	}
+}
+
+static void draw_lane_detail(LsvTimeline *self, pixbuf *pb, cairo_t *cr, PangoLayout *layout,
 			     const lane_detail *d, const lsv_lod_lane *lane, int y, int w)
 {
 	int64_t a = (int64_t)self->t0, b = (int64_t)(self->t0 + self->ns_per_px * w);
+	GArray *outlines = g_array_new(FALSE, FALSE, sizeof(lsv_span));
+	columns_reset(self, w);
 	GArray *longs = g_array_new(FALSE, FALSE, sizeof(lsv_span));
 	lsv_lod_long_overlap(lane, a, b, longs);
 	for (guint i = 0; i < longs->len; i++)
-		draw_span(self, cr, &g_array_index(longs, lsv_span, i), y);
+		detail_span(self, &g_array_index(longs, lsv_span, i), w, outlines);
 	g_array_unref(longs);
 	for (guint i = 0; i < d->spans->len; i++) {
 		const lsv_span *s = &g_array_index(d->spans, lsv_span, i);
 		if (s->end < a || s->start > b)
 			continue;
-		draw_span(self, cr, s, y);
+		detail_span(self, s, w, outlines);
 	}
-	double last_label = -1e9;
+	cairo_surface_flush(cairo_get_target(cr));
+	columns_paint(self, pb, y, w);
+	cairo_surface_mark_dirty(cairo_get_target(cr));
+	for (guint i = 0; i < outlines->len; i++) {
+		const lsv_span *s = &g_array_index(outlines, lsv_span, i);
+		double x0 = MAX(lsv_timeline_time_to_x(self, s->acq), LSV_TL_HEADER_W - 2);
+		double x1 = MIN(lsv_timeline_time_to_x(self, s->end), LSV_TL_HEADER_W + w + 2);
+		double row_top = y + LSV_TL_MARK_H + row_of_class[s->cls] * LSV_TL_ROW_H;
+		cairo_set_source_rgb(cr, 0.95, 0.70, 0.05);
+		cairo_set_line_width(cr, 1);
+		cairo_rectangle(cr, floor(x0) - 0.5, row_top - 0.5, MAX(x1 - x0, 1) + 1, LSV_TL_ROW_H);
+		cairo_stroke(cr);
+	}
+	g_array_unref(outlines);
+	double last_label = -1e9, last_x[LSV_INSTANT_PHASE_END + 1];
+	for (unsigned k = 0; k < G_N_ELEMENTS(last_x); k++)
+		last_x[k] = -1e9;
+	int labels = 0;
 	for (guint i = 0; i < d->instants->len; i++) {
 		const lsv_instant *in = &g_array_index(d->instants, lsv_instant, i);
-		if (in->t < a || in->t > b)
+		if (in->t < a || in->t > b || in->kind >= G_N_ELEMENTS(last_x))
 			continue;
 		if ((in->kind == LSV_INSTANT_FAIL || in->kind == LSV_INSTANT_REFUSED) &&
 		    !(self->class_mask & (1u << in->cls)))
 			continue;
 		double x = lsv_timeline_time_to_x(self, in->t);
-		draw_marker(cr, x, y, in->kind);
-		if (in->kind == LSV_INSTANT_PHASE_BEGIN && x - last_label > 60) {
+		if (x - last_x[in->kind] < 3)
+			continue; /* one marker per kind every few pixels */
+		last_x[in->kind] = x;
+		cairo_surface_flush(cairo_get_target(cr));
+		draw_marker(pb, x, y, in->kind);
+		cairo_surface_mark_dirty(cairo_get_target(cr));
+		if (in->kind == LSV_INSTANT_PHASE_BEGIN && x - last_label > 150 && labels < 12) {
 			pango_layout_set_text(layout, phase_label(in->what), -1);
 			cairo_set_source_rgba(cr, 0.47, 0.47, 0.50, 1);
 			cairo_move_to(cr, x + 3, y + LSV_TL_LANE_H - 16);
 			pango_cairo_show_layout(cr, layout);
 			last_label = x;
+			labels++;
 		}
 	}
+}
+
+/* The lock lane: who held the selected lock when. Holders in the upper band (write solid,
+ * read light), waiters hatched in the lower band, holder names on wide holds. */
+static void draw_lock_lane(LsvTimeline *self, pixbuf *pb, cairo_t *cr, PangoLayout *layout, const palette *p,
+			   int w, int lw)
+{
+	int y = LSV_TL_RULER_H;
+	int64_t va = (int64_t)self->t0, vb = (int64_t)(self->t0 + self->ns_per_px * lw);
+	cairo_set_source_rgb(cr, p->bg[0], p->bg[1], p->bg[2]);
+	cairo_rectangle(cr, 0, y, w, LSV_TL_LANE_H);
+	cairo_fill(cr);
+	gboolean covered = self->lk_zoom > 0 && va >= self->lk_a && vb <= self->lk_b &&
+			   self->ns_per_px > self->lk_zoom / 8 && self->ns_per_px < self->lk_zoom * 8;
+	if (!covered)
+		fetch_request(self);
+	int cls = self->lock_cls >= 0 && self->lock_cls < LSV_LOD_CLASSES ? self->lock_cls : 0;
+	const double *rgb = class_rgb[cls];
+	cairo_surface_flush(cairo_get_target(cr));
+	int band = (LSV_TL_LANE_H - LSV_TL_MARK_H - 4) / 2;
+	for (guint i = 0; covered && i < self->lock_spans->len; i++) {
+		const lsv_span *sp = &g_array_index(self->lock_spans, lsv_span, i);
+		if (sp->end < va || sp->start > vb)
+			continue;
+		if (sp->flags & LSV_SPAN_WAIT) {
+			int x0 = (int)floor(lsv_timeline_time_to_x(self, MAX(sp->start, va)));
+			int x1 = (int)ceil(lsv_timeline_time_to_x(self, MIN(sp->wait_end, vb)));
+			for (int x = MAX(x0, LSV_TL_HEADER_W); x < MAX(x1, x0 + 1) && x < w; x++)
+				for (int r = 0; r < band - 1; r++)
+					if (((x + r) & 3) < 2)
+						blend(pb, x, y + LSV_TL_MARK_H + band + r, rgb, 0.9);
+		}
+		if (sp->acq != LSV_NONE && !(sp->flags & LSV_SPAN_FAILED)) {
+			int x0 = (int)floor(lsv_timeline_time_to_x(self, MAX(sp->acq, va)));
+			int x1 = (int)ceil(lsv_timeline_time_to_x(self, MIN(sp->end, vb)));
+			for (int x = MAX(x0, LSV_TL_HEADER_W); x < MAX(x1, x0 + 1) && x < w; x++)
+				for (int r = 0; r < band - 1; r++)
+					blend(pb, x, y + LSV_TL_MARK_H + r, rgb, sp->mode || r == 0 ? 1.0 : 0.45);
+		}
+	}
+	cairo_surface_mark_dirty(cairo_get_target(cr));
+	int labels = 0;
+	double last = -1e9;
+	for (guint i = 0; covered && i < self->lock_spans->len && labels < 60; i++) {
+		const lsv_span *sp = &g_array_index(self->lock_spans, lsv_span, i);
+		if (sp->acq == LSV_NONE || sp->end < va || sp->acq > vb)
+			continue;
+		double x0 = MAX(lsv_timeline_time_to_x(self, sp->acq), LSV_TL_HEADER_W);
+		double x1 = MIN(lsv_timeline_time_to_x(self, sp->end), w);
+		if (x1 - x0 < 50 || x0 - last < 50)
+			continue;
+		const lsv_task *k = lsv_trace_task(self->trace, sp->tid);
+		g_autofree char *name = g_strdup_printf("%s/%d", k && *k->comm ? k->comm : "?", sp->tid);
+		pango_layout_set_text(layout, name, -1);
+		pango_layout_set_width(layout, (int)(x1 - x0 - 4) * PANGO_SCALE);
+		pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END);
+		if (sp->mode)
+			cairo_set_source_rgb(cr, 1, 1, 1);
+		else
+			cairo_set_source_rgb(cr, p->fg[0], p->fg[1], p->fg[2]);
+		cairo_move_to(cr, x0 + 3, y + LSV_TL_MARK_H + 1);
+		pango_cairo_show_layout(cr, layout);
+		pango_layout_set_width(layout, -1);
+		last = x0;
+		labels++;
+	}
+	if (!covered || self->lk_truncated) {
+		pango_layout_set_text(layout, covered ? "more than 20 000 holds here: zoom in to see each one"
+						      : "loading the holds of this lock…", -1);
+		cairo_set_source_rgb(cr, p->fg[0], p->fg[1], p->fg[2]);
+		cairo_move_to(cr, LSV_TL_HEADER_W + 8, y + LSV_TL_LANE_H - 16);
+		pango_cairo_show_layout(cr, layout);
+	}
+	/* header */
+	cairo_set_source_rgb(cr, p->group[0], p->group[1], p->group[2]);
+	cairo_rectangle(cr, 0, y, LSV_TL_HEADER_W, LSV_TL_LANE_H);
+	cairo_fill(cr);
+	cairo_set_source_rgb(cr, rgb[0], rgb[1], rgb[2]);
+	cairo_rectangle(cr, 0, y + LSV_TL_LANE_H - 2, w, 2);
+	cairo_fill(cr);
+	g_autofree char *addr = lsv_format_addr(self->lock_filter);
+	g_autofree char *label = g_strdup_printf("%s\n%s", ls_class_name((uint64_t)cls) ? ls_class_name((uint64_t)cls) : "lock", addr);
+	pango_layout_set_text(layout, label, -1);
+	cairo_set_source_rgb(cr, p->fg[0], p->fg[1], p->fg[2]);
+	cairo_move_to(cr, 8, y + 10);
+	pango_cairo_show_layout(cr, layout);
 }
 
 static int64_t nice_step(double min_ns)
@@ -887,7 +1093,7 @@ void lsv_timeline_render(LsvTimeline *self, cairo_surface_t *surface, int w, int
 		fetch_request(self);
 
 	/* finding window */
-	if (self->highlight) {
+	if (self->highlight && self->highlight->has_window) {
 		double x0 = lsv_timeline_time_to_x(self, self->highlight->t_begin);
 		double x1 = lsv_timeline_time_to_x(self, self->highlight->t_end);
 		x0 = MAX(x0, LSV_TL_HEADER_W);
@@ -902,11 +1108,11 @@ void lsv_timeline_render(LsvTimeline *self, cairo_surface_t *surface, int w, int
 	cairo_surface_flush(surface);
 	pixbuf pb = { (uint32_t *)cairo_image_surface_get_data(surface),
 		      cairo_image_surface_get_stride(surface) / 4, w, h };
-	double y = LSV_TL_RULER_H - self->v_offset;
+	double y = lanes_top(self) - self->v_offset;
 	for (guint i = 0; i < self->trace->lanes->len && y < h; i++) {
 		const lsv_lane *l = g_ptr_array_index(self->trace->lanes, i);
 		int lh = lane_height(l);
-		if (y + lh < LSV_TL_RULER_H || l->is_group) {
+		if (y + lh < lanes_top(self) || l->is_group) {
 			y += lh;
 			continue;
 		}
@@ -923,7 +1129,7 @@ void lsv_timeline_render(LsvTimeline *self, cairo_surface_t *surface, int w, int
 		if (have_detail && !d && lane)
 			fetch_request(self);
 		if (d) {
-			draw_lane_detail(self, cr, layout, d, lane, ly, lw);
+			draw_lane_detail(self, &pb, cr, layout, d, lane, ly, lw);
 			self->last_detail = TRUE;
 		} else if (lane) {
 			draw_lane_summary(self, &pb, cr, lane, ly, lw);
@@ -934,13 +1140,13 @@ void lsv_timeline_render(LsvTimeline *self, cairo_surface_t *surface, int w, int
 	cairo_surface_mark_dirty(surface);
 
 	/* lane headers */
-	y = LSV_TL_RULER_H - self->v_offset;
+	y = lanes_top(self) - self->v_offset;
 	PangoFontDescription *bold = pango_font_description_from_string("Sans Bold 9");
 	PangoFontDescription *normal = pango_font_description_from_string("Sans 9");
 	for (guint i = 0; i < self->trace->lanes->len && y < h; i++) {
 		const lsv_lane *l = g_ptr_array_index(self->trace->lanes, i);
 		int lh = lane_height(l);
-		if (y + lh < LSV_TL_RULER_H) {
+		if (y + lh < lanes_top(self)) {
 			y += lh;
 			continue;
 		}
@@ -983,6 +1189,10 @@ void lsv_timeline_render(LsvTimeline *self, cairo_surface_t *surface, int w, int
 	cairo_set_source_rgb(cr, p.grid[0], p.grid[1], p.grid[2]);
 	cairo_rectangle(cr, LSV_TL_HEADER_W - 1, LSV_TL_RULER_H, 1, h);
 	cairo_fill(cr);
+	if (self->lock_lane) {
+		cairo_surface_flush(surface);
+		draw_lock_lane(self, &pb, cr, layout, &p, w, lw);
+	}
 
 	draw_ruler(self, cr, layout, &p, w, h, FALSE);
 
@@ -1046,6 +1256,13 @@ static void lsv_timeline_snapshot(GtkWidget *widget, GtkSnapshot *snapshot)
 
 /* ---- input ---- */
 
+static gboolean span_at(LsvTimeline *self, double x, double y, lsv_span *out);
+
+gboolean lsv_timeline_span_at(LsvTimeline *self, double x, double y, lsv_span *out)
+{
+	return span_at(self, x, y, out);
+}
+
 static gboolean on_scroll(GtkEventControllerScroll *c, double dx, double dy, gpointer data)
 {
 	LsvTimeline *self = data;
@@ -1101,6 +1318,9 @@ static void on_drag_end(GtkGestureDrag *g, double dx, double dy, gpointer data)
 	int64_t tid = tid_at_y(self, y);
 	if (tid != LSV_NONE)
 		g_signal_emit(self, signals[SIG_LANE_SELECTED], 0, (gint64)tid);
+	lsv_span sp;
+	if (span_at(self, x, y, &sp))
+		g_signal_emit(self, signals[SIG_LOCK_SELECTED], 0, (gint64)sp.lock);
 	if (x >= LSV_TL_HEADER_W)
 		g_signal_emit(self, signals[SIG_CURSOR_REQUESTED], 0, (gint64)lsv_timeline_x_to_time(self, x));
 }
@@ -1124,19 +1344,18 @@ static void on_zoom_scale(GtkGestureZoom *g, double scale, gpointer data)
 	lsv_timeline_zoom(self, self->ns_per_px / target, cx);
 }
 
-static gboolean on_query_tooltip(GtkWidget *w, int x, int y, gboolean kb, GtkTooltip *tip, gpointer data)
+/* The hold drawn under (x, y), from the long spans and the detail cache. */
+static gboolean span_at(LsvTimeline *self, double x, double y, lsv_span *out)
 {
-	(void)w;
-	(void)kb;
-	(void)data;
-	LsvTimeline *self = LSV_TIMELINE(w);
 	if (!self->trace || x < LSV_TL_HEADER_W)
 		return FALSE;
 	int64_t tid = tid_at_y(self, y);
 	if (tid == LSV_NONE)
 		return FALSE;
 	int ly = lsv_timeline_lane_y(self, tid);
-	int row = (y - ly - LSV_TL_MARK_H) / LSV_TL_ROW_H;
+	if (y - ly < LSV_TL_MARK_H)
+		return FALSE;
+	int row = (int)(y - ly - LSV_TL_MARK_H) / LSV_TL_ROW_H;
 	int64_t t = lsv_timeline_x_to_time(self, x);
 	const lane_detail *d = g_hash_table_lookup(self->detail, &tid);
 	GArray *cand = g_array_new(FALSE, FALSE, sizeof(lsv_span));
@@ -1144,24 +1363,43 @@ static gboolean on_query_tooltip(GtkWidget *w, int x, int y, gboolean kb, GtkToo
 	lsv_lod_long_overlap(lsv_lod_lane_get(self->trace->lod, tid), t - slack, t + slack, cand);
 	if (d && self->ns_per_px < self->trace->lod->width)
 		g_array_append_vals(cand, d->spans->data, d->spans->len);
-	gboolean shown = FALSE;
-	for (guint i = 0; i < cand->len && !shown; i++) {
+	gboolean found = FALSE;
+	int64_t best = INT64_MAX;
+	for (guint i = 0; i < cand->len; i++) {
 		const lsv_span *s = &g_array_index(cand, lsv_span, i);
-		if (row_of_class[s->cls] != row || s->start > t + slack || s->end < t - slack)
+		if (row_of_class[s->cls] != row || s->start > t + slack || s->end < t - slack ||
+		    !(self->class_mask & (1u << s->cls)))
 			continue;
-		g_autofree char *lock = lsv_format_addr(s->lock);
-		g_autofree char *held = lsv_format_duration(s->acq != LSV_NONE ? s->end - s->acq : 0);
-		g_autofree char *wait = lsv_format_duration((s->flags & LSV_SPAN_WAIT) ? s->wait_end - s->start : 0);
-		g_autofree char *txt = g_strdup_printf(
-			"%s %s %s\n%s%s held %s%s%s", ls_class_name(s->cls) ? ls_class_name(s->cls) : "?",
-			s->mode ? "write" : "read", lock, (s->flags & LSV_SPAN_FAILED) ? "FAILED" : "",
-			(s->flags & LSV_SPAN_AT_END) ? "until the end," : "", held,
-			(s->flags & LSV_SPAN_WAIT) ? ", waited " : "", (s->flags & LSV_SPAN_WAIT) ? wait : "");
-		gtk_tooltip_set_text(tip, txt);
-		shown = TRUE;
+		/* the shortest span under the pointer is the one the eye picks */
+		if (s->end - s->start < best) {
+			best = s->end - s->start;
+			*out = *s;
+			found = TRUE;
+		}
 	}
 	g_array_unref(cand);
-	return shown;
+	return found;
+}
+
+static gboolean on_query_tooltip(GtkWidget *w, int x, int y, gboolean kb, GtkTooltip *tip, gpointer data)
+{
+	(void)kb;
+	(void)data;
+	LsvTimeline *self = LSV_TIMELINE(w);
+	lsv_span sp;
+	if (!span_at(self, x, y, &sp))
+		return FALSE;
+	const lsv_span *s = &sp;
+	g_autofree char *lock = lsv_format_addr(s->lock);
+	g_autofree char *held = lsv_format_duration(s->acq != LSV_NONE ? s->end - s->acq : 0);
+	g_autofree char *wait = lsv_format_duration((s->flags & LSV_SPAN_WAIT) ? s->wait_end - s->start : 0);
+	g_autofree char *txt = g_strdup_printf(
+		"%s %s %s (tid %d)\n%s%sheld %s%s%s\nclick: select this lock", ls_class_name(s->cls) ? ls_class_name(s->cls) : "?",
+		s->mode ? "write" : "read", lock, s->tid, (s->flags & LSV_SPAN_FAILED) ? "FAILED, " : "",
+		(s->flags & LSV_SPAN_AT_END) ? "until the end, " : "", held,
+		(s->flags & LSV_SPAN_WAIT) ? ", waited " : "", (s->flags & LSV_SPAN_WAIT) ? wait : "");
+	gtk_tooltip_set_text(tip, txt);
+	return TRUE;
 }
 
 static void on_resize(LsvTimeline *self)
@@ -1204,6 +1442,8 @@ static void lsv_timeline_finalize(GObject *o)
 {
 	LsvTimeline *self = LSV_TIMELINE(o);
 	g_hash_table_unref(self->detail);
+	g_array_unref(self->lock_ids);
+	g_array_unref(self->lock_spans);
 	g_free(self->col_hold);
 	g_free(self->col_wait);
 	g_free(self->col_flags);
@@ -1228,6 +1468,9 @@ static void lsv_timeline_class_init(LsvTimelineClass *klass)
 	signals[SIG_LANE_SELECTED] = g_signal_new("lane-selected", G_TYPE_FROM_CLASS(klass),
 						  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
 						  1, G_TYPE_INT64);
+	signals[SIG_LOCK_SELECTED] = g_signal_new("lock-selected", G_TYPE_FROM_CLASS(klass),
+						  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
+						  1, G_TYPE_INT64);
 	signals[SIG_VIEW_CHANGED] = g_signal_new("view-changed", G_TYPE_FROM_CLASS(klass),
 						 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
@@ -1235,6 +1478,8 @@ static void lsv_timeline_class_init(LsvTimelineClass *klass)
 static void lsv_timeline_init(LsvTimeline *self)
 {
 	self->detail = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, lane_detail_free);
+	self->lock_ids = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	self->lock_spans = g_array_new(FALSE, FALSE, sizeof(lsv_span));
 	self->ns_per_px = 1;
 	self->class_mask = (1u << LSV_LOD_CLASSES) - 1;
 	self->selected_tid = LSV_NONE;

@@ -14,6 +14,7 @@
 #include <gtk/gtk.h>
 
 #include "finding-list.h"
+#include "lod.h"
 #include "trace.h"
 
 G_BEGIN_DECLS
@@ -69,6 +70,8 @@ int64_t lsv_timeline_x_to_time(LsvTimeline *self, double x);
 int lsv_timeline_lane_y(LsvTimeline *self, int64_t tid);
 /* y of the middle of class row `cls` in a lane whose top is lane_y. */
 int lsv_timeline_row_y(int lane_y, int cls);
+/* The hold drawn at (x, y) — what a click selects and the tooltip describes. */
+gboolean lsv_timeline_span_at(LsvTimeline *self, double x, double y, lsv_span *out);
 /* The colour of a lock class (r, g, b in 0..1). */
 void lsv_timeline_class_rgb(int cls, double rgb[3]);
 

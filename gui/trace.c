@@ -1,8 +1,8 @@
 /* trace.c — the viewer's document (trace.h): opening through liblockstep, tasks and lanes,
  * stepping, and the lock state at the cursor.
  *
- * Queries are written against the indexes of docs/schema.md: events(tid, t_ns), events(lock),
- * events(t_ns), holds(class, requested_ns), holds(tid, requested_ns), objects(addr). A hold live
+ * Queries use the indexes of docs/schema.md — holds(tid, requested_ns), holds(lock_id,
+ * requested_ns), objects(addr) — and id ranges of events (ids follow time). A hold live
  * at time t either started less than one LOD bucket before t (an index range) or is a long span
  * kept in memory by lod.c — so the state panel never scans the holds table. */
 #include "trace.h"
@@ -181,27 +181,22 @@ ls_status lsv_trace_open(const char *path, lsv_progress_fn progress, void *user,
 	sqlite3_finalize(q);
 	q = NULL;
 
-	if ((st = lsv_lod_prepare(t->db, t->path, t->writable, t->t_begin, t->t_end, stamp, progress,
+	if ((st = lsv_lod_prepare(t->db, t->writable, t->t_begin, t->t_end, t->event_count, stamp, progress,
 				  user, &t->lod, err)) != LS_OK)
 		goto error;
 
 	if ((st = prepare(t, &t->st_event, "SELECT " EVENT_COLS " FROM events WHERE id = ?", err)) ||
 	    (st = prepare(t, &t->st_next_tid,
-			  "SELECT id FROM events WHERE tid = ?1 AND t_ns >= ?2 AND (t_ns > ?2 OR id > ?3) "
-			  "ORDER BY t_ns, id LIMIT 1", err)) ||
+			  "SELECT id FROM events WHERE id > ?1 AND id <= ?2 AND tid = ?3 ORDER BY id LIMIT 1", err)) ||
 	    (st = prepare(t, &t->st_prev_tid,
-			  "SELECT id FROM events WHERE tid = ?1 AND t_ns <= ?2 AND (t_ns < ?2 OR id < ?3) "
-			  "ORDER BY t_ns DESC, id DESC LIMIT 1", err)) ||
+			  "SELECT id FROM events WHERE id >= ?1 AND id < ?2 AND tid = ?3 ORDER BY id DESC LIMIT 1", err)) ||
 	    (st = prepare(t, &t->st_next_lock,
-			  "SELECT id FROM events WHERE lock = ?1 AND id > ?2 ORDER BY id LIMIT 1", err)) ||
+			  "SELECT id FROM events WHERE id > ?1 AND id <= ?2 AND lock = ?3 ORDER BY id LIMIT 1", err)) ||
 	    (st = prepare(t, &t->st_prev_lock,
-			  "SELECT id FROM events WHERE lock = ?1 AND id < ?2 ORDER BY id DESC LIMIT 1", err)) ||
-	    (st = prepare(t, &t->st_at_time,
-			  "SELECT id FROM events WHERE t_ns <= ?1 ORDER BY t_ns DESC, id DESC LIMIT 1", err)) ||
+			  "SELECT id FROM events WHERE id >= ?1 AND id < ?2 AND lock = ?3 ORDER BY id DESC LIMIT 1", err)) ||
 	    (st = prepare(t, &t->st_hold, "SELECT " HOLD_COLS " FROM holds WHERE id = ?", err)) ||
 	    (st = prepare(t, &t->st_recent,
-			  "SELECT " HOLD_COLS " FROM holds WHERE class IN (0,1,2,3,4,5,6) AND "
-			  "requested_ns BETWEEN ?1 AND ?2", err)))
+			  "SELECT " HOLD_COLS " FROM holds WHERE tid = ?3 AND requested_ns BETWEEN ?1 AND ?2", err)))
 		goto error;
 
 	lsv_trace_build_lanes(t, NULL, NULL);
@@ -219,7 +214,7 @@ void lsv_trace_free(lsv_trace *t)
 	if (!t)
 		return;
 	sqlite3_stmt *sts[] = { t->st_event, t->st_next_tid, t->st_prev_tid, t->st_next_lock,
-				t->st_prev_lock, t->st_at_time, t->st_hold, t->st_recent };
+				t->st_prev_lock, t->st_hold, t->st_recent };
 	for (unsigned i = 0; i < G_N_ELEMENTS(sts); i++)
 		sqlite3_finalize(sts[i]);
 	lsv_lod_free(t->lod);
@@ -399,38 +394,103 @@ int64_t lsv_trace_step(lsv_trace *t, int64_t from, int dir)
 	return id;
 }
 
-int64_t lsv_trace_step_task(lsv_trace *t, int64_t from, int64_t tid, int dir)
+/* One bound from holds for a stepping scan: the request event of the task's (or lock's) next
+ * (dir > 0) or previous hold, so the scan over events (which have no index) stops there. */
+static int64_t hold_bound(lsv_trace *t, const char *col, int64_t key, int64_t from, int64_t tf, int dir)
+{
+	g_autofree char *sql = g_strdup_printf(
+		dir > 0 ? "SELECT request_event FROM holds WHERE %s = ?1 AND requested_ns >= ?2 AND "
+			  "request_event > ?3 ORDER BY requested_ns LIMIT 1"
+			: "SELECT request_event FROM holds WHERE %s = ?1 AND requested_ns <= ?2 AND "
+			  "request_event < ?3 ORDER BY requested_ns DESC LIMIT 1", col);
+	sqlite3_stmt *q = NULL;
+	int64_t id = -1;
+	if (sqlite3_prepare_v2(t->db, sql, -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(q, 1, key);
+		sqlite3_bind_int64(q, 2, tf);
+		sqlite3_bind_int64(q, 3, from);
+		if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
+			id = sqlite3_column_int64(q, 0);
+	}
+	sqlite3_finalize(q);
+	return id;
+}
+
+static int64_t event_time(lsv_trace *t, int64_t id)
 {
 	lsv_event ev;
 	int64_t tf = LSV_NONE;
-	if (lsv_trace_event(t, from, &ev)) {
+	if (lsv_trace_event(t, id, &ev)) {
 		tf = ev.t_ns;
 		lsv_event_clear(&ev);
 	}
+	return tf;
+}
+
+/* Scans events between `from` and `bound` (the whole rest when bound < 0) for the first match
+ * of stmt (bound as ?1 ?2, key as ?3). */
+static int64_t scan(sqlite3_stmt *q, int64_t from, int64_t bound, int64_t key, int dir, int64_t n)
+{
+	sqlite3_reset(q);
+	if (dir > 0) {
+		sqlite3_bind_int64(q, 1, from);
+		sqlite3_bind_int64(q, 2, bound >= 0 ? bound : n);
+	} else {
+		sqlite3_bind_int64(q, 1, bound >= 0 ? bound : 0);
+		sqlite3_bind_int64(q, 2, from);
+	}
+	sqlite3_bind_int64(q, 3, key);
+	return one_id(q);
+}
+
+int64_t lsv_trace_step_task(lsv_trace *t, int64_t from, int64_t tid, int dir)
+{
+	int64_t tf = event_time(t, from);
 	if (tf == LSV_NONE)
 		return -1;
-	sqlite3_stmt *q = dir > 0 ? t->st_next_tid : t->st_prev_tid;
-	sqlite3_reset(q);
-	sqlite3_bind_int64(q, 1, tid);
-	sqlite3_bind_int64(q, 2, tf);
-	sqlite3_bind_int64(q, 3, from);
-	return one_id(q);
+	int64_t bound = hold_bound(t, "tid", tid, from, tf, dir);
+	/* no hold ahead: the task's events end at tasks.last_ns (begin at first_ns) */
+	const lsv_task *k = lsv_trace_task(t, tid);
+	if (bound < 0 && k) {
+		if (dir > 0 && k->last_ns < tf)
+			return -1;
+		if (dir < 0 && k->first_ns > tf)
+			return -1;
+		int64_t lo = lsv_event_id_at(t->db, t->event_count, k->first_ns - 1) + 1;
+		int64_t hi = lsv_event_id_at(t->db, t->event_count, k->last_ns);
+		bound = dir > 0 ? hi : lo;
+		/* and the scan starts inside the task's life */
+		if (dir > 0 && from < lo - 1)
+			from = lo - 1;
+		if (dir < 0 && from > hi + 1)
+			from = hi + 1;
+	}
+	return scan(dir > 0 ? t->st_next_tid : t->st_prev_tid, from, bound, tid, dir, t->event_count);
 }
 
 int64_t lsv_trace_step_lock(lsv_trace *t, int64_t from, int64_t lock, int dir)
 {
-	sqlite3_stmt *q = dir > 0 ? t->st_next_lock : t->st_prev_lock;
-	sqlite3_reset(q);
-	sqlite3_bind_int64(q, 1, lock);
-	sqlite3_bind_int64(q, 2, from);
-	return one_id(q);
+	int64_t tf = from >= 0 ? event_time(t, from) : t->t_begin;
+	if (tf == LSV_NONE)
+		return -1;
+	/* the bound is the nearest request among the lock ids of that address */
+	int64_t bound = -1;
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(t->db, "SELECT id FROM locks WHERE addr = ?", -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(q, 1, lock);
+		while (sqlite3_step(q) == SQLITE_ROW) {
+			int64_t b = hold_bound(t, "lock_id", sqlite3_column_int64(q, 0), from, tf, dir);
+			if (b >= 0 && (bound < 0 || (dir > 0 ? b < bound : b > bound)))
+				bound = b;
+		}
+	}
+	sqlite3_finalize(q);
+	return scan(dir > 0 ? t->st_next_lock : t->st_prev_lock, from, bound, lock, dir, t->event_count);
 }
 
 int64_t lsv_trace_event_at(lsv_trace *t, int64_t time)
 {
-	sqlite3_reset(t->st_at_time);
-	sqlite3_bind_int64(t->st_at_time, 1, time);
-	int64_t id = one_id(t->st_at_time);
+	int64_t id = lsv_event_id_at(t->db, t->event_count, time);
 	if (id < 0 && t->event_count > 0)
 		id = 0;
 	return id;
@@ -461,7 +521,7 @@ static void read_hold(sqlite3_stmt *q, lsv_hold *h, int64_t *req_ev, int64_t *re
 
 /* Whether the acquisition of `h` has happened by event `cursor`: by time, and for an
  * acquisition at exactly the cursor's time, by the position of its lock_acquired event. */
-static bool acquired_by(lsv_trace *t, const lsv_hold *h, int64_t cursor, int64_t time)
+static bool acquired_by(lsv_trace *t, const lsv_hold *h, int64_t req_ev, int64_t cursor, int64_t time)
 {
 	if (h->acquired_ns == LSV_NONE || h->acquired_ns > time)
 		return false;
@@ -469,13 +529,13 @@ static bool acquired_by(lsv_trace *t, const lsv_hold *h, int64_t cursor, int64_t
 		return true;
 	sqlite3_stmt *q = NULL;
 	bool yes = true;
-	if (sqlite3_prepare_v2(t->db, "SELECT min(id) FROM events WHERE tid = ? AND t_ns = ? AND type = 2 AND lock = ?",
-			       -1, &q, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(q, 1, h->tid);
-		sqlite3_bind_int64(q, 2, time);
-		sqlite3_bind_int64(q, 3, h->lock);
-		if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
-			yes = sqlite3_column_int64(q, 0) <= cursor;
+	if (sqlite3_prepare_v2(t->db, "SELECT 1 FROM events WHERE id > ?1 AND id <= ?2 AND tid = ?3 AND "
+				      "type = 2 AND lock = ?4 LIMIT 1", -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(q, 1, req_ev);
+		sqlite3_bind_int64(q, 2, cursor);
+		sqlite3_bind_int64(q, 3, h->tid);
+		sqlite3_bind_int64(q, 4, h->lock);
+		yes = sqlite3_step(q) == SQLITE_ROW;
 	}
 	sqlite3_finalize(q);
 	return yes;
@@ -492,7 +552,7 @@ static live live_at(lsv_trace *t, const lsv_hold *h, int64_t req_ev, int64_t rel
 		return LIVE_NO;
 	if (rel_ev != LSV_NONE ? rel_ev <= cursor : (h->released_ns != LSV_NONE && h->released_ns <= time))
 		return LIVE_NO;
-	return acquired_by(t, h, cursor, time) ? LIVE_HOLDS : LIVE_WAITS;
+	return acquired_by(t, h, req_ev, cursor, time) ? LIVE_HOLDS : LIVE_WAITS;
 }
 
 /* Candidate holds live at `time`: recent ones from SQL (tid < 0: all tasks), long ones from the
@@ -509,22 +569,36 @@ static void each_candidate(lsv_trace *t, int64_t tid, int64_t time,
 		lsv_lod_long_overlap(lsv_lod_lane_get(t->lod, tid), time, time, longs);
 	} else {
 		q = t->st_recent;
-		sqlite3_reset(q);
 		GHashTableIter it;
 		gpointer v;
 		g_hash_table_iter_init(&it, t->lod->lanes);
 		while (g_hash_table_iter_next(&it, NULL, &v))
 			lsv_lod_long_overlap(v, time, time, longs);
 	}
-	sqlite3_bind_int64(q, 1, time - t->lod->width);
-	sqlite3_bind_int64(q, 2, time);
 	GHashTable *seen = g_hash_table_new(g_int64_hash, g_int64_equal);
 	int64_t *ids = g_new(int64_t, 1);
 	size_t n_ids = 0;
-	while (sqlite3_step(q) == SQLITE_ROW) {
-		fn(t, q, user);
-		ids = g_renew(int64_t, ids, n_ids + 1);
-		ids[n_ids++] = sqlite3_column_int64(q, 0);
+	/* recent holds: per task (index holds(tid, requested_ns)) */
+	GHashTableIter lt;
+	gpointer lane;
+	if (tid < 0)
+		g_hash_table_iter_init(&lt, t->lod->lanes);
+	for (bool more = true; more;) {
+		if (tid < 0) {
+			if (!g_hash_table_iter_next(&lt, NULL, &lane))
+				break;
+			sqlite3_reset(q);
+			sqlite3_bind_int64(q, 3, ((lsv_lod_lane *)lane)->tid);
+		} else {
+			more = false;
+		}
+		sqlite3_bind_int64(q, 1, time - t->lod->width);
+		sqlite3_bind_int64(q, 2, time);
+		while (sqlite3_step(q) == SQLITE_ROW) {
+			fn(t, q, user);
+			ids = g_renew(int64_t, ids, n_ids + 1);
+			ids[n_ids++] = sqlite3_column_int64(q, 0);
+		}
 	}
 	for (size_t i = 0; i < n_ids; i++)
 		g_hash_table_add(seen, &ids[i]);

@@ -3,9 +3,11 @@
  *
  * It reads the database of docs/schema.md through liblockstep's store and never parses a trace
  * itself; a trace directory is loaded by the library (ls_input_open). No GTK here, only GLib
- * containers, so the benchmark and the tests can drive it without a display. Every query is
- * bounded by an index of docs/schema.md or by the level-of-detail tables of lod.h, so none of
- * them scans a 10 M-event database. */
+ * containers, so the benchmark and the tests can drive it without a display. The events table
+ * has no index (docs/schema.md), but its ids follow time: a time is found by binary search over
+ * ids, and stepping scans an id range bounded by the next hold of the task or lock (index
+ * holds(tid|lock_id, requested_ns)). Hold queries use those indexes and the long spans of
+ * lod.h, so none of them scans a 10 M-event database. */
 #ifndef LSV_TRACE_H
 #define LSV_TRACE_H
 
@@ -76,7 +78,7 @@ typedef struct lsv_trace {
 	void *store;           /* ls_store* when liblockstep's store is available */
 	sqlite3 *db;
 	sqlite3_stmt *st_event, *st_next_tid, *st_prev_tid, *st_next_lock, *st_prev_lock;
-	sqlite3_stmt *st_at_time, *st_hold, *st_recent;
+	sqlite3_stmt *st_hold, *st_recent;
 } lsv_trace;
 
 /* Called from the loading thread with the number of events loaded so far. */

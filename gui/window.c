@@ -41,6 +41,7 @@ struct _LsvWindow {
 	int finding, evidence;
 	gboolean all_tasks;
 	char *task_filter;
+	GHashTable *involved;   /* tids to show (search by lock or object), NULL: all */
 	/* playback */
 	guint play_source;
 	gint64 play_last_us;
@@ -54,6 +55,7 @@ struct _LsvWindow {
 	int *screenshot_status;
 	char *state_text, *cursor_text, *evidence_text;
 	int finding_after_open;
+	char *range_after_open;
 };
 
 G_DEFINE_FINAL_TYPE(LsvWindow, lsv_window, GTK_TYPE_APPLICATION_WINDOW)
@@ -367,9 +369,11 @@ void lsv_window_select_finding(LsvWindow *self, int index)
 	lsv_timeline_set_highlight(self->timeline, f);
 	int64_t a = f->t_begin, b = f->t_end;
 	int64_t pad = (b - a) / 4 + 50;
-	lsv_timeline_set_view(self->timeline, a - pad, b + pad);
+	if (f->has_window)
+		lsv_timeline_set_view(self->timeline, a - pad, b + pad);
 	goto_evidence(self);
-	lsv_timeline_set_view(self->timeline, a - pad, b + pad);
+	if (f->has_window)
+		lsv_timeline_set_view(self->timeline, a - pad, b + pad);
 }
 
 static void on_finding_selected(GtkListBox *box, GtkListBoxRow *row, gpointer data)
@@ -406,7 +410,7 @@ static void fill_findings(LsvWindow *self)
 		GtkWidget *l2 = gtk_label_new(f->summary);
 		gtk_label_set_wrap(GTK_LABEL(l2), TRUE);
 		gtk_label_set_xalign(GTK_LABEL(l2), 0);
-		g_autofree char *at = fmt_rel(self, f->t_begin);
+		g_autofree char *at = f->has_window ? fmt_rel(self, f->t_begin) : g_strdup("—");
 		g_autofree char *meta = g_strdup_printf("%s · at %s · %u evidence", f->rule ? f->rule : "", at,
 							f->evidence->len);
 		GtkWidget *l3 = gtk_label_new(meta);
@@ -430,6 +434,8 @@ static bool keep_task(const lsv_task *k, void *user)
 {
 	LsvWindow *self = user;
 	if (!self->all_tasks && !lsv_lod_lane_get(self->trace->lod, k->tid))
+		return false;
+	if (self->involved && !g_hash_table_contains(self->involved, &k->tid))
 		return false;
 	if (!self->task_filter || !*self->task_filter)
 		return true;
@@ -532,12 +538,57 @@ void lsv_window_select_task(LsvWindow *self, int64_t tid)
 	update_state(self);
 }
 
+/* The tasks a lock address or an object concerns, from bounded queries (holds(lock_id, …),
+ * objects(addr)); `sql` yields tids for ?1 = the address. */
+static void filter_involved(LsvWindow *self, const char *const *sqls, int64_t addr)
+{
+	if (self->involved)
+		g_hash_table_unref(self->involved);
+	self->involved = NULL;
+	if (addr != LSV_NONE && self->trace) {
+		self->involved = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+		for (const char *const *sql = sqls; *sql; sql++) {
+			sqlite3_stmt *q = NULL;
+			if (sqlite3_prepare_v2(lsv_trace_borrow_db(self->trace), *sql, -1, &q, NULL) != SQLITE_OK)
+				continue;
+			sqlite3_bind_int64(q, 1, addr);
+			while (sqlite3_step(q) == SQLITE_ROW)
+				for (int c = 0; c < sqlite3_column_count(q); c++)
+					if (sqlite3_column_type(q, c) != SQLITE_NULL) {
+						int64_t *tid = g_new(int64_t, 1);
+						*tid = sqlite3_column_int64(q, c);
+						g_hash_table_add(self->involved, tid);
+					}
+			sqlite3_finalize(q);
+		}
+	}
+	rebuild_lanes(self);
+}
+
+void lsv_window_filter_lock(LsvWindow *self, int64_t lock)
+{
+	static const char *const sqls[] = {
+		"SELECT DISTINCT tid FROM holds WHERE lock_id IN (SELECT id FROM locks WHERE addr = ?1)", NULL };
+	lsv_window_select_lock(self, lock);
+	filter_involved(self, sqls, lock);
+}
+
+void lsv_window_filter_object(LsvWindow *self, int64_t addr)
+{
+	static const char *const sqls[] = {
+		"SELECT alloc_tid, detach_tid, free_tid FROM objects WHERE addr = ?1",
+		"SELECT DISTINCT tid FROM holds WHERE lock_id IN (SELECT id FROM locks WHERE obj = ?1 OR addr = ?1)",
+		NULL };
+	lsv_window_select_object(self, addr);
+	filter_involved(self, sqls, addr);
+}
+
 static void on_lock_entry(GtkEntry *e, gpointer data)
 {
 	LsvWindow *self = data;
 	int64_t v;
 	if (parse_addr(gtk_editable_get_text(GTK_EDITABLE(e)), &v)) {
-		lsv_window_select_lock(self, v);
+		lsv_window_filter_lock(self, v);
 		int64_t id = lsv_trace_step_lock(self->trace, self->cursor_event, v, 1);
 		if (id < 0)
 			id = lsv_trace_step_lock(self->trace, -1, v, 1);
@@ -551,7 +602,7 @@ static void on_object_entry(GtkEntry *e, gpointer data)
 	LsvWindow *self = data;
 	int64_t v;
 	if (parse_addr(gtk_editable_get_text(GTK_EDITABLE(e)), &v))
-		lsv_window_select_object(self, v);
+		lsv_window_filter_object(self, v);
 }
 
 static void on_entry_icon(GtkEntry *e, GtkEntryIconPosition pos, gpointer data)
@@ -560,9 +611,9 @@ static void on_entry_icon(GtkEntry *e, GtkEntryIconPosition pos, gpointer data)
 	LsvWindow *self = data;
 	gtk_editable_set_text(GTK_EDITABLE(e), "");
 	if (GTK_WIDGET(e) == self->lock_entry)
-		lsv_window_select_lock(self, LSV_NONE);
+		lsv_window_filter_lock(self, LSV_NONE);
 	else
-		lsv_window_select_object(self, LSV_NONE);
+		lsv_window_filter_object(self, LSV_NONE);
 }
 
 static void on_class_toggled(GtkCheckButton *b, gpointer data)
@@ -1052,6 +1103,7 @@ static void open_finish(LsvWindow *self, open_job *j)
 	self->selected_tid = self->selected_lock = self->selected_obj = LSV_NONE;
 	self->cursor_event = -1;
 	self->cursor_t = self->trace->t_begin;
+	g_clear_pointer(&self->involved, g_hash_table_unref);
 
 	g_autofree char *base = g_path_get_basename(j->path);
 	gtk_label_set_text(GTK_LABEL(self->title_label), base);
@@ -1070,6 +1122,12 @@ static void open_finish(LsvWindow *self, open_job *j)
 	update_recent_menu(self);
 	g_debug("opened %s in %.3f s (overview built in %.3f s)", j->path,
 		(double)(g_get_monotonic_time() - j->started_us) / 1e6, self->trace->lod->build_seconds);
+	if (self->range_after_open) {
+		if (!lsv_window_show_range(self, self->range_after_open))
+			g_printerr("lockstep-view: bad --view range '%s' (START:END, e.g. +1ms:+1.2ms)\n",
+				   self->range_after_open);
+		g_clear_pointer(&self->range_after_open, g_free);
+	}
 	if (self->finding_after_open >= 0) {
 		gtk_stack_set_visible_child_name(GTK_STACK(self->side_stack), "findings");
 		lsv_window_select_finding(self, self->finding_after_open);
@@ -1086,12 +1144,21 @@ static void open_done(GObject *src, GAsyncResult *res, gpointer data)
 	open_finish(self, g_task_get_task_data(G_TASK(res)));
 }
 
+/* A trace is a directory; its `metadata` file (what a file chooser can pick) stands for it. */
+static char *input_path(const char *path)
+{
+	g_autofree char *base = g_path_get_basename(path);
+	if (!strcmp(base, "metadata") && g_file_test(path, G_FILE_TEST_IS_REGULAR))
+		return g_path_get_dirname(path);
+	return g_strdup(path);
+}
+
 void lsv_window_open(LsvWindow *self, const char *path)
 {
 	if (self->opening)
 		return;
 	open_job *j = g_new0(open_job, 1);
-	j->path = g_strdup(path);
+	j->path = input_path(path);
 	j->self = self;
 	j->started_us = g_get_monotonic_time();
 	self->opening = TRUE;
@@ -1107,7 +1174,7 @@ void lsv_window_open(LsvWindow *self, const char *path)
 gboolean lsv_window_open_sync(LsvWindow *self, const char *path, ls_error *err)
 {
 	open_job *j = g_new0(open_job, 1);
-	j->path = g_strdup(path);
+	j->path = input_path(path);
 	j->self = self;
 	j->started_us = g_get_monotonic_time();
 	self->opening = TRUE;
@@ -1182,6 +1249,12 @@ void lsv_window_select_finding_after_open(LsvWindow *self, int index)
 	self->finding_after_open = index;
 }
 
+void lsv_window_show_range_after_open(LsvWindow *self, const char *range)
+{
+	g_free(self->range_after_open);
+	self->range_after_open = g_strdup(range);
+}
+
 void lsv_window_set_screenshot(LsvWindow *self, const char *png, gboolean timeline_only, int *status)
 {
 	g_free(self->screenshot);
@@ -1192,19 +1265,11 @@ void lsv_window_set_screenshot(LsvWindow *self, const char *png, gboolean timeli
 
 /* ---- go to ---- */
 
-gboolean lsv_window_goto(LsvWindow *self, const char *text)
+/* "+1.5ms", "1200" (ns from the trace start), "2 us", "@ABS_NS" → absolute ns. */
+static gboolean parse_time(LsvWindow *self, const char *text, int64_t *out)
 {
-	if (!self->trace || !text)
-		return FALSE;
 	while (g_ascii_isspace(*text))
 		text++;
-	if (*text == '#') {
-		gint64 id = g_ascii_strtoll(text + 1, NULL, 10);
-		if (id < 0 || id >= self->trace->event_count)
-			return FALSE;
-		move_cursor(self, id, TRUE, TRUE);
-		return TRUE;
-	}
 	gboolean absolute = *text == '@';
 	if (absolute || *text == '+')
 		text++;
@@ -1223,8 +1288,42 @@ gboolean lsv_window_goto(LsvWindow *self, const char *text)
 		mul = 1e9;
 	else if (*end && strcmp(end, "ns"))
 		return FALSE;
-	int64_t t = (int64_t)llround(v * mul) + (absolute ? 0 : self->trace->t_begin);
+	*out = (int64_t)llround(v * mul) + (absolute ? 0 : self->trace->t_begin);
+	return TRUE;
+}
+
+gboolean lsv_window_goto(LsvWindow *self, const char *text)
+{
+	if (!self->trace || !text)
+		return FALSE;
+	while (g_ascii_isspace(*text))
+		text++;
+	if (*text == '#') {
+		gint64 id = g_ascii_strtoll(text + 1, NULL, 10);
+		if (id < 0 || id >= self->trace->event_count)
+			return FALSE;
+		move_cursor(self, id, TRUE, TRUE);
+		return TRUE;
+	}
+	int64_t t;
+	if (!parse_time(self, text, &t))
+		return FALSE;
 	move_cursor(self, lsv_trace_event_at(self->trace, t), TRUE, TRUE);
+	return TRUE;
+}
+
+gboolean lsv_window_show_range(LsvWindow *self, const char *range)
+{
+	if (!self->trace || !range)
+		return FALSE;
+	g_auto(GStrv) parts = g_strsplit(range, ":", 2);
+	int64_t a, b;
+	if (!parts[0] || !parts[1] || !parse_time(self, parts[0], &a) || !parse_time(self, parts[1], &b) || b <= a)
+		return FALSE;
+	lsv_timeline_set_view(self->timeline, a, b);
+	/* the cursor follows into the range, so the state panel describes what is shown */
+	if (self->cursor_t < a || self->cursor_t > b)
+		move_cursor(self, lsv_trace_event_at(self->trace, a + (b - a) * 45 / 100), FALSE, TRUE);
 	return TRUE;
 }
 
@@ -1253,6 +1352,15 @@ static void on_lane_selected(LsvTimeline *tl, gint64 tid, gpointer data)
 	LsvWindow *self = data;
 	self->selected_tid = tid;
 	lsv_timeline_set_selected_tid(self->timeline, tid);
+}
+
+static void on_lock_selected(LsvTimeline *tl, gint64 lock, gpointer data)
+{
+	(void)tl;
+	LsvWindow *self = data;
+	g_autofree char *addr = lsv_format_addr(lock);
+	gtk_editable_set_text(GTK_EDITABLE(self->lock_entry), addr);
+	lsv_window_select_lock(self, lock);
 }
 
 /* ---- drag and drop ---- */
@@ -1319,10 +1427,13 @@ static void lsv_window_finalize(GObject *o)
 {
 	LsvWindow *self = LSV_WINDOW(o);
 	g_free(self->task_filter);
+	if (self->involved)
+		g_hash_table_unref(self->involved);
 	g_free(self->screenshot);
 	g_free(self->state_text);
 	g_free(self->cursor_text);
 	g_free(self->evidence_text);
+	g_free(self->range_after_open);
 	G_OBJECT_CLASS(lsv_window_parent_class)->finalize(o);
 }
 
@@ -1414,6 +1525,7 @@ static void lsv_window_init(LsvWindow *self)
 	g_signal_connect(self, "close-request", G_CALLBACK(on_close_request), NULL);
 	g_signal_connect(self->timeline, "cursor-requested", G_CALLBACK(on_cursor_requested), self);
 	g_signal_connect(self->timeline, "lane-selected", G_CALLBACK(on_lane_selected), self);
+	g_signal_connect(self->timeline, "lock-selected", G_CALLBACK(on_lock_selected), self);
 	g_signal_connect(self->findings_list, "row-selected", G_CALLBACK(on_finding_selected), self);
 	g_signal_connect(self->task_entry, "search-changed", G_CALLBACK(on_task_search), self);
 	g_signal_connect(self->lock_entry, "activate", G_CALLBACK(on_lock_entry), self);

@@ -44,8 +44,15 @@ void lsv_window_select_finding_after_open(LsvWindow *self, int index);
 void lsv_window_select_task(LsvWindow *self, int64_t tid);
 void lsv_window_select_lock(LsvWindow *self, int64_t lock);
 void lsv_window_select_object(LsvWindow *self, int64_t addr);
+/* Select a lock / an object and show only the tasks involved (LSV_NONE: all tasks again). */
+void lsv_window_filter_lock(LsvWindow *self, int64_t lock);
+void lsv_window_filter_object(LsvWindow *self, int64_t addr);
 void lsv_window_set_step_scope(LsvWindow *self, guint scope); /* 0 all, 1 task, 2 lock */
 void lsv_window_set_task_filter(LsvWindow *self, const char *text);
+/* Shows the time range "START:END" (times as lsv_window_goto takes them); now, or once the
+ * next open completes. */
+gboolean lsv_window_show_range(LsvWindow *self, const char *range);
+void lsv_window_show_range_after_open(LsvWindow *self, const char *range);
 /* Parses "+1.5ms", "1200", "2 us", "@ABS_NS" or "#EVENT" and moves the cursor there. */
 gboolean lsv_window_goto(LsvWindow *self, const char *text);
 

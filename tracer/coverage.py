@@ -53,7 +53,7 @@ LOOKUP_ONLY = {
 }
 
 # Raw lock calls on the mm locks (group, regex on the line).
-PTL_VAR = r'(?:\w*ptl\w*|pml|vmf->ptl|pvmw->ptl|\*ptlp|lock)'
+PTL_VAR = r'(?:\w*ptl\w*|pml|vmf->ptl|pvmw->ptl|\*ptlp)'
 RAW = [
     ('raw page-table spinlock',
      re.compile(r'\bspin_(?:try)?(?:un)?lock(?:_nested)?\(\s*(' + PTL_VAR + r')\s*[,)]')),
@@ -66,7 +66,7 @@ RAW = [
 HOOK = re.compile(r'\blockstep_\w+\(|\b__lockstep_\w+\(')
 TRACED_HELPERS = re.compile(r'\b(pte_spin_(?:try)?lock(?:_nested)?|pte_spin_unlock|pmd_spin_(?:try)?lock|'
                             r'pmd_lock_nested|pmd_unlock|mm_page_table_(?:un)?lock|'
-                            r'anon_vma_(?:un)?lock_(?:read|write)|lockstep_lock_\w+)\(')
+                            r'anon_vma_(?:un)?lock_(?:read|write)|page_vma_mapped_walk_unlock|lockstep_lock_\w+)\(')
 
 
 def sh(cmd, **kw):
@@ -231,6 +231,8 @@ def line_map(base_lines, patched_lines):
 def scan(base, patched):
     pdefs = definitions(patched)
     traced, traced_listed = traced_primitives(pdefs)
+    # every name whose own body emits events: raw calls inside them are the traced primitive
+    hooked = {n for n, body in pdefs.items() if HOOK.search(body)}
     prim_re = {p: re.compile(r'(?<![\w>.])' + re.escape(p) + r'\s*\(')
                for _, group in PRIMITIVES for p in group}
     sites = []
@@ -256,17 +258,34 @@ def scan(base, patched):
                             status = 'lookup'
                         else:
                             status = 'yes' if p in traced else 'no'
+                            kind, what = lmap.get(i, ('same', i)) if lmap else ('same', i)
+                            if kind == 'changed' and not any(p in x for x in what):
+                                # the series replaced this call: judge the replacement
+                                status = 'yes' if any(TRACED_HELPERS.search(x) or HOOK.search(x)
+                                                      for x in what) else 'no'
                         sites.append((group, p, rel, i + 1, funcs[i], status, blines[i].strip()))
             for group, rx in RAW:
                 if rx.search(line):
                     status = 'no'
                     how = ''
-                    if lmap is not None:
+                    if funcs[i] in hooked or funcs[i] in traced_listed:
+                        status, how = 'yes', 'inside a traced primitive'
+                    elif lmap is not None:
                         kind, what = lmap.get(i, ('same', i))
                         if kind == 'changed' and any(TRACED_HELPERS.search(x) or HOOK.search(x) for x in what):
                             status, how = 'yes', 'converted'
-                    sites.append((group, rx.pattern and group, rel, i + 1, funcs[i], status or how,
-                                  blines[i].strip()))
+                    text = blines[i].strip()
+                    if status == 'no':
+                        # note which primitive produced the lock variable, if this function says
+                        var = re.escape(rx.search(line).group(1))
+                        for k in range(i - 1, max(-1, i - 200), -1):
+                            if funcs[k] != funcs[i]:
+                                break
+                            m = re.search(var + r'\s*=\s*(\w+)\(', code[k])
+                            if m:
+                                text += '  /* from %s() */' % m.group(1)
+                                break
+                    sites.append((group, group, rel, i + 1, funcs[i], status, text))
     return sites, traced_listed
 
 
@@ -276,6 +295,8 @@ def why_not(site):
         return ''
     if 'hugetlb' in rel or 'huge_pte_lock' in text or 'huge_pte_lock' in prim:
         return 'hugetlb lock (not instrumented)'
+    if 'huge_pte_lock' in text or 'huge_pte_lockptr' in text:
+        return 'hugetlb lock (not instrumented)'
     if 'pud' in prim or 'pud' in text:
         return 'PUD lock (not instrumented)'
     if 'init_mm' in text:
@@ -283,7 +304,7 @@ def why_not(site):
     if prim.startswith('raw rwsem'):
         return 'raw rwsem call'
     if prim.startswith('raw page_table_lock'):
-        return 'mm->page_table_lock not guarding page tables, or not converted'
+        return 'mm->page_table_lock guarding VMA bounds or anon_vma, not page tables (by design)'
     if prim.startswith('raw page-table spinlock'):
         return 'raw spinlock on a page-table lock, not converted'
     return 'primitive not instrumented'

@@ -13,9 +13,7 @@ static const struct {
 	{ "info", ls_cmd_info, "summarise a trace or database: span, tasks, events per lock class" },
 	{ "stats", ls_cmd_stats, "lock statistics per class or call site (lock_stat / perf lock columns)" },
 	{ "query", ls_cmd_query, "run SQL against a database (see docs/schema.md)" },
-#ifdef LOCKSTEP_HAVE_CHECK
 	{ "check", ls_cmd_check, "find lock-order violations, writer starvation and use-after-free windows" },
-#endif
 };
 
 static void usage(FILE *out)

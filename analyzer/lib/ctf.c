@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "keymap.h"
 
@@ -60,6 +61,79 @@ static bool has_metadata(const char *dir)
 
 	snprintf(path, sizeof(path), "%s/metadata", dir);
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* A CTF 1.8 data stream starts with the packet magic 0xC1FC1FC1 (in the trace's byte order). */
+static bool is_ctf_stream(const char *path)
+{
+	unsigned char b[4];
+	FILE *f = fopen(path, "rb");
+	size_t n = f ? fread(b, 1, 4, f) : 0;
+
+	if (f)
+		fclose(f);
+	return n == 4 && ((b[0] == 0xc1 && b[1] == 0xfc && b[2] == 0x1f && b[3] == 0xc1) ||
+			  (b[0] == 0xc1 && b[1] == 0x1f && b[2] == 0xfc && b[3] == 0xc1));
+}
+
+/* src.ctf.fs takes every regular file beside `metadata` for a stream. When something else sits
+ * there (a symbols.map, a README, an empty stream LTTng left behind), give babeltrace2 a
+ * directory of links to the metadata and the real streams instead. Returns the directory to
+ * read (malloc'd); *shadow is set when it is a temporary one the caller removes. */
+static char *stream_dir(const char *dir, bool *shadow)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	bool foreign = false;
+	char path[4096], link_path[4096], tmpl[] = "/tmp/lockstep-ctf-XXXXXX";
+
+	*shadow = false;
+	if (!d)
+		return strdup(dir);
+	while ((de = readdir(d)) && !foreign) {
+		struct stat st;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (de->d_name[0] != '.' && strcmp(de->d_name, "metadata") != 0 && stat(path, &st) == 0 &&
+		    S_ISREG(st.st_mode) && !is_ctf_stream(path))
+			foreign = true;
+	}
+	if (!foreign || !mkdtemp(tmpl)) {
+		closedir(d);
+		return strdup(dir);
+	}
+	rewinddir(d);
+	while ((de = readdir(d))) {
+		struct stat st;
+		char abs[4096];
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (de->d_name[0] == '.' || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (strcmp(de->d_name, "metadata") != 0 && !is_ctf_stream(path))
+			continue;
+		snprintf(link_path, sizeof(link_path), "%s/%s", tmpl, de->d_name);
+		if (!realpath(path, abs) || symlink(abs, link_path) != 0)
+			continue;
+	}
+	closedir(d);
+	*shadow = true;
+	return strdup(tmpl);
+}
+
+static void remove_shadow(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char path[4096];
+
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
 }
 
 static void find_trace_dirs(const char *dir, int depth, char **out, int *n)
@@ -464,7 +538,8 @@ static ls_status add_component(bt_graph *graph, const char *plugin_name, const c
 ls_status ls_ctf_read(const char *dir, const ls_ctf_handler *handler, ls_error *err)
 {
 	struct reader r = { .dir = dir, .handler = handler, .err = err };
-	char *trace_dirs[MAX_TRACE_DIRS];
+	char *trace_dirs[MAX_TRACE_DIRS], *read_dirs[MAX_TRACE_DIRS] = { 0 };
+	bool shadows[MAX_TRACE_DIRS] = { 0 };
 	int n_dirs = 0;
 	bt_graph *graph = NULL;
 	const bt_component_filter *muxer = NULL;
@@ -499,8 +574,9 @@ ls_status ls_ctf_read(const char *dir, const ls_ctf_handler *handler, ls_error *
 		bt_value *params = bt_value_map_create(), *inputs = NULL;
 		char name[32];
 
-		if (!params || bt_value_map_insert_empty_array_entry(params, "inputs", &inputs) ||
-		    bt_value_array_append_string_element(inputs, trace_dirs[i])) {
+		read_dirs[i] = stream_dir(trace_dirs[i], &shadows[i]);
+		if (!read_dirs[i] || !params || bt_value_map_insert_empty_array_entry(params, "inputs", &inputs) ||
+		    bt_value_array_append_string_element(inputs, read_dirs[i])) {
 			bt_value_put_ref(params);
 			st = ls_error_set(err, LS_ERR_NOMEM, dir, "out of memory");
 			goto end;
@@ -559,7 +635,11 @@ end:
 		ls_keymap_free(r.stream_classes);
 	}
 	ls_keymap_free(r.stream_cpus);
-	for (int i = 0; i < n_dirs; i++)
+	for (int i = 0; i < n_dirs; i++) {
+		if (shadows[i])
+			remove_shadow(read_dirs[i]);
+		free(read_dirs[i]);
 		free(trace_dirs[i]);
+	}
 	return st;
 }

@@ -1,7 +1,8 @@
 /* order.c — lock-order violations, as lockdep finds them, from the holds of a loaded trace.
  *
- * One pass over the holds ordered by (tid, requested_ns) — the holds(tid, requested_ns) index,
- * no sort — keeps each task's held-lock stack and turns every blocking acquisition made while
+ * One pass over the holds in stream order (a rowid scan: the loader numbers holds as their
+ * requests appear; the holds(tid, requested_ns) index is the fallback should ids not follow
+ * requests) keeps each task's held-lock stack and turns every blocking acquisition made while
  * holding another lock into a dependency edge between lock classes (with modes, call sites and
  * the gate locks held around it). A second, indexed pass over the per-VMA lock holds checks
  * readers against write-marked sections. Cycles, hierarchy inversions, inverted trylocks and
@@ -52,7 +53,9 @@ typedef struct {
 	int n_stack;
 	stack_entry stack[MAX_STACK];
 	int n_gates;
-	int64_t gates[MAX_GATES];
+	int64_t gates[MAX_GATES];       /* lock ids, GATE_ALL_LOCKS for the mutex */
+	uint64_t gate_lock[MAX_GATES];  /* for the text: address and class of each gate */
+	int gate_cls[MAX_GATES];
 } edge_inst;
 
 /* One class-level edge with modes: (class A held in mode ma) -> (class B requested in mode mb). */
@@ -142,6 +145,12 @@ typedef struct {
 	size_t n_trylocks, cap_trylocks;
 	protocol_site *protocol;
 	size_t n_protocol, cap_protocol;
+
+	/* locks.obj / locks.mm by locks.id */
+	struct lock_owner {
+		uint64_t obj, mm;
+	} *owners;
+	size_t n_owners;
 
 	/* the current task's held stack */
 	hold *held;
@@ -287,10 +296,13 @@ static pair_entry *pair_insert(pair_map *m, uint64_t key)
 
 /* ---- reading holds ------------------------------------------------------------------------ */
 
-#define HOLD_COLUMNS                                                                             \
+#define HOLD_COLUMNS_(obj_mm)                                                                    \
 	"h.id, h.lock_id, h.lock, h.class, h.mode, h.tid, h.trylock, h.requested_ns,"            \
 	" h.acquired_ns, h.released_ns, h.request_ip, h.acquired_ip, h.request_event,"           \
-	" h.parent_id, l.obj, l.mm, h.outcome"
+	" h.parent_id, " obj_mm ", h.outcome"
+#define HOLD_COLUMNS HOLD_COLUMNS_("l.obj, l.mm")
+/* Without the join: obj and mm come from lock_owner() (one row lookup less per hold). */
+#define HOLD_COLUMNS_NO_LOCKS HOLD_COLUMNS_("NULL, NULL")
 
 /* False when the row's class or mode is outside the contract (such rows are skipped). */
 static bool read_hold(sqlite3_stmt *st, hold *h)
@@ -366,6 +378,51 @@ end:
 	return status;
 }
 
+/* The owner (obj, mm) of every lock, by locks.id: one sequential read of the small locks table
+ * instead of a lookup per hold. */
+static ls_status load_owners(order_ctx *c)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t max_id = 0;
+	ls_status status = LS_OK;
+	int rc;
+
+	rc = sqlite3_prepare_v2(c->db, "SELECT max(id) FROM locks", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		goto db_error;
+	max_id = -1;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		max_id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (max_id < 0 || max_id > (int64_t)1 << 32)
+		return LS_OK; /* no locks, or ids too sparse for an array: obj and mm stay 0 */
+	c->owners = calloc((size_t)max_id + 1, sizeof(*c->owners));
+	if (!c->owners)
+		return ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
+	c->n_owners = (size_t)max_id + 1;
+	rc = sqlite3_prepare_v2(c->db, "SELECT id, obj, mm FROM locks", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		goto db_error;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+
+		if (id >= 0 && id <= max_id) {
+			c->owners[id].obj = (uint64_t)sqlite3_column_int64(st, 1);
+			c->owners[id].mm = (uint64_t)sqlite3_column_int64(st, 2);
+		}
+	}
+	if (rc != SQLITE_DONE)
+		goto db_error;
+	goto end;
+db_error:
+	status = ls_error_set(c->err, LS_ERR_DB, ls_store_path(c->store), "reading locks: %s",
+			      sqlite3_errmsg(c->db));
+end:
+	sqlite3_finalize(st);
+	return status;
+}
+
 /* ---- the per-task pass -------------------------------------------------------------------- */
 
 /* Builds the evidence of "task holds `a` and requests `b`": the held stack (innermost last) and
@@ -391,7 +448,18 @@ static void make_inst(const order_ctx *c, edge_inst *e, const hold *a, const hol
 		s->t = h->acq;
 	}
 	e->n_gates = n_gates;
-	memcpy(e->gates, gates, (size_t)n_gates * sizeof(*gates));
+	for (int i = 0; i < n_gates; i++) {
+		e->gates[i] = gates[i];
+		e->gate_lock[i] = 0;
+		e->gate_cls[i] = -1;
+		for (size_t k = 0; k < c->n_held && gates[i] != GATE_ALL_LOCKS; k++) {
+			if (c->held[k].lock_id == gates[i]) {
+				e->gate_lock[i] = c->held[k].lock;
+				e->gate_cls[i] = c->held[k].cls;
+				break;
+			}
+		}
+	}
 }
 
 /* The gates of an edge from held lock `a` to the requested `b`: locks the task holds for write
@@ -742,6 +810,10 @@ static ls_status on_hold(order_ctx *c, const hold *h)
 		}
 		n_gates = gates_for(c, a, h, all_locks, gates);
 		if (a->cls == h->cls) {
+			/* A held write-mark can never be the lock another task waits for (see
+			 * node_conflict): several VMAs marked in one write section are skipped at once. */
+			if (a->cls == LS_CLASS_VMA_LOCK && a->mode == LS_MODE_WRITE)
+				continue;
 			/* Same-class nesting (several VMAs marked in one write section, the two PTE
 			 * locks of move_ptes, mm_take_all_locks) is legal as long as no two tasks
 			 * nest the same two locks in opposite orders outside a common gate: judged
@@ -762,30 +834,118 @@ push:
 	return status;
 }
 
-static ls_status task_pass(order_ctx *c)
+/* Per-task held stacks for the pass in stream order. Open addressing on tid. */
+typedef struct {
+	bool used;
+	int64_t tid;
+	int64_t last_req;
+	hold *held;
+	size_t n_held, cap_held;
+} task_state;
+
+typedef struct {
+	task_state *slots;
+	size_t cap, n;
+} task_map;
+
+static task_state *task_get(task_map *m, int64_t tid)
+{
+	if ((m->n + 1) * 2 >= m->cap) {
+		size_t ncap = m->cap ? m->cap * 2 : 256;
+		task_state *slots = calloc(ncap, sizeof(*slots));
+
+		if (!slots)
+			return NULL;
+		for (size_t i = 0; i < m->cap; i++) {
+			if (!m->slots[i].used)
+				continue;
+			size_t k = hash64((uint64_t)m->slots[i].tid) & (ncap - 1);
+
+			while (slots[k].used)
+				k = (k + 1) & (ncap - 1);
+			slots[k] = m->slots[i];
+		}
+		free(m->slots);
+		m->slots = slots;
+		m->cap = ncap;
+	}
+	size_t k = hash64((uint64_t)tid) & (m->cap - 1);
+
+	while (m->slots[k].used && m->slots[k].tid != tid)
+		k = (k + 1) & (m->cap - 1);
+	if (!m->slots[k].used) {
+		m->slots[k].used = true;
+		m->slots[k].tid = tid;
+		m->slots[k].last_req = INT64_MIN;
+		m->n++;
+	}
+	return &m->slots[k];
+}
+
+static void task_map_free(task_map *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->slots[i].held);
+	free(m->slots);
+}
+
+/* One pass over the holds. `by_id`: in holds.id order — the loader numbers holds as their
+ * requests appear in the stream, so this is a plain rowid scan; each task's stack is kept apart.
+ * Should a task's requests come out of order (another loader), *out_of_order is set and the
+ * caller starts again with `by_id` false: ordered by the holds(tid, requested_ns) index. */
+static ls_status task_pass(order_ctx *c, bool by_id, bool *out_of_order)
 {
 	sqlite3_stmt *st = NULL;
 	ls_status status = LS_OK;
 	int64_t cur_tid = INT64_MIN;
+	task_map tasks = { 0 };
 	int rc;
 
+	*out_of_order = false;
 	rc = sqlite3_prepare_v2(c->db,
-				"SELECT " HOLD_COLUMNS " FROM holds h JOIN locks l ON l.id = h.lock_id"
-				" ORDER BY h.tid, h.requested_ns, h.id",
+				by_id ? "SELECT " HOLD_COLUMNS_NO_LOCKS " FROM holds h ORDER BY h.id"
+				      : "SELECT " HOLD_COLUMNS_NO_LOCKS " FROM holds h"
+					" ORDER BY h.tid, h.requested_ns, h.id",
 				-1, &st, NULL);
 	if (rc != SQLITE_OK)
 		goto db_error;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		task_state *ts = NULL;
 		hold h;
 
 		c->stats.holds++;
 		if (!read_hold(st, &h))
 			continue;
-		if (h.tid != cur_tid) {
+		if (h.lock_id >= 0 && (size_t)h.lock_id < c->n_owners) {
+			h.obj = c->owners[h.lock_id].obj;
+			h.mm = c->owners[h.lock_id].mm;
+		}
+		if (by_id) {
+			ts = task_get(&tasks, h.tid);
+			if (!ts) {
+				status = ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
+				goto end;
+			}
+			if (h.req < ts->last_req) {
+				*out_of_order = true;
+				goto end;
+			}
+			ts->last_req = h.req;
+			c->held = ts->held;
+			c->n_held = ts->n_held;
+			c->cap_held = ts->cap_held;
+		} else if (h.tid != cur_tid) {
 			c->n_held = 0;
 			cur_tid = h.tid;
 		}
 		status = on_hold(c, &h);
+		if (ts) {
+			ts->held = c->held;
+			ts->n_held = c->n_held;
+			ts->cap_held = c->cap_held;
+			c->held = NULL;
+			c->n_held = c->cap_held = 0;
+		}
 		if (status != LS_OK)
 			goto end;
 	}
@@ -796,6 +956,7 @@ db_error:
 	status = ls_error_set(c->err, LS_ERR_DB, ls_store_path(c->store), "reading holds: %s",
 			      sqlite3_errmsg(c->db));
 end:
+	task_map_free(&tasks);
 	sqlite3_finalize(st);
 	return status;
 }
@@ -1027,19 +1188,32 @@ static void tprintf(text *t, const char *fmt, ...)
 	t->len += (size_t)n;
 }
 
-static void describe_edge(text *t, const edge_inst *e, uint64_t count)
+static void describe_edge(text *t, const edge_inst *e, uint64_t count, bool show_gates)
 {
-	char stack[512];
+	char stack[512], gates[256];
+	size_t len = 0;
 
 	describe_stack(e, stack, sizeof(stack));
+	gates[0] = '\0';
+	if (show_gates) {
+		len = (size_t)snprintf(gates, sizeof(gates), "; %s", e->n_gates ? "gates:" : "no gate lock");
+		for (int i = 0; i < e->n_gates && len < sizeof(gates); i++) {
+			if (e->gates[i] == GATE_ALL_LOCKS)
+				len += (size_t)snprintf(gates + len, sizeof(gates) - len,
+							" mm_all_locks_mutex (mm_take_all_locks)");
+			else
+				len += (size_t)snprintf(gates + len, sizeof(gates) - len,
+							" %s(write)@0x%" PRIx64, cname(e->gate_cls[i]),
+							e->gate_lock[i]);
+		}
+	}
 	tprintf(t,
 		"%s(%s) -> %s(%s): task %" PRId64 " held %s 0x%" PRIx64 " (%s) since t=%" PRId64
 		" and requested %s 0x%" PRIx64 " (%s) at t=%" PRId64 ", waiting %" PRId64
-		" ns; held stack %s; %s; seen %" PRIu64 " time(s). ",
+		" ns; held stack %s%s; seen %" PRIu64 " time(s). ",
 		cname(e->a.cls), mname(e->a.mode), cname(e->b.cls), mname(e->b.mode), e->a.tid,
 		cname(e->a.cls), e->a.lock, mname(e->a.mode), e->a.acq, cname(e->b.cls), e->b.lock,
-		mname(e->b.mode), e->b.req, e->wait_ns, stack,
-		e->n_gates ? "under a gate lock" : "no gate lock", count);
+		mname(e->b.mode), e->b.req, e->wait_ns, stack, gates, count);
 }
 
 /* Picks one instance per cycle edge so that no two share a gate (gate-lock argument). */
@@ -1152,11 +1326,11 @@ static ls_status emit_cycle(order_ctx *c, const int *path, int k)
 		TRY(ls_finding_add_class(f, cyc[i]));
 		TRY(add_edge_ev(f, best_inst[i], ""));
 		tprintf(&t, "Edge %d: ", i + 1);
-		describe_edge(&t, best_inst[i], e->count);
+		describe_edge(&t, best_inst[i], e->count, true);
 		if (e->worst.valid && e->worst.b.id != best_inst[i]->b.id &&
 		    e->worst.wait_ns > best_inst[i]->wait_ns) {
 			tprintf(&t, "Worst instance: ");
-			describe_edge(&t, &e->worst, e->count);
+			describe_edge(&t, &e->worst, e->count, true);
 			TRY(add_edge_ev(f, &e->worst, "worst: "));
 		}
 	}
@@ -1254,9 +1428,9 @@ static ls_status emit_same_class(order_ctx *c)
 		TRY(add_edge_ev(f, &s->x, ""));
 		TRY(add_edge_ev(f, &s->y, ""));
 		tprintf(&t, "First order: ");
-		describe_edge(&t, &s->x, 1);
+		describe_edge(&t, &s->x, 1, true);
 		tprintf(&t, "Opposite order: ");
-		describe_edge(&t, &s->y, 1);
+		describe_edge(&t, &s->y, 1, true);
 		tprintf(&t, "The two nestings share no gate lock (no common mmap_lock held for write, "
 			    "not both inside mm_take_all_locks); %" PRIu64
 			    " inverted pair(s) of %s locks in all.",
@@ -1332,7 +1506,7 @@ static ls_status emit_inversions(order_ctx *c)
 				"(no cycle), but any path taking them in the documented order can "
 				"deadlock against this one. ",
 				cname(b), cname(a));
-			describe_edge(&t, &inv->first, inv->count);
+			describe_edge(&t, &inv->first, inv->count, false);
 			if (t.failed) {
 				free(t.s);
 				goto nomem;
@@ -1483,22 +1657,50 @@ nomem:
 	return ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
 }
 
-ls_status ls_order_check(ls_store *store, ls_findings *out, ls_order_stats *stats, ls_error *err)
+static void ctx_free(order_ctx *c)
+{
+	if (!c)
+		return;
+	free(c->pairs.slots);
+	free(c->trylocks);
+	free(c->protocol);
+	free(c->held);
+	free(c->all_locks);
+	free(c->owners);
+	free(c);
+}
+
+static order_ctx *ctx_new(ls_store *store, ls_findings *out, ls_error *err)
 {
 	order_ctx *c = calloc(1, sizeof(*c));
-	ls_status status;
 
 	if (!c)
-		return ls_error_set(err, LS_ERR_NOMEM, NULL, "out of memory");
+		return NULL;
 	c->store = store;
 	c->db = ls_store_borrow_db(store);
 	c->out = out;
 	c->err = err;
 	c->t_end = ls_store_meta_int(store, "t_end_ns", 0);
+	return c;
+}
 
-	status = load_phases(c);
-	if (status == LS_OK)
-		status = task_pass(c);
+ls_status ls_order_check(ls_store *store, ls_findings *out, ls_order_stats *stats, ls_error *err)
+{
+	order_ctx *c = NULL;
+	ls_status status = LS_OK;
+	bool out_of_order = true;
+
+	for (int attempt = 0; attempt < 2 && out_of_order && status == LS_OK; attempt++) {
+		ctx_free(c);
+		c = ctx_new(store, out, err);
+		if (!c)
+			return ls_error_set(err, LS_ERR_NOMEM, NULL, "out of memory");
+		status = load_phases(c);
+		if (status == LS_OK)
+			status = load_owners(c);
+		if (status == LS_OK)
+			status = task_pass(c, attempt == 0, &out_of_order);
+	}
 	if (status == LS_OK)
 		status = vma_pass(c);
 	if (status == LS_OK)
@@ -1513,11 +1715,6 @@ ls_status ls_order_check(ls_store *store, ls_findings *out, ls_order_stats *stat
 		status = emit_protocol(c);
 	if (stats)
 		*stats = c->stats;
-	free(c->pairs.slots);
-	free(c->trylocks);
-	free(c->protocol);
-	free(c->held);
-	free(c->all_locks);
-	free(c);
+	ctx_free(c);
 	return status;
 }

@@ -1,11 +1,11 @@
 /* starvation.c — writers kept waiting on an rwsem or a per-VMA lock, and per-VMA readers that
  * fell back to mmap_lock.
  *
- * One pass over the holds grouped by lock (the holds(lock_id, requested_ns) index, no sort).
- * For every writer that waited, the read grants on the same lock inside its wait are counted:
- * a reader that asked after the writer and got the lock before it bypassed it — exactly what an
- * rwsem must not allow (a queued writer blocks later readers) and what the per-VMA counter of
- * the seed's patch 41 allowed. Reader fallback comes from two grouped queries.
+ * Every writer wait (a `waits` row of a write hold) is laid over its lock's holds through the
+ * holds(lock_id, requested_ns) index: a reader that asked after the writer and got the lock
+ * before it bypassed it — exactly what an rwsem must not allow (a queued writer blocks later
+ * readers) and what the per-VMA counter of the seed's patch 41 allowed. Reader fallback comes
+ * from two grouped queries.
  *
  * It never prints and never writes the database: findings go to the caller's list. */
 #include "starvation.h"
@@ -59,8 +59,6 @@ typedef struct {
 	int64_t t_end;
 	site *sites;
 	size_t n_sites, cap_sites;
-	int64_t *read_acq, *read_rel; /* per lock: sorted acquire / release times of read holds */
-	size_t cap_reads;
 	ls_starvation_stats stats;
 } starve_ctx;
 
@@ -152,189 +150,158 @@ static ls_status fold(starve_ctx *c, const wait_verdict *v)
 	return LS_OK;
 }
 
-static int cmp_i64(const void *a, const void *b)
+/* Applies the thresholds to a finished wait and folds it when flagged. */
+static ls_status finish_wait(starve_ctx *c, wait_verdict *v)
 {
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	bool long_wait = v->wait_ns > c->opts->threshold_ns;
+	bool many = v->bypasses > c->opts->max_bypass;
 
-	return (x > y) - (x < y);
-}
-
-/* Number of elements <= t (upper) or < t (lower) in a sorted array. */
-static uint64_t upper_bound(const int64_t *v, size_t n, int64_t t)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (v[mid] <= t)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-static uint64_t lower_bound(const int64_t *v, size_t n, int64_t t)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (v[mid] < t)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* Analyses one lock's holds, sorted by request time. */
-static ls_status analyse_lock(starve_ctx *c, const shold *hs, size_t n)
-{
-	bool any_writer = false;
-
-	for (size_t i = 0; i < n && !any_writer; i++)
-		any_writer = hs[i].mode == LS_MODE_WRITE && !hs[i].trylock && !hs[i].child &&
-			     (hs[i].waiting_at_end || (hs[i].acquired && hs[i].acq > hs[i].req));
-	if (!any_writer)
+	if (!long_wait && !many)
 		return LS_OK;
-	if (n > c->cap_reads) {
-		int64_t *a = realloc(c->read_acq, n * sizeof(*a));
-
-		if (a)
-			c->read_acq = a;
-		int64_t *r = realloc(c->read_rel, n * sizeof(*r));
-
-		if (r)
-			c->read_rel = r;
-		if (!a || !r)
-			return ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
-		c->cap_reads = n;
-	}
-	size_t n_reads = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if (hs[i].mode == LS_MODE_READ && hs[i].acquired) {
-			c->read_acq[n_reads] = hs[i].acq;
-			c->read_rel[n_reads] = hs[i].rel;
-			n_reads++;
-		}
-	}
-	qsort(c->read_acq, n_reads, sizeof(int64_t), cmp_i64);
-	qsort(c->read_rel, n_reads, sizeof(int64_t), cmp_i64);
-	for (size_t i = 0; i < n; i++) {
-		const shold *w = &hs[i];
-		wait_verdict v;
-
-		if (w->mode != LS_MODE_WRITE || w->trylock || w->child)
-			continue;
-		if (!(w->waiting_at_end || (w->acquired && w->acq > w->req)))
-			continue;
-		c->stats.writer_waits++;
-		memset(&v, 0, sizeof(v));
-		v.w = *w;
-		int64_t end = w->acquired ? w->acq : c->t_end;
-
-		v.wait_ns = end - w->req;
-		/* Readers that asked after the writer, up to the end of its wait. */
-		for (size_t j = i + 1; j < n && hs[j].req < end; j++) {
-			const shold *r = &hs[j];
-
-			if (r->mode != LS_MODE_READ || r->child || r->tid == w->tid)
-				continue;
-			if (r->failed) {
-				v.refused++;
-				continue;
-			}
-			if (!r->acquired || r->acq >= end)
-				continue;
-			v.bypasses++;
-			add_tid(&v, r->tid);
-			if (v.n_shown < MAX_SHOWN_BYPASS)
-				v.shown[v.n_shown++] = *r;
-		}
-		bool long_wait = v.wait_ns > c->opts->threshold_ns;
-		bool many = v.bypasses > c->opts->max_bypass;
-
-		if (!long_wait && !many)
-			continue;
-		/* Readers holding at some point of the wait: those holding when it began plus those
-		 * acquired during it (O(log n) on the sorted times). */
-		v.readers = upper_bound(c->read_acq, n_reads, w->req) -
-			    upper_bound(c->read_rel, n_reads, w->req) +
-			    (lower_bound(c->read_acq, n_reads, end) -
-			     upper_bound(c->read_acq, n_reads, w->req));
-		/* Readers admitted past a waiting writer are the fairness bug itself; a long wait
-		 * behind readers that were there first is only slow. */
-		v.severity = many || v.bypasses > 0 ? LS_SEV_ERROR : LS_SEV_WARNING;
-		c->stats.flagged_waits++;
-		ls_status st = fold(c, &v);
-
-		if (st != LS_OK)
-			return st;
-	}
-	return LS_OK;
+	/* Readers admitted past a waiting writer are the fairness bug itself; a long wait behind
+	 * readers that were there first is only slow. */
+	v->severity = many || v->bypasses > 0 ? LS_SEV_ERROR : LS_SEV_WARNING;
+	c->stats.flagged_waits++;
+	return fold(c, v);
 }
 
-static ls_status lock_pass(starve_ctx *c)
+#define SHOLD_COLUMNS                                                                           \
+	"h.id, h.lock_id, h.lock, h.class, h.mode, h.tid, h.trylock, h.requested_ns,"           \
+	" h.acquired_ns, h.released_ns, h.request_ip, h.acquired_ip, h.request_event,"          \
+	" h.parent_id, NULL, NULL, h.outcome"
+
+/* Holds looked at before a writer's request for readers already inside (a bound: readers are
+ * short; one that held longer than this many requests is not counted). */
+#define READERS_BEFORE 1000
+
+typedef struct {
+	sqlite3_stmt *count, *window, *before;
+} writer_stmts;
+
+/* One writer wait: its window [request, acquisition or trace end) on the lock's holds
+ * (holds(lock_id, requested_ns): a range, no sort). */
+static ls_status analyse_wait(starve_ctx *c, writer_stmts *q, const shold *w)
 {
-	sqlite3_stmt *st = NULL;
-	ls_status status = LS_OK;
-	shold *hs = NULL;
-	size_t n = 0, cap = 0;
-	int64_t cur = INT64_MIN;
+	int64_t end = w->acquired ? w->acq : c->t_end;
+	wait_verdict v;
 	int rc;
 
-	rc = sqlite3_prepare_v2(
-		c->db,
-		"SELECT h.id, h.lock_id, h.lock, h.class, h.mode, h.tid, h.trylock, h.requested_ns,"
-		" h.acquired_ns, h.released_ns, h.request_ip, h.acquired_ip, h.request_event,"
-		" h.parent_id, l.obj, l.mm, h.outcome"
-		" FROM holds h JOIN locks l ON l.id = h.lock_id ORDER BY h.lock_id, h.requested_ns",
-		-1, &st, NULL);
-	if (rc != SQLITE_OK)
-		goto db_error;
-	for (;;) {
-		shold h;
-		bool row;
-
-		rc = sqlite3_step(st);
-		row = rc == SQLITE_ROW;
-		if (!row && rc != SQLITE_DONE)
+	c->stats.writer_waits++;
+	if (end < w->req)
+		return LS_OK;
+	memset(&v, 0, sizeof(v));
+	v.w = *w;
+	v.wait_ns = end - w->req;
+	if (v.wait_ns <= c->opts->threshold_ns) {
+		/* Cheap bound first (index only): fewer requests in the window than the bypass
+		 * limit cannot be flagged. */
+		sqlite3_reset(q->count);
+		sqlite3_bind_int64(q->count, 1, w->lock_id);
+		sqlite3_bind_int64(q->count, 2, w->req);
+		sqlite3_bind_int64(q->count, 3, end);
+		if (sqlite3_step(q->count) != SQLITE_ROW)
 			goto db_error;
-		if (row && !read_shold(st, &h))
-			continue;
-		if (!row || h.lock_id != cur) {
-			status = analyse_lock(c, hs, n);
-			if (status != LS_OK)
-				goto end;
-			n = 0;
-			if (!row)
-				break;
-			cur = h.lock_id;
-		}
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 256;
-			shold *p = realloc(hs, ncap * sizeof(*p));
-
-			if (!p) {
-				status = ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
-				goto end;
-			}
-			hs = p;
-			cap = ncap;
-		}
-		hs[n++] = h;
+		if ((uint64_t)sqlite3_column_int64(q->count, 0) <= c->opts->max_bypass + 1)
+			return LS_OK;
 	}
+	/* Readers that asked after the writer (a request in the same nanosecond counts as after
+	 * when its event came later in the stream) and were let in before it. */
+	sqlite3_reset(q->window);
+	sqlite3_bind_int64(q->window, 1, w->lock_id);
+	sqlite3_bind_int64(q->window, 2, w->req);
+	sqlite3_bind_int64(q->window, 3, end);
+	while ((rc = sqlite3_step(q->window)) == SQLITE_ROW) {
+		shold r;
+
+		if (!read_shold(q->window, &r) || r.mode != LS_MODE_READ || r.child || r.tid == w->tid)
+			continue;
+		if (r.req == w->req && r.req_event <= w->req_event)
+			continue;
+		if (r.failed) {
+			v.refused++;
+			continue;
+		}
+		if (!r.acquired || r.acq >= end)
+			continue;
+		v.bypasses++;
+		v.readers++;
+		add_tid(&v, r.tid);
+		if (v.n_shown < MAX_SHOWN_BYPASS)
+			v.shown[v.n_shown++] = r;
+	}
+	if (rc != SQLITE_DONE)
+		goto db_error;
+	if (v.wait_ns <= c->opts->threshold_ns && v.bypasses <= c->opts->max_bypass)
+		return LS_OK;
+	/* Readers already inside when the writer asked, or queued before it. */
+	sqlite3_reset(q->before);
+	sqlite3_bind_int64(q->before, 1, w->lock_id);
+	sqlite3_bind_int64(q->before, 2, w->req);
+	sqlite3_bind_int(q->before, 3, READERS_BEFORE);
+	while ((rc = sqlite3_step(q->before)) == SQLITE_ROW) {
+		shold r;
+
+		if (read_shold(q->before, &r) && r.mode == LS_MODE_READ && r.acquired &&
+		    r.acq < end && r.rel > w->req && r.id != w->id)
+			v.readers++;
+	}
+	if (rc != SQLITE_DONE)
+		goto db_error;
+	return finish_wait(c, &v);
+db_error:
+	return ls_error_set(c->err, LS_ERR_DB, ls_store_path(c->store), "reading holds: %s",
+			    sqlite3_errmsg(c->db));
+}
+
+/* Writer waits are the `waits` rows of write holds: the contended part of an acquisition
+ * (reason contended, or the task slept in it; unfinished attempts too). */
+static ls_status writer_pass(starve_ctx *c)
+{
+	sqlite3_stmt *st = NULL;
+	writer_stmts q = { NULL, NULL, NULL };
+	ls_status status = LS_OK;
+	int rc;
+
+	if (sqlite3_prepare_v2(c->db,
+			       "SELECT " SHOLD_COLUMNS " FROM waits w JOIN holds h ON h.id = w.hold_id"
+			       " WHERE w.mode = ?1 AND h.trylock = 0 AND h.parent_id IS NULL"
+			       " ORDER BY w.id",
+			       -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(c->db,
+			       "SELECT count(*) FROM holds WHERE lock_id = ?1 AND requested_ns >= ?2"
+			       " AND requested_ns < ?3",
+			       -1, &q.count, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(c->db,
+			       "SELECT " SHOLD_COLUMNS " FROM holds h WHERE h.lock_id = ?1"
+			       " AND h.requested_ns >= ?2 AND h.requested_ns < ?3"
+			       " ORDER BY h.requested_ns",
+			       -1, &q.window, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(c->db,
+			       "SELECT " SHOLD_COLUMNS " FROM holds h WHERE h.lock_id = ?1"
+			       " AND h.requested_ns <= ?2 ORDER BY h.requested_ns DESC LIMIT ?3",
+			       -1, &q.before, NULL) != SQLITE_OK)
+		goto db_error;
+	sqlite3_bind_int(st, 1, LS_MODE_WRITE);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		shold w;
+
+		if (!read_shold(st, &w) || w.mode != LS_MODE_WRITE)
+			continue;
+		status = analyse_wait(c, &q, &w);
+		if (status != LS_OK)
+			goto end;
+	}
+	if (rc != SQLITE_DONE)
+		goto db_error;
 	goto end;
 db_error:
-	status = ls_error_set(c->err, LS_ERR_DB, ls_store_path(c->store), "reading holds: %s",
+	status = ls_error_set(c->err, LS_ERR_DB, ls_store_path(c->store), "reading waits: %s",
 			      sqlite3_errmsg(c->db));
 end:
-	free(hs);
 	sqlite3_finalize(st);
+	sqlite3_finalize(q.count);
+	sqlite3_finalize(q.window);
+	sqlite3_finalize(q.before);
 	return status;
 }
 
@@ -415,12 +382,34 @@ end:
 	return status;
 }
 
+/* The owner of a flagged writer's lock (the pass reads holds alone: one lookup per finding
+ * instead of one per hold). */
+static ls_status lock_owner(starve_ctx *c, shold *w)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(c->db, "SELECT obj, mm FROM locks WHERE id = ?", -1, &st, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, w->lock_id);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			w->obj = (uint64_t)sqlite3_column_int64(st, 0);
+			w->mm = (uint64_t)sqlite3_column_int64(st, 1);
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return ls_error_set(c->err, LS_ERR_DB, ls_store_path(c->store), "reading locks: %s",
+				    sqlite3_errmsg(c->db));
+	return LS_OK;
+}
+
 static ls_status emit_sites(starve_ctx *c)
 {
 	for (size_t i = 0; i < c->n_sites; i++) {
-		const site *s = &c->sites[i];
-		const wait_verdict *v = &s->worst;
-		const shold *w = &v->w;
+		site *s = &c->sites[i];
+		wait_verdict *v = &s->worst;
+		shold *w = &v->w;
 		char held[256];
 		ls_status st;
 		ls_finding *f;
@@ -434,6 +423,9 @@ static ls_status emit_sites(starve_ctx *c)
 		if (!f)
 			goto nomem;
 		f->count = s->count;
+		st = lock_owner(c, w);
+		if (st != LS_OK)
+			return st;
 		if (ls_finding_add_class(f, w->cls) != LS_OK || ls_finding_add_tid(f, w->tid) != LS_OK ||
 		    ls_finding_add_object(f, w->obj ? w->obj : w->lock) != LS_OK)
 			goto nomem;
@@ -639,7 +631,7 @@ ls_status ls_starvation_check(ls_store *store, const ls_starvation_options *opts
 	c.out = out;
 	c.err = err;
 	c.t_end = ls_store_meta_int(store, "t_end_ns", 0);
-	status = lock_pass(&c);
+	status = writer_pass(&c);
 	if (status == LS_OK)
 		status = emit_sites(&c);
 	if (status == LS_OK)
@@ -647,7 +639,5 @@ ls_status ls_starvation_check(ls_store *store, const ls_starvation_options *opts
 	if (stats)
 		*stats = c.stats;
 	free(c.sites);
-	free(c.read_acq);
-	free(c.read_rel);
 	return status;
 }

@@ -209,7 +209,8 @@ static bool grow(void **p, size_t *cap, size_t n, size_t size)
 {
 	if (n < *cap)
 		return true;
-	size_t ncap = *cap ? *cap * 2 : 64;
+	/* Small first: there is a holder list per lock and a mark list per mm. */
+	size_t ncap = *cap ? *cap * 2 : 4;
 	void *q = realloc(*p, ncap * size);
 
 	if (!q)
@@ -384,7 +385,7 @@ static void read_seen(sqlite3_stmt *st, seen *e)
 	e->cls = sqlite3_column_type(st, 5) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 5);
 	e->mode = sqlite3_column_type(st, 6) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 6);
 	e->obj = (uint64_t)sqlite3_column_int64(st, 8);
-	e->ip = (uint64_t)sqlite3_column_int64(st, 17);
+	e->ip = (uint64_t)sqlite3_column_int64(st, 16);
 }
 
 /* `e` touched object `o`: a use after free when its memory may have been reused; a use after an
@@ -714,8 +715,8 @@ static void on_unlock_all(uaf_ctx *c, sqlite3_stmt *st)
 
 static void on_phase(uaf_ctx *c, sqlite3_stmt *st, const seen *e)
 {
-	int64_t phase = sqlite3_column_int64(st, 15);
-	bool begin = sqlite3_column_int(st, 16) != 0;
+	int64_t phase = sqlite3_column_int64(st, 14);
+	bool begin = sqlite3_column_int(st, 15) != 0;
 	unsigned mask = phases_of(c, e->tid);
 
 	if (phase < 0 || phase >= LS_PHASE_COUNT)
@@ -737,7 +738,7 @@ static ls_status event_pass(uaf_ctx *c)
 	/* events.id is the merged stream order: a rowid scan, no sort. */
 	rc = sqlite3_prepare_v2(c->db,
 				"SELECT id, t_ns, tid, type, lock, class, mode, success, obj, kind, mm,"
-				" vma, seq, deferred, result, phase, begin, ip"
+				" vma, seq, deferred, phase, begin, ip"
 				" FROM events WHERE type BETWEEN ?1 AND ?2 ORDER BY id",
 				-1, &st, NULL);
 	if (rc != SQLITE_OK)
@@ -845,20 +846,33 @@ static ls_status add_seen(ls_finding *f, const seen *e, const char *role)
 	return ls_finding_add_evidence(f, &ev);
 }
 
-/* The events of both tasks inside the window (indexed by events(tid, t_ns)), capped. */
+/* The events of both tasks inside the window, capped. */
 static ls_status add_window(uaf_ctx *c, ls_finding *f, const instance *in, int64_t end)
 {
 	sqlite3_stmt *st = NULL;
 	ls_status status = LS_OK;
 	int rc, n = 0;
 
+	/* events has no index (docs/schema.md): event_blocks maps the window to a rowid range. */
 	rc = sqlite3_prepare_v2(c->db,
 				"SELECT id, t_ns, tid, type, lock, class, mode, success, obj, kind, mm,"
-				" vma, seq, deferred, result, phase, begin, ip FROM events"
-				" WHERE tid IN (?1, ?2) AND t_ns >= ?3 AND t_ns <= ?4"
+				" vma, seq, deferred, phase, begin, ip FROM events"
+				" WHERE id >= coalesce((SELECT max(first_id) FROM event_blocks"
+				"                       WHERE t_ns <= ?3), 0)"
+				" AND id < coalesce((SELECT min(first_id) FROM event_blocks WHERE t_ns > ?4),"
+				"                   (SELECT max(id) + 1 FROM events))"
+				" AND tid IN (?1, ?2) AND t_ns >= ?3 AND t_ns <= ?4"
 				" AND type BETWEEN ?5 AND ?6 AND id NOT IN (?7, ?8)"
 				" ORDER BY id LIMIT ?9",
 				-1, &st, NULL);
+	if (rc != SQLITE_OK) /* a database without event_blocks */
+		rc = sqlite3_prepare_v2(c->db,
+					"SELECT id, t_ns, tid, type, lock, class, mode, success, obj,"
+					" kind, mm, vma, seq, deferred, phase, begin, ip FROM events"
+					" WHERE tid IN (?1, ?2) AND t_ns >= ?3 AND t_ns <= ?4"
+					" AND type BETWEEN ?5 AND ?6 AND id NOT IN (?7, ?8)"
+					" ORDER BY id LIMIT ?9",
+					-1, &st, NULL);
 	if (rc != SQLITE_OK)
 		goto db_error;
 	sqlite3_bind_int64(st, 1, in->freed.tid);
@@ -1025,11 +1039,12 @@ static ls_status emit(uaf_ctx *c)
 		st = ls_finding_set_detail(
 			f,
 			"Window [%" PRId64 ", %" PRId64 "] (%.3f us): task %" PRId64 " %s %s 0x%" PRIx64
-			" at t=%" PRId64 "; task %" PRId64 " %s at t=%" PRId64 ". %s %" PRIu64
+			" at t=%" PRId64 "; task %" PRId64 " %s%s%s at t=%" PRId64 ". %s %" PRIu64
 			" instance(s) from this call site.",
 			in.window_begin, end, (double)(end - in.window_begin) / 1e3, in.freed.tid,
-			free_role, kname(in.kind), in.obj, in.freed.t, in.use.tid, use_role, in.use.t,
-			why, s->count);
+			free_role, kname(in.kind), in.obj, in.freed.t, in.use.tid,
+			in.use_is_holder ? "(" : "used it (", in.use_is_holder ? use_role : evname(in.use.type),
+			")", in.use.t, why, s->count);
 		if (st != LS_OK)
 			goto nomem;
 	}

@@ -637,9 +637,10 @@ static bool step_writer(ls_generate *g, gcpu *c, gtask *t, ls_record *r)
 		r->u[LS_F_MM] = m->addr;
 		r->u[LS_F_DEFERRED] = 1;
 		r->u[LS_F_IP] = IP(IP_WRITER_FREE);
-		/* the slot gets a new VMA (the next mmap), created write-marked in this sequence */
+		/* the slot gets a new VMA (the next mmap), created write-marked in this sequence —
+		 * after the rmap locks are dropped: marking under anon_vma is the inversion of race 4 */
 		new_vma(g, &m->vmas[t->marks[0]], t->mm, t->marks[0]);
-		t->pc = 16;
+		t->pc = 18;
 		return true;
 	case 16:
 		v = &m->vmas[t->marks[0]];
@@ -661,17 +662,17 @@ static bool step_writer(ls_generate *g, gcpu *c, gtask *t, ls_record *r)
 		r->u[LS_F_IP] = IP(IP_WRITER_MARK);
 		v->marked = true;
 		v->mark_seq = t->seq;
-		t->pc = 18;
+		t->pc = 19;
 		return true;
 	case 18:
 		release_event(g, r, c, t, &m->anon_vma, ANON_BASE + t->mm * 0x100 + ANON_LOCK_OFF,
 			      LS_CLASS_ANON_VMA, LS_MODE_WRITE, IP_WRITER_ANON);
-		t->pc = t->took_i_mmap ? 20 : 19;
+		t->pc = !unmap ? 19 : t->took_i_mmap ? 20 : 16;
 		return true;
 	case 20:
 		release_event(g, r, c, t, &m->i_mmap, MAPPING_BASE + t->mm * 0x200 + I_MMAP_OFF,
 			      LS_CLASS_I_MMAP, LS_MODE_WRITE, IP_WRITER_IMMAP);
-		t->pc = 19;
+		t->pc = 16;
 		return true;
 	case 19: /* mmap_write_unlock: vma_end_write_all, then up_write */
 		event(g, r, c, t, LS_EV_VMA_UNLOCK_ALL);

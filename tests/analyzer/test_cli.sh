@@ -46,6 +46,12 @@ expect_exit 0 "query" "$lockstep" query "$tmp/trace" "SELECT tid, comm FROM task
 expect_exit 0 "query --json" "$lockstep" query --json "$tmp/trace" "SELECT count(*) AS n, NULL AS z FROM holds"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d == [{"n": 9, "z": None}], d' "$tmp/out"; ok $? "query --json rows"
 
+# a kallsyms map (or any non-stream file) beside the streams is not taken for a stream
+printf 'ffffffff81000100 T handle_mm_fault\n' >"$tmp/trace/symbols.map"
+expect_exit 0 "load with symbols.map beside the streams" "$lockstep" load -o "$tmp/with-map.db" "$tmp/trace"
+grep -q "loaded 37 events" "$tmp/out"; ok $? "all 37 events, the map ignored"
+rm "$tmp/trace/symbols.map"
+
 # bad input: one line naming the file and the problem, exit 2, nothing left behind
 expect_exit 2 "missing directory" "$lockstep" load "$tmp/nope"
 [ "$(wc -l <"$tmp/err")" = 1 ] && grep -q "$tmp/nope: No such file or directory" "$tmp/err"; ok $? "one line naming the missing path"

@@ -36,6 +36,8 @@ CREATE TABLE waits(id INTEGER PRIMARY KEY, hold_id INTEGER, lock_id INTEGER, loc
   outcome TEXT);
 CREATE TABLE phases(id INTEGER PRIMARY KEY, tid INTEGER, mm INTEGER, phase INTEGER, begin_ns INTEGER,
   end_ns INTEGER);
+CREATE TABLE event_blocks(first_id INTEGER PRIMARY KEY, t_ns INTEGER);
+INSERT INTO event_blocks VALUES (0, 1000);
 CREATE TABLE discarded(id INTEGER PRIMARY KEY, what TEXT, cpu INTEGER, begin_ns INTEGER, end_ns INTEGER,
   count INTEGER);
 
@@ -94,13 +96,8 @@ INSERT INTO phases VALUES (1,201,-131391639515136,1,1900,7100);
 INSERT INTO meta VALUES ('schema_version','1'),('tool_version','0.1.0'),('source','/fixture'),
   ('loaded_at','2026-11-25T00:00:00Z'),('event_count','17'),('t_begin_ns','1000'),('t_end_ns','10000'),
   ('discarded_events','0'),('discarded_packets','0');
-CREATE INDEX events_t ON events(t_ns);
-CREATE INDEX events_tid_t ON events(tid, t_ns);
-CREATE INDEX events_lock ON events(lock);
-CREATE INDEX events_obj ON events(obj);
 CREATE INDEX holds_lock ON holds(lock_id, requested_ns);
 CREATE INDEX holds_tid ON holds(tid, requested_ns);
-CREATE INDEX holds_class ON holds(class, requested_ns);
 CREATE INDEX waits_lock ON waits(lock_id);
 CREATE INDEX objects_addr ON objects(addr);
 INSERT INTO meta VALUES ('load_complete','1');

@@ -5,7 +5,10 @@
  * expected pixels in the expected colours — through the timeline's own renderer and through
  * the window's GSK renderer.
  *
- *   test-view FIXTURE.sql FINDINGS.sql WORKDIR
+ *   test-view FIXTURE.sql FINDINGS.sql WORKDIR [TRACE_DIR]
+ *
+ * With TRACE_DIR (the default sample), it is copied into WORKDIR and opened as a trace
+ * directory: loaded through liblockstep, then checked for lanes, stepping and drawing.
  */
 #include <glib/gstdio.h>
 #include <gtk/gtk.h>
@@ -208,6 +211,53 @@ static void test_stepping(void)
 	lsv_window_select_object(win, LSV_NONE);
 }
 
+/* Activates the shortcut the timeline has for `accel` (what a key press does when it has focus). */
+static gboolean press_on_timeline(const char *accel)
+{
+	GtkShortcutTrigger *want = gtk_shortcut_trigger_parse_string(accel);
+	GListModel *ctrls = gtk_widget_observe_controllers(GTK_WIDGET(tl));
+	gboolean done = FALSE;
+	for (guint i = 0; i < g_list_model_get_n_items(ctrls) && !done; i++) {
+		GObject *c = g_list_model_get_item(ctrls, i);
+		if (GTK_IS_SHORTCUT_CONTROLLER(c)) {
+			GListModel *m = G_LIST_MODEL(c);
+			for (guint k = 0; k < g_list_model_get_n_items(m) && !done; k++) {
+				GtkShortcut *sc = g_list_model_get_item(m, k);
+				GtkShortcutTrigger *tr = gtk_shortcut_get_trigger(sc);
+				if (gtk_shortcut_trigger_equal(tr, want) ||
+				    (GTK_IS_ALTERNATIVE_TRIGGER(tr) &&
+				     (gtk_shortcut_trigger_equal(gtk_alternative_trigger_get_first(GTK_ALTERNATIVE_TRIGGER(tr)), want) ||
+				      gtk_shortcut_trigger_equal(gtk_alternative_trigger_get_second(GTK_ALTERNATIVE_TRIGGER(tr)), want))))
+					done = gtk_shortcut_action_activate(gtk_shortcut_get_action(sc), 0, GTK_WIDGET(tl), NULL);
+				g_object_unref(sc);
+			}
+		}
+		g_object_unref(c);
+	}
+	g_object_unref(ctrls);
+	g_object_unref(want);
+	return done;
+}
+
+static void test_keys(void)
+{
+	lsv_window_set_cursor(win, 3);
+	TAP_OK(press_on_timeline("Right"), "the timeline has a Right key shortcut");
+	TAP_EQ_INT(cursor(), 4, "Right steps to the next event");
+	press_on_timeline("Left");
+	TAP_EQ_INT(cursor(), 3, "Left steps back");
+	press_on_timeline("End");
+	TAP_EQ_INT(cursor(), 16, "End jumps to the end");
+	int64_t a, b, a2, b2;
+	lsv_timeline_get_view(tl, &a, &b);
+	press_on_timeline("plus");
+	lsv_timeline_get_view(tl, &a2, &b2);
+	TAP_OK(b2 - a2 < b - a, "+ zooms in");
+	press_on_timeline("0");
+	press_on_timeline("Home");
+	TAP_EQ_INT(cursor(), 0, "Home jumps to the start");
+}
+
 static void test_findings(void)
 {
 	lsv_window_select_finding(win, 1); /* sorted: the error first, then the warning */
@@ -298,6 +348,40 @@ static void test_pixels(const char *dir)
 	}
 	cairo_surface_destroy(s);
 
+	/* what a click there selects */
+	lsv_span sp;
+	TAP_OK(lsv_timeline_span_at(tl, px(5500), lsv_timeline_row_y(y201, 0), &sp) &&
+	       (uint64_t)sp.lock == MM && sp.tid == 201 && sp.mode == 1, "hit test: 201's write hold of the mm's mmap_lock");
+	TAP_OK(!lsv_timeline_span_at(tl, px(1500), lsv_timeline_row_y(y201, 0), &sp), "hit test: nothing before the request");
+
+	/* the lock lane: who held the mm's mmap_lock when */
+	lsv_window_select_lock(win, (int64_t)MM);
+	for (int i = 0; i < 20; i++) {
+		cairo_surface_destroy(render());
+		spin(20);
+		if (!lsv_timeline_is_busy(tl))
+			break;
+	}
+	s = render();
+	TAP_EQ_INT(lsv_timeline_lane_y(tl, 201), y201 + LSV_TL_LANE_H, "lock lane pushes the task lanes down");
+	int ly = LSV_TL_RULER_H + LSV_TL_MARK_H;
+	pixel(s, px(5500), ly + 3, rgb);
+	TAP_OK(near_class(rgb, 0, 2), "lock lane: 201's write hold solid at 5500");
+	pixel(s, px(2500), ly + 3, rgb);
+	TAP_OK(!near_class(rgb, 0, 30) && !is_background(rgb), "lock lane: 101's read hold light at 2500");
+	coloured = plain = 0;
+	for (int x = px(3000); x < px(3000) + 8; x++) {
+		pixel(s, x, ly + (LSV_TL_LANE_H - LSV_TL_MARK_H - 4) / 2 + 3, rgb);
+		coloured += near_class(rgb, 0, 40);
+		plain += is_background(rgb);
+	}
+	TAP_OK(coloured >= 2 && plain >= 2, "lock lane: 201's wait hatched below");
+	g_autofree char *lpng = g_build_filename(dir, "timeline-lock-lane.png", NULL);
+	cairo_surface_write_to_png(s, lpng);
+	cairo_surface_destroy(s);
+	lsv_window_select_lock(win, LSV_NONE);
+	TAP_EQ_INT(lsv_timeline_lane_y(tl, 201), y201, "lock lane gone with the selection");
+
 	/* class filter */
 	lsv_timeline_set_class_mask(tl, 0x7f & ~1u);
 	s = render();
@@ -333,6 +417,15 @@ static void test_filters_and_style(void)
 	TAP_EQ_INT(t->lanes->len, 3, "filter by pid");
 	lsv_window_set_task_filter(win, "");
 	TAP_EQ_INT(t->lanes->len, 5, "filter cleared");
+	lsv_window_filter_lock(win, (int64_t)MM);
+	TAP_EQ_INT(t->lanes->len, 4, "filter by lock address: the mm's mmap_lock was taken by 101 and 201");
+	TAP_EQ_INT(lsv_timeline_lane_y(tl, 102), -1, "102 never took it");
+	lsv_window_filter_lock(win, LSV_NONE);
+	lsv_window_filter_object(win, (int64_t)VMA);
+	TAP_EQ_INT(t->lanes->len, 4, "filter by object: the VMA concerns 102 (its lock) and 201 (freed it)");
+	TAP_EQ_INT(lsv_timeline_lane_y(tl, 101), -1, "101 never touched it");
+	lsv_window_filter_object(win, LSV_NONE);
+	TAP_EQ_INT(t->lanes->len, 5, "object filter cleared");
 
 	g_action_group_change_action_state(G_ACTION_GROUP(win), "dark", g_variant_new_boolean(TRUE));
 	spin(100);
@@ -354,6 +447,75 @@ static void test_filters_and_style(void)
 	TAP_OK(c > 0, "playing moved the cursor (to #%lld)", (long long)c);
 	spin(100);
 	TAP_EQ_INT(cursor(), c, "paused");
+}
+
+/* Copies the files of a flat trace directory (metadata and stream files). */
+static char *copy_trace(const char *src, const char *dir)
+{
+	char *dst = g_build_filename(dir, "sample-trace", NULL);
+	g_autofree char *old_db = g_strconcat(dst, ".lockstep.db", NULL);
+	g_unlink(old_db);
+	g_mkdir_with_parents(dst, 0755);
+	GDir *d = g_dir_open(src, 0, NULL);
+	const char *name;
+	while (d && (name = g_dir_read_name(d))) {
+		g_autofree char *from = g_build_filename(src, name, NULL);
+		g_autofree char *to = g_build_filename(dst, name, NULL);
+		char *data;
+		gsize len;
+		if (g_file_test(from, G_FILE_TEST_IS_REGULAR) && g_file_get_contents(from, &data, &len, NULL)) {
+			g_file_set_contents(to, data, (gssize)len, NULL);
+			g_free(data);
+		}
+	}
+	if (d)
+		g_dir_close(d);
+	return dst;
+}
+
+static void test_sample(const char *src, const char *dir)
+{
+	g_autofree char *trace = copy_trace(src, dir);
+	g_autofree char *metadata = g_build_filename(trace, "metadata", NULL);
+	ls_error err;
+	ls_error_clear(&err);
+	gboolean ok = lsv_window_open_sync(win, metadata, &err); /* as the file chooser gives it */
+	TAP_OK(ok, "loads and opens the default sample trace directory (picked by its metadata file)");
+	if (!ok) {
+		char buf[2048];
+		printf("#   %s\n", ls_error_format(&err, buf, sizeof(buf)));
+		return;
+	}
+	lsv_trace *t = lsv_window_get_trace(win);
+	TAP_OK(t->event_count > 1000, "sample has events (%lld)", (long long)t->event_count);
+	guint tasks = 0;
+	for (guint i = 0; i < t->lanes->len; i++)
+		tasks += !((lsv_lane *)g_ptr_array_index(t->lanes, i))->is_group;
+	TAP_OK(tasks >= 2, "sample shows task lanes (%u)", tasks);
+	const lsv_lane *first = NULL;
+	for (guint i = 0; i < t->lanes->len && !first; i++)
+		if (!((lsv_lane *)g_ptr_array_index(t->lanes, i))->is_group)
+			first = g_ptr_array_index(t->lanes, i);
+	TAP_OK(first && strchr(first->label, '/'), "lanes named comm/tid (%s)", first ? first->label : "-");
+	printf("# findings shown: %u\n", lsv_window_get_findings_count(win));
+	act("step-next");
+	act("step-next");
+	TAP_EQ_INT(cursor(), 2, "stepping on the sample");
+	TAP_OK(has(lsv_window_get_state_text(win), "Event #2"), "state panel follows");
+	lsv_timeline_zoom_fit(tl);
+	spin(50);
+	cairo_surface_t *s = render();
+	int drawn = 0, rgb[3];
+	int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);
+	for (int y = LSV_TL_RULER_H; y < h; y += 3)
+		for (int x = LSV_TL_HEADER_W + 5; x < w; x += 7) {
+			pixel(s, x, y, rgb);
+			drawn += !is_background(rgb) && !(abs(rgb[0] - rgb[1]) < 6 && abs(rgb[1] - rgb[2]) < 6);
+		}
+	TAP_OK(drawn > 100, "spans drawn for the sample (%d coloured samples)", drawn);
+	g_autofree char *png = g_build_filename(dir, "sample-window.png", NULL);
+	TAP_OK(lsv_window_save_png(win, png, FALSE, NULL), "sample window rendered to %s", png);
+	cairo_surface_destroy(s);
 }
 
 int main(int argc, char **argv)
@@ -388,11 +550,23 @@ int main(int argc, char **argv)
 	TAP_OK(gtk_widget_get_width(GTK_WIDGET(tl)) >= 600, "window mapped (timeline %d px wide)",
 	       gtk_widget_get_width(GTK_WIDGET(tl)));
 
+	{
+		GtkBuilder *b = gtk_builder_new_from_resource("/org/lockstep/View/gtk/help-overlay.ui");
+		GObject *o = gtk_builder_get_object(b, "help_overlay");
+		TAP_OK(o && GTK_IS_SHORTCUTS_WINDOW(o), "the shortcuts window is in the resources where GtkApplication looks");
+		if (o)
+			gtk_window_destroy(GTK_WINDOW(o));
+		g_object_unref(b);
+	}
 	test_lanes_and_findings();
 	test_stepping();
+	test_keys();
 	test_findings();
 	test_pixels(dir);
 	test_filters_and_style();
+
+	if (argc > 4 && g_file_test(argv[4], G_FILE_TEST_IS_DIR))
+		test_sample(argv[4], dir);
 
 	/* a database never checked: no findings table */
 	ok = lsv_window_open_sync(win, db_plain, &err);

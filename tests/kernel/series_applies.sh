@@ -17,6 +17,7 @@ if [ ! -f "$tarball" ]; then
 	exit 0
 fi
 
+root=$(cd "$root" && pwd) || exit 1
 patches=$(ls "$root"/patches/*.patch 2>/dev/null)
 work=$(mktemp -d "${TMPDIR:-/tmp}/lockstep-series.XXXXXX") || exit 1
 trap 'rm -rf "$work"' EXIT INT TERM
