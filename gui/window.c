@@ -402,7 +402,9 @@ static void fill_findings(LsvWindow *self)
 	for (guint i = 0; i < n; i++) {
 		const lsv_finding *f = g_ptr_array_index(self->findings, i);
 		GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 2);
-		g_autofree char *head = g_strdup_printf("%s · %s", f->severity ? f->severity : "?", f->kind ? f->kind : "?");
+		g_autofree char *head = g_strcmp0(f->severity, f->kind)
+						? g_strdup_printf("%s · %s", f->severity ? f->severity : "?", f->kind ? f->kind : "?")
+						: g_strdup(f->severity ? f->severity : "?");
 		GtkWidget *l1 = gtk_label_new(head);
 		g_autofree char *css = g_strdup_printf("severity-%s", f->severity ? f->severity : "note");
 		gtk_widget_add_css_class(l1, css);
@@ -983,8 +985,9 @@ static gboolean progress_idle(gpointer data)
 {
 	progress_msg *m = data;
 	if (m->self->opening) {
-		char *txt = m->fraction >= 0 ? g_strdup(m->what)
-					     : g_strdup_printf("%s: %" G_GUINT64_FORMAT " events", m->what, m->done);
+		char *txt = m->fraction >= 0 || !m->done
+				    ? g_strdup_printf("%s…", m->what)
+				    : g_strdup_printf("%s: %" G_GUINT64_FORMAT " events", m->what, m->done);
 		gtk_label_set_text(GTK_LABEL(m->self->progress_label), txt);
 		g_free(txt);
 		if (m->fraction >= 0)
@@ -1075,6 +1078,7 @@ static void open_finish(LsvWindow *self, open_job *j)
 {
 	self->opening = FALSE;
 	gtk_revealer_set_reveal_child(GTK_REVEALER(self->progress_revealer), FALSE);
+	gtk_widget_set_visible(self->progress_revealer, FALSE);
 	if (j->st != LS_OK) {
 		char buf[2048];
 		ls_error_format(&j->err, buf, sizeof(buf));
@@ -1164,6 +1168,7 @@ void lsv_window_open(LsvWindow *self, const char *path)
 	self->opening = TRUE;
 	gtk_label_set_text(GTK_LABEL(self->progress_label), "Opening…");
 	gtk_progress_bar_set_fraction(GTK_PROGRESS_BAR(self->progress_bar), 0);
+	gtk_widget_set_visible(self->progress_revealer, TRUE);
 	gtk_revealer_set_reveal_child(GTK_REVEALER(self->progress_revealer), TRUE);
 	GTask *task = g_task_new(self, NULL, open_done, NULL);
 	g_task_set_task_data(task, j, open_job_free);

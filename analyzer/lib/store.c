@@ -189,7 +189,8 @@ ls_status ls_store_open(const char *path, bool writable, ls_store **out, ls_erro
 	store = store_alloc(path);
 	if (!store)
 		return ls_error_set(err, LS_ERR_NOMEM, path, "out of memory");
-	rc = sqlite3_open_v2(path, &store->db, writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY, NULL);
+	rc = sqlite3_open_v2(path, &store->db,
+			     (writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY) | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		st = ls_error_set(err, LS_ERR_INPUT, path, "cannot open database: %s", sqlite3_errstr(rc));
 		goto error;

@@ -14,7 +14,7 @@
 
 typedef struct ls_store ls_store;
 
-/* Opens a complete lockstep database at `path`. Refuses (LS_ERR_INPUT, message naming the file)
+/* Opens a complete lockstep database at `path` (one thread at a time may use it). Refuses (LS_ERR_INPUT, message naming the file)
  * a file that is not SQLite, has no lockstep schema, another schema version, or whose load did not
  * complete. `writable` allows adding findings. On success *out is owned by the caller: free with
  * ls_store_close(). */
