@@ -307,8 +307,10 @@ static void show_evidence(LsvWindow *self)
 	char *pos = g_strdup_printf("Evidence %d of %u", f->evidence->len ? self->evidence + 1 : 0, f->evidence->len);
 	gtk_label_set_text(GTK_LABEL(self->evidence_pos), pos);
 	g_free(pos);
-	char *m = g_markup_printf_escaped("<b>%s</b> · %s · %s\n%s\n", f->severity ? f->severity : "",
-					  f->kind ? f->kind : "", f->rule ? f->rule : "", f->summary ? f->summary : "");
+	char *m = g_markup_printf_escaped("<b>%s</b>%s%s · %s\n%s\n", f->severity ? f->severity : "",
+					  g_strcmp0(f->severity, f->kind) ? " · " : "",
+					  g_strcmp0(f->severity, f->kind) && f->kind ? f->kind : "", f->rule ? f->rule : "",
+					  f->summary ? f->summary : "");
 	g_string_append(s, m);
 	g_free(m);
 	if (f->detail) {
@@ -401,30 +403,24 @@ static void fill_findings(LsvWindow *self)
 	g_free(status);
 	for (guint i = 0; i < n; i++) {
 		const lsv_finding *f = g_ptr_array_index(self->findings, i);
-		GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 2);
+		GtkBuilder *b = gtk_builder_new_from_resource("/org/lockstep/View/finding-row.ui");
+		GtkWidget *box = GTK_WIDGET(gtk_builder_get_object(b, "row"));
+		GtkWidget *l1 = GTK_WIDGET(gtk_builder_get_object(b, "head"));
 		g_autofree char *head = g_strcmp0(f->severity, f->kind)
 						? g_strdup_printf("%s · %s", f->severity ? f->severity : "?", f->kind ? f->kind : "?")
 						: g_strdup(f->severity ? f->severity : "?");
-		GtkWidget *l1 = gtk_label_new(head);
 		g_autofree char *css = g_strdup_printf("severity-%s", f->severity ? f->severity : "note");
+		gtk_label_set_text(GTK_LABEL(l1), head);
 		gtk_widget_add_css_class(l1, css);
-		gtk_label_set_xalign(GTK_LABEL(l1), 0);
-		GtkWidget *l2 = gtk_label_new(f->summary);
-		gtk_label_set_wrap(GTK_LABEL(l2), TRUE);
-		gtk_label_set_xalign(GTK_LABEL(l2), 0);
+		gtk_label_set_text(GTK_LABEL(gtk_builder_get_object(b, "summary")), f->summary ? f->summary : "");
 		g_autofree char *at = f->has_window ? fmt_rel(self, f->t_begin) : g_strdup("—");
 		g_autofree char *meta = g_strdup_printf("%s · at %s · %u evidence", f->rule ? f->rule : "", at,
 							f->evidence->len);
-		GtkWidget *l3 = gtk_label_new(meta);
-		gtk_label_set_xalign(GTK_LABEL(l3), 0);
-		gtk_widget_add_css_class(l3, "dim-label");
-		gtk_widget_add_css_class(l3, "caption");
-		gtk_box_append(GTK_BOX(box), l1);
-		gtk_box_append(GTK_BOX(box), l2);
-		gtk_box_append(GTK_BOX(box), l3);
-		gtk_widget_set_margin_top(box, 4);
-		gtk_widget_set_margin_bottom(box, 4);
+		gtk_label_set_text(GTK_LABEL(gtk_builder_get_object(b, "meta")), meta);
+		g_object_ref(box);
+		g_object_unref(b);
 		gtk_list_box_append(GTK_LIST_BOX(self->findings_list), box);
+		g_object_unref(box);
 	}
 	self->finding = -1;
 	show_evidence(self);

@@ -498,6 +498,22 @@ static void test_sample(const char *src, const char *dir)
 			first = g_ptr_array_index(t->lanes, i);
 	TAP_OK(first && strchr(first->label, '/'), "lanes named comm/tid (%s)", first ? first->label : "-");
 	printf("# findings shown: %u\n", lsv_window_get_findings_count(win));
+#ifdef LSV_HAVE_CHECK
+	{
+		sqlite3_stmt *q = NULL;
+		int tables = 0, rows = -1;
+		sqlite3_prepare_v2(lsv_trace_borrow_db(t), "SELECT count(*) FROM sqlite_master WHERE name = 'findings'", -1, &q, NULL);
+		if (sqlite3_step(q) == SQLITE_ROW)
+			tables = sqlite3_column_int(q, 0);
+		sqlite3_finalize(q);
+		if (tables && sqlite3_prepare_v2(lsv_trace_borrow_db(t), "SELECT count(*) FROM findings", -1, &q, NULL) == SQLITE_OK &&
+		    sqlite3_step(q) == SQLITE_ROW)
+			rows = sqlite3_column_int(q, 0);
+		sqlite3_finalize(q);
+		TAP_OK(tables == 1, "an unchecked trace is checked on open (findings table written)");
+		TAP_EQ_INT(lsv_window_get_findings_count(win), rows, "every stored finding is listed");
+	}
+#endif
 	act("step-next");
 	act("step-next");
 	TAP_EQ_INT(cursor(), 2, "stepping on the sample");
