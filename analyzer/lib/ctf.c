@@ -501,6 +501,66 @@ static void take_bt_error(char *buf, size_t size)
 	buf[strcspn(buf, "\n")] = '\0';
 }
 
+/* babeltrace2 puts the specifics of a bad metadata file (the line and the offending token) in
+ * its log, not in the error causes. To name them, instantiate the source once more with error
+ * logging sent to a temporary file, and keep the first error line's message. */
+static void diagnose_source(const bt_component_class_source *cls, const bt_value *params, char *buf,
+			    size_t size)
+{
+	char path[] = "/tmp/lockstep-bt-log-XXXXXX", line[1024];
+	int fd = mkstemp(path), saved = -1;
+	bt_graph *graph = NULL;
+	const bt_component_source *src = NULL;
+	FILE *log;
+
+	buf[0] = '\0';
+	if (fd < 0)
+		return;
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	if (saved >= 0 && dup2(fd, STDERR_FILENO) >= 0 && (graph = bt_graph_create(0))) {
+		bt_logging_level global = bt_logging_get_global_level();
+		bt_logging_set_global_level(BT_LOGGING_LEVEL_ERROR);
+		bt_graph_add_source_component(graph, cls, "diagnose", params, BT_LOGGING_LEVEL_ERROR, &src);
+		bt_logging_set_global_level(global);
+		bt_graph_put_ref(graph);
+		bt_current_thread_clear_error();
+	}
+	fflush(stderr);
+	if (saved >= 0) {
+		dup2(saved, STDERR_FILENO);
+		close(saved);
+	}
+	close(fd);
+	log = fopen(path, "r");
+	while (log && fgets(line, sizeof(line), log)) {
+		/* "MM-DD HH:MM:SS.mmm PID TID E TAG func@file:line message" */
+		char *at = strstr(line, " E ");
+		char *loc = at ? strchr(at + 3, '@') : NULL;
+		char *msg = loc ? strchr(loc, ' ') : NULL;
+		if (msg) {
+			char *addr;
+			msg++;
+			if (strncmp(msg, "[diagnose] ", 11) == 0)
+				msg += 11;
+			snprintf(buf, size, "%s", msg);
+			buf[strcspn(buf, "\n")] = '\0';
+			/* drop babeltrace2's internal object addresses ("…: mdec-addr=0x…") */
+			if ((addr = strstr(buf, "-addr=0x")) != NULL) {
+				while (addr > buf && addr[-1] != ' ')
+					addr--;
+				while (addr > buf && (addr[-1] == ' ' || addr[-1] == ':' || addr[-1] == ','))
+					addr--;
+				*addr = '\0';
+			}
+			break;
+		}
+	}
+	if (log)
+		fclose(log);
+	unlink(path);
+}
+
 static ls_status add_component(bt_graph *graph, const char *plugin_name, const char *class_name,
 			       bool source, const char *comp_name, const bt_value *params,
 			       const void **out, const char *dir, ls_error *err)
@@ -519,6 +579,14 @@ static ls_status add_component(bt_graph *graph, const char *plugin_name, const c
 		rc = cls ? (int)bt_graph_add_source_component(graph, cls, comp_name, params, BT_LOGGING_LEVEL_NONE,
 							      (const bt_component_source **)out)
 			 : -1;
+		if (rc != 0 && cls) {
+			char why[512], detail[512];
+			take_bt_error(why, sizeof(why));
+			diagnose_source(cls, params, detail, sizeof(detail));
+			bt_plugin_put_ref(plugin);
+			return ls_error_set(err, LS_ERR_INPUT, dir, "cannot open as CTF: %s",
+					    detail[0] ? detail : why[0] ? why : "babeltrace2 refused it");
+		}
 	} else {
 		const bt_component_class_filter *cls =
 			bt_plugin_borrow_filter_component_class_by_name_const(plugin, class_name);
