@@ -1,38 +1,15 @@
-/* lod.c — building, storing and loading the level-of-detail summaries of lod.h.
+/* lod.c — loading the level-of-detail summaries of lod.h, and the detail queries below them.
  *
- * The build is one ordered pass over holds (index holds(tid, requested_ns)) with one dense
- * accumulator for the lane being built; the result is written as one row per lane whose BLOBs
- * hold the run-length encoded level 0 and the long spans, so a later open reads a few MB instead
- * of millions of rows. The BLOBs are in host byte order: they are a cache, versioned by
- * LOD_VERSION and rebuilt when it changes. Must not draw nor touch GTK. */
+ * The summaries are built by liblockstep (overview.c, normally at `lockstep load`); this file
+ * only calls that builder for a database that lacks them or has stale ones, reads the stored
+ * rows (level 0 and the long spans of each lane, a few MB instead of millions of rows) and
+ * derives the coarser levels in memory. Must not draw nor touch GTK. */
 #include "lod.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "trace.h"
-
-#define LOD_VERSION "lsv-lod-2"
-
-typedef struct {
-	int64_t tid;
-	uint32_t bucket;
-	uint32_t flag;
-} lod_mark;
-
-typedef struct {
-	float hold[LSV_LOD_CLASSES], wait[LSV_LOD_CLASSES];
-	uint32_t flags;
-} lod_cell;
-
-static int cmp_mark(const void *a, const void *b)
-{
-	const lod_mark *x = a, *y = b;
-	if (x->tid != y->tid)
-		return x->tid < y->tid ? -1 : 1;
-	return x->bucket < y->bucket ? -1 : x->bucket > y->bucket;
-}
 
 static int cmp_span(const void *a, const void *b)
 {
@@ -40,62 +17,6 @@ static int cmp_span(const void *a, const void *b)
 	if (x->start != y->start)
 		return x->start < y->start ? -1 : 1;
 	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-static gint cmp_int32(gconstpointer a, gconstpointer b)
-{
-	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* Orders holds by (tid, start): a stable counting sort by tid (table order is close to time
- * order already), then a sort of each task's run only when it is not yet in order. */
-static void sort_by_tid(GArray *all)
-{
-	GHashTable *count = g_hash_table_new(g_int_hash, g_int_equal);
-	GArray *tids = g_array_new(FALSE, FALSE, sizeof(int32_t));
-	for (guint i = 0; i < all->len; i++) {
-		int32_t *tid = &g_array_index(all, lsv_span, i).tid;
-		gpointer v = g_hash_table_lookup(count, tid);
-		if (!v)
-			g_array_append_val(tids, *tid);
-		g_hash_table_insert(count, tid, GSIZE_TO_POINTER(GPOINTER_TO_SIZE(v) + 1));
-	}
-	g_array_sort(tids, (GCompareFunc)cmp_int32);
-	GHashTable *offset = g_hash_table_new_full(g_int_hash, g_int_equal, g_free, g_free);
-	size_t off = 0;
-	for (guint i = 0; i < tids->len; i++) {
-		int32_t *k = g_new(int32_t, 1);
-		size_t *o = g_new(size_t, 1);
-		*k = g_array_index(tids, int32_t, i);
-		*o = off;
-		off += GPOINTER_TO_SIZE(g_hash_table_lookup(count, k));
-		g_hash_table_insert(offset, k, o);
-	}
-	lsv_span *out = g_new(lsv_span, all->len ? all->len : 1);
-	for (guint i = 0; i < all->len; i++) {
-		const lsv_span *sp = &g_array_index(all, lsv_span, i);
-		size_t *o = g_hash_table_lookup(offset, &sp->tid);
-		out[(*o)++] = *sp;
-	}
-	memcpy(all->data, out, sizeof(lsv_span) * all->len);
-	g_free(out);
-	for (size_t i = 0; i < all->len;) {
-		size_t j = i + 1;
-		gboolean sorted = TRUE;
-		lsv_span *a = (lsv_span *)all->data;
-		while (j < all->len && a[j].tid == a[i].tid) {
-			if (cmp_span(&a[j - 1], &a[j]) > 0)
-				sorted = FALSE;
-			j++;
-		}
-		if (!sorted)
-			qsort(&a[i], j - i, sizeof(lsv_span), cmp_span);
-		i = j;
-	}
-	g_hash_table_unref(offset);
-	g_hash_table_unref(count);
-	g_array_unref(tids);
 }
 
 uint32_t lsv_lod_bucket(const lsv_lod *lod, int64_t t)
@@ -171,20 +92,7 @@ void lsv_lod_long_overlap(const lsv_lod_lane *lane, int64_t a, int64_t b, GArray
 		      cmp_span);
 }
 
-/* ---- encoding ---- */
-
-static uint64_t cell_q(const lod_cell *c, double width)
-{
-	uint64_t q = 0;
-	for (unsigned k = 0; k < LSV_LOD_CLASSES; k++) {
-		double h = c->hold[k] / width, w = c->wait[k] / width;
-		unsigned hq = h <= 0 ? 0 : h >= 1 ? 15 : (unsigned)ceil(h * 15);
-		unsigned wq = w <= 0 ? 0 : w >= 1 ? 15 : (unsigned)ceil(w * 15);
-		q |= (uint64_t)hq << (4 * k);
-		q |= (uint64_t)wq << (28 + 4 * k);
-	}
-	return q;
-}
+/* ---- coarser levels (in memory, from the stored level 0) ---- */
 
 static void runs_push(GArray *runs, uint32_t bucket, uint32_t count, uint64_t q, uint32_t flags)
 {
@@ -267,307 +175,22 @@ static void lane_finish(lsv_lod_lane *lane)
 	}
 }
 
-/* ---- build ---- */
+/* ---- build (liblockstep's ls_overview_build) ---- */
 
 typedef struct {
-	sqlite3 *db;
-	const char *schema;        /* "main" or "temp" */
-	lsv_lod *lod;
-	lod_cell *acc;
-	uint32_t lo, hi;           /* touched bucket range of the current lane */
-	GArray *longs;
-	sqlite3_stmt *ins;
-	int64_t *wait_hold, *wait_end; /* waits sorted by hold_id */
-	size_t n_waits;
-} lod_build;
+	lsv_lod_progress_fn fn;
+	void *user;
+} build_progress;
 
-static void acc_add(lod_build *b, int64_t s, int64_t e, unsigned cls, bool wait)
+static void on_build_progress(void *user, uint64_t done, uint64_t total)
 {
-	lsv_lod *lod = b->lod;
-	if (e < s)
-		e = s;
-	uint32_t b0 = lsv_lod_bucket(lod, s), b1 = lsv_lod_bucket(lod, e);
-	if (b0 < b->lo)
-		b->lo = b0;
-	if (b1 + 1 > b->hi)
-		b->hi = b1 + 1;
-	for (uint32_t k = b0; k <= b1; k++) {
-		int64_t bs = lod->t0 + (int64_t)k * lod->width, be = bs + lod->width;
-		int64_t x = s > bs ? s : bs, y = e < be ? e : be;
-		float len = y > x ? (float)(y - x) : 0.5f; /* an instant still marks its bucket */
-		if (wait)
-			b->acc[k].wait[cls] += len;
-		else
-			b->acc[k].hold[cls] += len;
-	}
-}
-
-static void acc_flag(lod_build *b, uint32_t k, uint32_t flag)
-{
-	if (k < b->lo)
-		b->lo = k;
-	if (k + 1 > b->hi)
-		b->hi = k + 1;
-	b->acc[k].flags |= flag;
-}
-
-static int64_t wait_end_of(const lod_build *b, int64_t hold_id, bool *found)
-{
-	size_t lo = 0, hi = b->n_waits;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		if (b->wait_hold[mid] < hold_id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = lo < b->n_waits && b->wait_hold[lo] == hold_id;
-	return *found ? b->wait_end[lo] : 0;
-}
-
-static ls_status lane_flush(lod_build *b, int64_t tid, ls_error *err)
-{
-	lsv_lod *lod = b->lod;
-	GArray *runs = g_array_new(FALSE, FALSE, sizeof(lsv_lod_run));
-	double width = (double)lod->width;
-	for (uint32_t k = b->lo; k < b->hi; k++) {
-		runs_push(runs, k, 1, cell_q(&b->acc[k], width), b->acc[k].flags);
-		memset(&b->acc[k], 0, sizeof(lod_cell));
-	}
-	b->lo = UINT32_MAX;
-	b->hi = 0;
-	ls_status st = LS_OK;
-	sqlite3_reset(b->ins);
-	sqlite3_bind_int64(b->ins, 1, tid);
-	sqlite3_bind_blob(b->ins, 2, runs->data, (int)(runs->len * sizeof(lsv_lod_run)), SQLITE_STATIC);
-	sqlite3_bind_blob(b->ins, 3, b->longs->len ? b->longs->data : "", (int)(b->longs->len * sizeof(lsv_span)),
-			  SQLITE_STATIC);
-	if (sqlite3_step(b->ins) != SQLITE_DONE)
-		st = ls_error_set(err, LS_ERR_DB, "", "storing the overview: %s", sqlite3_errmsg(b->db));
-	sqlite3_reset(b->ins);
-	g_array_set_size(b->longs, 0);
-	g_array_unref(runs);
-	return st;
-}
-
-/* Span end of a holds row as the timeline draws it. */
-static int64_t span_end(int64_t req, int64_t acq, int64_t rel, const char *outcome, int64_t t_end)
-{
-	if (rel != LSV_NONE)
-		return rel;
-	if (outcome && (!strcmp(outcome, "held-at-end") || !strcmp(outcome, "waiting-at-end")))
-		return t_end > req ? t_end : req;
-	return acq != LSV_NONE ? acq : req;
+	build_progress *p = user;
+	p->fn(p->user, "Building the overview", done, total);
 }
 
 static int64_t col_i64(sqlite3_stmt *st, int i)
 {
 	return sqlite3_column_type(st, i) == SQLITE_NULL ? LSV_NONE : sqlite3_column_int64(st, i);
-}
-
-static ls_status lod_build_all(sqlite3 *db, const char *schema, lsv_lod *lod, const char *stamp,
-			       lsv_lod_progress_fn progress, void *user, ls_error *err)
-{
-	ls_status st = LS_OK;
-	lod_build b = { .db = db, .schema = schema, .lod = lod, .lo = UINT32_MAX };
-	GArray *marks = g_array_new(FALSE, FALSE, sizeof(lod_mark));
-	GArray *all = NULL;
-	sqlite3_stmt *q = NULL;
-	char *sql = NULL;
-	int64_t total_holds = 0, done = 0;
-	b.acc = g_new0(lod_cell, lod->n_buckets);
-	b.longs = g_array_new(FALSE, FALSE, sizeof(lsv_span));
-
-	sql = g_strdup_printf(
-		"DROP TABLE IF EXISTS %1$s.view_lod_lanes; DROP TABLE IF EXISTS %1$s.view_lod_meta;"
-		"CREATE TABLE %1$s.view_lod_meta(key TEXT PRIMARY KEY, value TEXT);"
-		"CREATE TABLE %1$s.view_lod_lanes(tid INTEGER PRIMARY KEY, runs BLOB, longs BLOB);",
-		schema);
-	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
-		st = ls_error_set(err, LS_ERR_DB, "", "creating the overview tables: %s", sqlite3_errmsg(db));
-		goto end;
-	}
-	g_free(sql);
-	sql = g_strdup_printf("INSERT INTO %s.view_lod_lanes VALUES (?, ?, ?)", schema);
-	if (sqlite3_prepare_v2(db, sql, -1, &b.ins, NULL) != SQLITE_OK) {
-		st = ls_error_set(err, LS_ERR_DB, "", "%s", sqlite3_errmsg(db));
-		goto end;
-	}
-
-	/* waits by hold */
-	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM waits", -1, &q, NULL) == SQLITE_OK &&
-	    sqlite3_step(q) == SQLITE_ROW)
-		b.n_waits = (size_t)sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	b.wait_hold = g_new(int64_t, b.n_waits + 1);
-	b.wait_end = g_new(int64_t, b.n_waits + 1);
-	{
-		size_t n = 0;
-		sqlite3_prepare_v2(db, "SELECT hold_id, end_ns FROM waits ORDER BY hold_id", -1, &q, NULL);
-		while (q && sqlite3_step(q) == SQLITE_ROW && n < b.n_waits) {
-			b.wait_hold[n] = sqlite3_column_int64(q, 0);
-			b.wait_end[n] = sqlite3_column_type(q, 1) == SQLITE_NULL ? lod->t_end
-									     : sqlite3_column_int64(q, 1);
-			n++;
-		}
-		sqlite3_finalize(q);
-		q = NULL;
-		b.n_waits = n;
-	}
-
-	/* instants that are not holds: frees and phase markers */
-	static const char *mark_sql[] = {
-		"SELECT free_tid, free_ns FROM objects WHERE free_ns IS NOT NULL AND free_tid IS NOT NULL",
-		"SELECT tid, begin_ns FROM phases WHERE begin_ns IS NOT NULL",
-		"SELECT tid, end_ns FROM phases WHERE end_ns IS NOT NULL",
-	};
-	static const uint32_t mark_flag[] = { LSV_LOD_FREE, LSV_LOD_PHASE, LSV_LOD_PHASE };
-	for (unsigned i = 0; i < G_N_ELEMENTS(mark_sql); i++) {
-		if (sqlite3_prepare_v2(db, mark_sql[i], -1, &q, NULL) != SQLITE_OK) {
-			st = ls_error_set(err, LS_ERR_DB, "", "%s", sqlite3_errmsg(db));
-			goto end;
-		}
-		while (sqlite3_step(q) == SQLITE_ROW) {
-			lod_mark m = { sqlite3_column_int64(q, 0), lsv_lod_bucket(lod, sqlite3_column_int64(q, 1)),
-				       mark_flag[i] };
-			g_array_append_val(marks, m);
-		}
-		sqlite3_finalize(q);
-		q = NULL;
-	}
-	g_array_sort(marks, cmp_mark);
-
-	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM holds", -1, &q, NULL) == SQLITE_OK &&
-	    sqlite3_step(q) == SQLITE_ROW)
-		total_holds = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	q = NULL;
-
-	/* All holds in table order (a sequential scan: ordering by the tid index would cost a
-	 * random row lookup per hold, ~40x slower), then sorted per task in memory. */
-	if (sqlite3_prepare_v2(db,
-			       "SELECT id, tid, lock, lock_id, class, mode, requested_ns, acquired_ns, "
-			       "released_ns, outcome, reason FROM holds",
-			       -1, &q, NULL) != SQLITE_OK) {
-		st = ls_error_set(err, LS_ERR_DB, "", "%s", sqlite3_errmsg(db));
-		goto end;
-	}
-	all = g_array_sized_new(FALSE, FALSE, sizeof(lsv_span), (guint)(total_holds > 0 ? total_holds : 1));
-	int rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		lsv_span s = { 0 };
-		s.id = sqlite3_column_int64(q, 0);
-		s.tid = (int32_t)sqlite3_column_int64(q, 1);
-		s.lock = sqlite3_column_int64(q, 2);
-		s.lock_id = sqlite3_column_int64(q, 3);
-		int64_t cls = sqlite3_column_int64(q, 4);
-		s.cls = cls >= 0 && cls < LSV_LOD_CLASSES ? (uint8_t)cls : 0;
-		s.mode = (uint8_t)(sqlite3_column_int64(q, 5) & 1);
-		s.start = sqlite3_column_int64(q, 6);
-		s.acq = col_i64(q, 7);
-		int64_t rel = col_i64(q, 8);
-		const char *outcome = (const char *)sqlite3_column_text(q, 9);
-		s.reason = (uint8_t)sqlite3_column_int64(q, 10);
-		s.end = span_end(s.start, s.acq, rel, outcome, lod->t_end);
-		bool found;
-		int64_t we = wait_end_of(&b, s.id, &found);
-		if (found) {
-			s.flags |= LSV_SPAN_WAIT;
-			s.wait_end = we < s.start ? s.start : we;
-		}
-		if (outcome && !strcmp(outcome, "failed"))
-			s.flags |= LSV_SPAN_FAILED;
-		if (outcome && strstr(outcome, "at-end"))
-			s.flags |= LSV_SPAN_AT_END;
-		g_array_append_val(all, s);
-		if (progress && (++done & 0xfffff) == 0)
-			progress(user, "Building the overview", (uint64_t)done, (uint64_t)total_holds * 2);
-	}
-	if (rc != SQLITE_DONE) {
-		st = ls_error_set(err, LS_ERR_DB, "", "reading holds: %s", sqlite3_errmsg(db));
-		goto end;
-	}
-	sqlite3_finalize(q);
-	q = NULL;
-	sort_by_tid(all);
-
-	size_t mi = 0;
-	int64_t cur = LSV_NONE;
-	bool more = true;
-	for (guint hi = 0;; hi++) {
-		more = hi < all->len;
-		int64_t tid = more ? g_array_index(all, lsv_span, hi).tid : LSV_NONE;
-		/* lane change: finish the current lane (with its marks), then the lanes that only
-		 * have marks, up to the new tid */
-		if (!more || tid != cur) {
-			int64_t upto = more ? tid : INT64_MAX;
-			if (cur != LSV_NONE) {
-				while (mi < marks->len && g_array_index(marks, lod_mark, mi).tid == cur) {
-					const lod_mark *m = &g_array_index(marks, lod_mark, mi++);
-					acc_flag(&b, m->bucket, m->flag);
-				}
-				if ((st = lane_flush(&b, cur, err)) != LS_OK)
-					goto end;
-			}
-			while (mi < marks->len && g_array_index(marks, lod_mark, mi).tid < upto) {
-				int64_t lane_tid = g_array_index(marks, lod_mark, mi).tid;
-				while (mi < marks->len && g_array_index(marks, lod_mark, mi).tid == lane_tid) {
-					const lod_mark *m = &g_array_index(marks, lod_mark, mi++);
-					acc_flag(&b, m->bucket, m->flag);
-				}
-				if ((st = lane_flush(&b, lane_tid, err)) != LS_OK)
-					goto end;
-			}
-			cur = tid;
-			if (!more)
-				break;
-		}
-		lsv_span s = g_array_index(all, lsv_span, hi);
-		if (s.flags & LSV_SPAN_WAIT)
-			acc_add(&b, s.start, s.wait_end, s.cls, true);
-		if (s.acq != LSV_NONE && !(s.flags & LSV_SPAN_FAILED)) {
-			acc_add(&b, s.acq, s.end, s.cls, false);
-			acc_flag(&b, lsv_lod_bucket(lod, s.acq),
-				 1u << ((s.mode ? LSV_LOD_WRITE_SHIFT : LSV_LOD_READ_SHIFT) + s.cls));
-			if (s.end - s.acq > lod->width) /* the whole span is write/read */
-				for (uint32_t k = lsv_lod_bucket(lod, s.acq); k <= lsv_lod_bucket(lod, s.end); k++)
-					b.acc[k].flags |= 1u << ((s.mode ? LSV_LOD_WRITE_SHIFT : LSV_LOD_READ_SHIFT) + s.cls);
-		} else if (s.flags & LSV_SPAN_FAILED) {
-			acc_flag(&b, lsv_lod_bucket(lod, s.start),
-				 s.cls == 1 ? LSV_LOD_REFUSED : LSV_LOD_FAIL);
-		}
-		if (s.end - s.start > lod->width)
-			g_array_append_val(b.longs, s);
-		if (progress && (++done & 0xfffff) == 0)
-			progress(user, "Building the overview", (uint64_t)done, (uint64_t)total_holds * 2);
-	}
-
-	g_free(sql);
-	sql = g_strdup_printf("INSERT INTO %s.view_lod_meta VALUES ('version', ?), ('stamp', ?), "
-			      "('t0', ?), ('width', ?), ('buckets', ?)", schema);
-	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
-		st = ls_error_set(err, LS_ERR_DB, "", "%s", sqlite3_errmsg(db));
-		goto end;
-	}
-	sqlite3_bind_text(q, 1, LOD_VERSION, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, stamp, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 3, lod->t0);
-	sqlite3_bind_int64(q, 4, lod->width);
-	sqlite3_bind_int64(q, 5, lod->n_buckets);
-	if (sqlite3_step(q) != SQLITE_DONE)
-		st = ls_error_set(err, LS_ERR_DB, "", "%s", sqlite3_errmsg(db));
-end:
-	sqlite3_finalize(q);
-	sqlite3_finalize(b.ins);
-	g_free(sql);
-	g_free(b.acc);
-	g_free(b.wait_hold);
-	g_free(b.wait_end);
-	g_array_unref(b.longs);
-	g_array_unref(marks);
-	if (all)
-		g_array_unref(all);
-	return st;
 }
 
 /* ---- load ---- */
@@ -623,40 +246,47 @@ end:
 	return st;
 }
 
+/* The overview in `schema` was built by this format version for this load and geometry. */
+static bool lod_fresh(sqlite3 *db, const char *schema, const lsv_lod *lod, const char *stamp)
+{
+	char buf[300];
+	return meta_text(db, schema, "version", buf, sizeof(buf)) && !strcmp(buf, LS_OVERVIEW_VERSION) &&
+	       meta_text(db, schema, "stamp", buf, sizeof(buf)) && !strcmp(buf, stamp) &&
+	       meta_text(db, schema, "width", buf, sizeof(buf)) && g_ascii_strtoll(buf, NULL, 10) == lod->width;
+}
+
 ls_status lsv_lod_prepare(sqlite3 *db, bool writable, int64_t t_begin,
 			  int64_t t_end, int64_t n_events, const char *stamp, lsv_lod_progress_fn progress, void *user,
 			  lsv_lod **out, ls_error *err)
 {
 	ls_status st = LS_OK;
 	lsv_lod *lod = g_new0(lsv_lod, 1);
-	const char *schema = writable ? "main" : "temp";
-	char buf[128];
+	ls_overview_geometry g;
 	lod->lanes = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, lane_free);
-	if (t_end < t_begin)
-		t_end = t_begin;
-	int64_t span = t_end - t_begin + 1;
-	lod->t0 = t_begin;
-	lod->t_end = t_end;
+	ls_overview_geometry_init(t_begin, t_end, &g);
+	lod->t0 = g.t0;
+	lod->t_end = g.t_end;
+	lod->width = g.width;
+	lod->n_buckets = g.n_buckets;
 	lod->n_events = n_events;
-	lod->width = (span + LSV_LOD_BUCKETS - 1) / LSV_LOD_BUCKETS;
-	if (lod->width < 1)
-		lod->width = 1;
-	lod->n_buckets = (uint32_t)((span + lod->width - 1) / lod->width);
 
-	bool fresh = meta_text(db, schema, "version", buf, sizeof(buf)) && !strcmp(buf, LOD_VERSION) &&
-		     meta_text(db, schema, "stamp", buf, sizeof(buf)) && !strcmp(buf, stamp) &&
-		     meta_text(db, schema, "width", buf, sizeof(buf)) &&
-		     g_ascii_strtoll(buf, NULL, 10) == lod->width;
+	/* A database loaded by a current lockstep has its overview in main, writable or not. Else
+	 * (an older lockstep, or a stale overview) it is built: into main when writable, else into
+	 * TEMP (unless this connection already did). */
+	const char *schema = "main";
+	bool fresh = lod_fresh(db, schema, lod, stamp);
+	if (!fresh && !writable) {
+		schema = "temp";
+		fresh = lod_fresh(db, schema, lod, stamp);
+	}
 	if (!fresh) {
 		gint64 t = g_get_monotonic_time();
 		if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
 			st = ls_error_set(err, LS_ERR_DB, "", "%s", sqlite3_errmsg(db));
 			goto end;
 		}
-		st = lod_build_all(db, schema, lod, stamp, progress, user, err);
-		if (st == LS_OK && writable)
-			sqlite3_exec(db, "CREATE INDEX IF NOT EXISTS view_waits_hold ON waits(hold_id)", NULL,
-				     NULL, NULL);
+		build_progress bp = { progress, user };
+		st = ls_overview_build(db, schema, progress ? on_build_progress : NULL, &bp, err);
 		sqlite3_exec(db, st == LS_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
 		if (st != LS_OK)
 			goto end;
@@ -716,7 +346,7 @@ ls_status lsv_lod_fetch(sqlite3 *db, const lsv_lod *lod, int64_t tid, int64_t a,
 		const char *outcome = (const char *)sqlite3_column_text(q, 8);
 		s.reason = (uint8_t)sqlite3_column_int64(q, 9);
 		s.tid = (int32_t)tid;
-		s.end = span_end(s.start, s.acq, rel, outcome, lod->t_end);
+		s.end = ls_overview_span_end(s.start, s.acq, rel, outcome, lod->t_end);
 		if (s.end - s.start > lod->width)
 			continue; /* a long span: the caller has it from memory */
 		if (sqlite3_column_type(q, 11) != SQLITE_NULL) {
@@ -841,7 +471,7 @@ ls_status lsv_lod_fetch_lock(sqlite3 *db, const lsv_lod *lod, int64_t lock_id, i
 		const char *outcome = (const char *)sqlite3_column_text(q, 7);
 		s.reason = (uint8_t)sqlite3_column_int64(q, 8);
 		s.tid = (int32_t)sqlite3_column_int64(q, 9);
-		s.end = span_end(s.start, s.acq, rel, outcome, lod->t_end);
+		s.end = ls_overview_span_end(s.start, s.acq, rel, outcome, lod->t_end);
 		if (s.end - s.start > lod->width)
 			continue; /* long: the caller has it from memory */
 		if (sqlite3_column_type(q, 11) != SQLITE_NULL) {

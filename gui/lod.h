@@ -10,10 +10,11 @@
  * (index holds(tid, requested_ns)) — a hold that started before the view is either long (in
  * memory) or starts less than one bucket earlier.
  *
- * The summaries are built once, by one pass over holds, phases and objects, and stored in the
- * database (tables view_lod_meta, view_lod_lanes) when it is writable, else in TEMP tables of the
- * connection. They are rebuilt when the database's meta.loaded_at or event_count changes. This
- * module must not draw: timeline.c does. */
+ * The summaries are built by liblockstep (overview.h) and stored in the database (tables
+ * view_lod_meta, view_lod_lanes): `lockstep load` writes them. For a database written by an older
+ * lockstep, or whose load (meta.loaded_at, event_count) or overview version does not match, this
+ * module builds them with the same function on open — into the database when it is writable,
+ * else into TEMP tables of the connection. This module must not draw: timeline.c does. */
 #ifndef LSV_LOD_H
 #define LSV_LOD_H
 
@@ -23,48 +24,40 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "overview.h"
 
-#define LSV_LOD_BUCKETS 65536
+/* The stored format is liblockstep's (overview.h): the viewer reads it as it is. */
+#define LSV_LOD_BUCKETS LS_OVERVIEW_BUCKETS
 #define LSV_LOD_LEVELS 6       /* level k merges 4^k buckets */
-#define LSV_LOD_CLASSES 7
+#define LSV_LOD_CLASSES LS_OVERVIEW_CLASSES
 
 /* Run flags. */
 enum {
-	LSV_LOD_WRITE_SHIFT = 0,   /* bit (0 + class): held for write in the run */
-	LSV_LOD_READ_SHIFT = 7,    /* bit (7 + class): held for read */
-	LSV_LOD_FAIL = 1u << 14,   /* a trylock failed */
-	LSV_LOD_REFUSED = 1u << 15,/* a per-VMA read lock was refused */
-	LSV_LOD_FREE = 1u << 16,   /* an object was freed */
-	LSV_LOD_PHASE = 1u << 17,  /* a phase began or ended */
+	LSV_LOD_WRITE_SHIFT = LS_OVERVIEW_WRITE_SHIFT, /* bit (0 + class): held for write in the run */
+	LSV_LOD_READ_SHIFT = LS_OVERVIEW_READ_SHIFT,   /* bit (7 + class): held for read */
+	LSV_LOD_FAIL = LS_OVERVIEW_FAIL,               /* a trylock failed */
+	LSV_LOD_REFUSED = LS_OVERVIEW_REFUSED,         /* a per-VMA read lock was refused */
+	LSV_LOD_FREE = LS_OVERVIEW_FREE,               /* an object was freed */
+	LSV_LOD_PHASE = LS_OVERVIEW_PHASE,             /* a phase began or ended */
 };
 
-typedef struct {
-	uint32_t first, count;     /* buckets [first, first+count) at the run's level */
-	uint64_t q;                /* 4 bits per class: held fraction (bits 4c..), waited (28+4c..) */
-	uint32_t flags;
-	uint32_t pad;
-} lsv_lod_run;
+/* buckets [first, first+count) at the run's level; q: 4 bits per class, held fraction
+ * (bits 4c..), waited (28+4c..) */
+typedef ls_overview_run lsv_lod_run;
 
 static inline unsigned lsv_lod_hold_q(uint64_t q, unsigned cls) { return (q >> (4 * cls)) & 15; }
 static inline unsigned lsv_lod_wait_q(uint64_t q, unsigned cls) { return (q >> (28 + 4 * cls)) & 15; }
 
 /* Span flags. */
 enum {
-	LSV_SPAN_WAIT = 1,         /* waited from start to wait_end */
-	LSV_SPAN_FAILED = 2,       /* the attempt failed (trylock, refused per-VMA lock, killed) */
-	LSV_SPAN_AT_END = 4,       /* still held or waiting when the trace ended */
+	LSV_SPAN_WAIT = LS_OVERVIEW_SPAN_WAIT,     /* waited from start to wait_end */
+	LSV_SPAN_FAILED = LS_OVERVIEW_SPAN_FAILED, /* the attempt failed (trylock, refused per-VMA lock, killed) */
+	LSV_SPAN_AT_END = LS_OVERVIEW_SPAN_AT_END, /* still held or waiting when the trace ended */
 };
 
-/* A hold as the timeline draws it. */
-typedef struct {
-	int64_t id, lock, lock_id;
-	int64_t start;             /* requested_ns */
-	int64_t acq;               /* acquired_ns, or INT64_MIN */
-	int64_t end;               /* released, or t_end when held/waiting at end, else acq/start */
-	int64_t wait_end;          /* end of the wait when LSV_SPAN_WAIT */
-	int32_t tid;
-	uint8_t cls, mode, flags, reason;
-} lsv_span;
+/* A hold as the timeline draws it (id, lock, lock_id, start = requested_ns, acq = acquired_ns
+ * or LSV_NONE, end, wait_end, tid, cls, mode, flags, reason): the long spans are stored so. */
+typedef ls_overview_span lsv_span;
 
 /* Instants. */
 typedef enum {
@@ -104,8 +97,8 @@ typedef struct lsv_lod {
 
 typedef void (*lsv_lod_progress_fn)(void *user, const char *what, uint64_t done, uint64_t total);
 
-/* Loads the summaries of `db`, building them first when absent or stale. `stamp` identifies the
- * load (meta loaded_at + event_count). On success *out is owned by the caller (lsv_lod_free). */
+/* Loads the summaries of `db`, building them first (ls_overview_build) when absent or stale.
+ * `stamp` identifies the load (meta loaded_at "/" event_count, as ls_overview_build writes it). On success *out is owned by the caller (lsv_lod_free). */
 ls_status lsv_lod_prepare(sqlite3 *db, bool writable, int64_t t_begin,
 			  int64_t t_end, int64_t n_events, const char *stamp, lsv_lod_progress_fn progress, void *user,
 			  lsv_lod **out, ls_error *err);

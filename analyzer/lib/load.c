@@ -18,6 +18,7 @@
 #include "ctf.h"
 #include "holds.h"
 #include "lifetimes.h"
+#include "overview.h"
 #include "phases.h"
 #include "tasks.h"
 
@@ -394,6 +395,9 @@ ls_status ls_load(const char *dir, const char *db_path, const ls_load_options *o
 		*summary = (ls_load_summary){ c.events, hc.holds, hc.waits, c.discarded_events,
 					      c.discarded_packets, c.t_begin, c.t_end };
 	}
+	/* lockstep-view's level-of-detail summaries, so a viewer opens even a huge trace at once */
+	if ((st = ls_overview_build(ls_store_borrow_db(c.store), "main", NULL, NULL, err)) != LS_OK)
+		goto end;
 	st = ls_store_finish(c.store, err);
 	c.store = NULL;
 	if (st != LS_OK)
