@@ -39,32 +39,50 @@ bool cli_stderr_is_tty(void)
 	return isatty(STDERR_FILENO);
 }
 
+/* The progress line is drawn with \r; `shown` remembers whether one is on screen. */
+static bool progress_shown;
+
 static void progress(void *user, uint64_t events)
 {
 	(void)user;
 	fprintf(stderr, "\rlockstep: loading… %llu events", (unsigned long long)events);
 	fflush(stderr);
+	progress_shown = true;
 }
 
 static void warning(void *user, const char *message)
 {
-	bool *progress_shown = user;
+	(void)user;
+	fprintf(stderr, "%slockstep: warning: %s\n", progress_shown ? "\n" : "", message);
+}
 
-	fprintf(stderr, "%slockstep: warning: %s\n", *progress_shown ? "\n" : "", message);
+ls_load_options cli_load_options(bool quiet)
+{
+	ls_load_options opts = { NULL, NULL, warning, NULL };
+
+	if (!quiet && cli_stderr_is_tty())
+		opts.progress = progress;
+	return opts;
+}
+
+void cli_end_progress(const ls_load_options *opts)
+{
+	(void)opts;
+	if (progress_shown)
+		fprintf(stderr, "\r\033[K");
+	progress_shown = false;
 }
 
 int cli_open_input(const char *path, bool writable, ls_store **out)
 {
-	bool tty = cli_stderr_is_tty();
-	ls_load_options opts = { tty ? progress : NULL, NULL, warning, &tty };
+	ls_load_options opts = cli_load_options(false);
 	ls_error err;
+	ls_status st;
 
 	ls_error_clear(&err);
-	if (ls_input_open(path, writable, &opts, out, &err) != LS_OK)
-		return cli_report_error(&err);
-	if (tty)
-		fprintf(stderr, "\r\033[K");
-	return CLI_EXIT_OK;
+	st = ls_input_open(path, writable, &opts, out, &err);
+	cli_end_progress(&opts);
+	return st == LS_OK ? CLI_EXIT_OK : cli_report_error(&err);
 }
 
 const char *cli_format_ns(double ns, char *buf, unsigned size)

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "error.h"
+#include "load.h"
 #include "store.h"
 
 enum {
@@ -25,6 +26,13 @@ int cli_usage_error(const char *subcommand, const char *fmt, ...) __attribute__(
  * progress on a terminal). On failure prints the error and returns its exit code; on success
  * returns CLI_EXIT_OK with *out owned by the caller (ls_store_close). */
 int cli_open_input(const char *path, bool writable, ls_store **out);
+
+/* Load options that show progress when stderr is a terminal (unless quiet) and print warnings
+ * on stderr. */
+ls_load_options cli_load_options(bool quiet);
+
+/* Clears the progress line, if one was shown. */
+void cli_end_progress(const ls_load_options *opts);
 
 /* True when stderr is a terminal (progress is shown only then). */
 bool cli_stderr_is_tty(void);

@@ -18,19 +18,6 @@ static void help(void)
 	       "  -h, --help        this text\n");
 }
 
-static void progress(void *user, uint64_t events)
-{
-	(void)user;
-	fprintf(stderr, "\rlockstep: loading… %llu events", (unsigned long long)events);
-	fflush(stderr);
-}
-
-static void warning(void *user, const char *message)
-{
-	(void)user;
-	fprintf(stderr, "\nlockstep: warning: %s\n", message);
-}
-
 int ls_cmd_load(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -41,8 +28,8 @@ int ls_cmd_load(int argc, char **argv)
 	};
 	const char *output = NULL;
 	char *default_path = NULL;
-	bool quiet = false, tty = cli_stderr_is_tty();
-	ls_load_options opts = { tty ? progress : NULL, NULL, warning, NULL };
+	bool quiet = false;
+	ls_load_options opts;
 	ls_load_summary sum;
 	ls_error err;
 	struct timespec t0, t1;
@@ -62,19 +49,16 @@ int ls_cmd_load(int argc, char **argv)
 		fprintf(stderr, "lockstep: out of memory\n");
 		return CLI_EXIT_FAILURE;
 	}
-	if (quiet)
-		opts.progress = NULL;
+	opts = cli_load_options(quiet);
 	ls_error_clear(&err);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (ls_load(argv[optind], output, &opts, &sum, &err) != LS_OK) {
-		if (tty && !quiet)
-			fprintf(stderr, "\r\033[K");
+		cli_end_progress(&opts);
 		rc = cli_report_error(&err);
 		goto end;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (tty && !quiet)
-		fprintf(stderr, "\r\033[K");
+	cli_end_progress(&opts);
 	if (!quiet) {
 		double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 		printf("loaded %llu events (%llu holds, %llu waits) from %s into %s in %.2f s (%.0f events/s)\n",

@@ -72,7 +72,9 @@ ls_status ls_info_collect(ls_store *store, ls_info *info, ls_error *err)
 	/* write-marks carry no class column: count them as vma_lock events */
 	{
 		int64_t marks = 0;
-		if ((s = scalar(store, "SELECT count(*) FROM events WHERE type=5", &marks, err)) != LS_OK)
+		char sql[64];
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM events WHERE type=%d", LS_EV_VMA_WRITE_MARK);
+		if ((s = scalar(store, sql, &marks, err)) != LS_OK)
 			return s;
 		info->class_events[LS_CLASS_VMA_LOCK] += marks;
 	}

@@ -364,7 +364,7 @@ ls_status ls_load(const char *dir, const char *db_path, const ls_load_options *o
 	st = consume_all(&c, &q, err);
 	pthread_join(thread, NULL);
 	thread_started = false;
-	if (p.status != LS_OK && !(st != LS_OK)) {
+	if (st == LS_OK && p.status != LS_OK) {
 		*err = p.err;
 		st = p.status;
 	}
