@@ -18,6 +18,7 @@ struct hold {
 	int64_t requested_ns, acquired_ns;
 	uint64_t request_ip, acquired_ip;
 	int64_t request_event, parent_id;
+	uint64_t obj, mm; /* owner at this acquisition: a freed VMA's address serves another mm later */
 	int64_t offcpu_at_request;
 	/* the wait, decided when the attempt ends and written after the hold row (ids are given
 	 * at close, in close order, so both tables are appended to, never inserted into) */
@@ -100,6 +101,13 @@ static struct lock *lock_get(ls_holds *h, const ls_event *ev, int cls)
 
 	if (l) {
 		l->last_ns = ev->t_ns;
+		if (ev->type == LS_EV_LOCK_ACQUIRE) {
+			l->obj = ev->f[LS_F_OBJ];
+			l->mm = ev->f[LS_F_MM];
+		} else if (ev->type == LS_EV_VMA_WRITE_MARK) {
+			l->obj = addr;
+			l->mm = ev->f[LS_F_MM];
+		}
 		return l;
 	}
 	l = calloc(1, sizeof(*l));
@@ -137,6 +145,8 @@ static struct hold *hold_open(ls_holds *h, struct lock *l, const ls_event *ev, i
 	x->request_ip = ev->f[LS_F_IP];
 	x->request_event = event_id;
 	x->parent_id = -1;
+	x->obj = l->obj;
+	x->mm = l->mm;
 	x->offcpu_at_request = ls_tasks_offcpu_ns(h->tasks, ev->tid, ev->t_ns);
 	x->prev = l->open_tail;
 	if (l->open_tail)
@@ -190,7 +200,7 @@ static ls_status hold_close(ls_holds *h, struct hold *x, int64_t released_ns, ui
 		.acquired_ns = x->acquired_ns, .released_ns = released_ns, .outcome = outcome,
 		.reason = x->reason, .request_ip = x->request_ip, .acquired_ip = x->acquired_ip,
 		.release_ip = release_ip, .request_event = x->request_event,
-		.release_event = release_event, .parent_id = x->parent_id,
+		.release_event = release_event, .parent_id = x->parent_id, .obj = x->obj, .mm = x->mm,
 	};
 	ls_status st = ls_store_insert_hold(h->store, &r, err);
 

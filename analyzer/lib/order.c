@@ -146,12 +146,6 @@ typedef struct {
 	protocol_site *protocol;
 	size_t n_protocol, cap_protocol;
 
-	/* locks.obj / locks.mm by locks.id */
-	struct lock_owner {
-		uint64_t obj, mm;
-	} *owners;
-	size_t n_owners;
-
 	/* the current task's held stack */
 	hold *held;
 	size_t n_held, cap_held;
@@ -300,9 +294,10 @@ static pair_entry *pair_insert(pair_map *m, uint64_t key)
 	"h.id, h.lock_id, h.lock, h.class, h.mode, h.tid, h.trylock, h.requested_ns,"            \
 	" h.acquired_ns, h.released_ns, h.request_ip, h.acquired_ip, h.request_event,"           \
 	" h.parent_id, " obj_mm ", h.outcome"
-#define HOLD_COLUMNS HOLD_COLUMNS_("l.obj, l.mm")
-/* Without the join: obj and mm come from lock_owner() (one row lookup less per hold). */
-#define HOLD_COLUMNS_NO_LOCKS HOLD_COLUMNS_("NULL, NULL")
+/* The owner (obj, mm) comes from the hold, not the lock: a freed VMA's or page table's address
+ * is reused by another mm's object, so locks.obj/mm only names the latest owner. */
+#define HOLD_COLUMNS HOLD_COLUMNS_("h.obj, h.mm")
+#define HOLD_COLUMNS_NO_LOCKS HOLD_COLUMNS
 
 /* False when the row's class or mode is outside the contract (such rows are skipped). */
 static bool read_hold(sqlite3_stmt *st, hold *h)
@@ -372,51 +367,6 @@ static ls_status load_phases(order_ctx *c)
 	goto end;
 db_error:
 	status = ls_error_set(c->err, LS_ERR_DB, ls_store_path(c->store), "reading phases: %s",
-			      sqlite3_errmsg(c->db));
-end:
-	sqlite3_finalize(st);
-	return status;
-}
-
-/* The owner (obj, mm) of every lock, by locks.id: one sequential read of the small locks table
- * instead of a lookup per hold. */
-static ls_status load_owners(order_ctx *c)
-{
-	sqlite3_stmt *st = NULL;
-	int64_t max_id = 0;
-	ls_status status = LS_OK;
-	int rc;
-
-	rc = sqlite3_prepare_v2(c->db, "SELECT max(id) FROM locks", -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		goto db_error;
-	max_id = -1;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		max_id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	st = NULL;
-	if (max_id < 0 || max_id > (int64_t)1 << 32)
-		return LS_OK; /* no locks, or ids too sparse for an array: obj and mm stay 0 */
-	c->owners = calloc((size_t)max_id + 1, sizeof(*c->owners));
-	if (!c->owners)
-		return ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
-	c->n_owners = (size_t)max_id + 1;
-	rc = sqlite3_prepare_v2(c->db, "SELECT id, obj, mm FROM locks", -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		goto db_error;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-
-		if (id >= 0 && id <= max_id) {
-			c->owners[id].obj = (uint64_t)sqlite3_column_int64(st, 1);
-			c->owners[id].mm = (uint64_t)sqlite3_column_int64(st, 2);
-		}
-	}
-	if (rc != SQLITE_DONE)
-		goto db_error;
-	goto end;
-db_error:
-	status = ls_error_set(c->err, LS_ERR_DB, ls_store_path(c->store), "reading locks: %s",
 			      sqlite3_errmsg(c->db));
 end:
 	sqlite3_finalize(st);
@@ -916,10 +866,6 @@ static ls_status task_pass(order_ctx *c, bool by_id, bool *out_of_order)
 		c->stats.holds++;
 		if (!read_hold(st, &h))
 			continue;
-		if (h.lock_id >= 0 && (size_t)h.lock_id < c->n_owners) {
-			h.obj = c->owners[h.lock_id].obj;
-			h.mm = c->owners[h.lock_id].mm;
-		}
 		if (by_id) {
 			ts = task_get(&tasks, h.tid);
 			if (!ts) {
@@ -1666,7 +1612,6 @@ static void ctx_free(order_ctx *c)
 	free(c->protocol);
 	free(c->held);
 	free(c->all_locks);
-	free(c->owners);
 	free(c);
 }
 
@@ -1696,8 +1641,6 @@ ls_status ls_order_check(ls_store *store, ls_findings *out, ls_order_stats *stat
 		if (!c)
 			return ls_error_set(err, LS_ERR_NOMEM, NULL, "out of memory");
 		status = load_phases(c);
-		if (status == LS_OK)
-			status = load_owners(c);
 		if (status == LS_OK)
 			status = task_pass(c, attempt == 0, &out_of_order);
 	}

@@ -382,15 +382,15 @@ end:
 	return status;
 }
 
-/* The owner of a flagged writer's lock (the pass reads holds alone: one lookup per finding
- * instead of one per hold). */
+/* The owner of a flagged writer's lock at that acquisition (one lookup per finding instead of
+ * a wider row per hold). */
 static ls_status lock_owner(starve_ctx *c, shold *w)
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(c->db, "SELECT obj, mm FROM locks WHERE id = ?", -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(c->db, "SELECT obj, mm FROM holds WHERE id = ?", -1, &st, NULL);
 
 	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, w->lock_id);
+		sqlite3_bind_int64(st, 1, w->id);
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW) {
 			w->obj = (uint64_t)sqlite3_column_int64(st, 0);
@@ -514,10 +514,10 @@ static ls_status fallback(starve_ctx *c)
 	int rc;
 
 	rc = sqlite3_prepare_v2(c->db,
-				"SELECT l.mm, h.reason, count(*), sum(h.outcome = 'failed')"
-				" FROM holds h JOIN locks l ON l.id = h.lock_id"
+				"SELECT h.mm, h.reason, count(*), sum(h.outcome = 'failed')"
+				" FROM holds h"
 				" WHERE h.class = ?1 AND h.mode = ?2 AND h.parent_id IS NULL"
-				" GROUP BY l.mm, h.reason",
+				" GROUP BY h.mm, h.reason",
 				-1, &st, NULL);
 	if (rc != SQLITE_OK)
 		goto db_error;

@@ -57,7 +57,7 @@ static const char schema_sql[] =
 	" class INTEGER NOT NULL, mode INTEGER NOT NULL, tid INTEGER, trylock INTEGER NOT NULL,"
 	" requested_ns INTEGER NOT NULL, acquired_ns INTEGER, released_ns INTEGER, outcome TEXT NOT NULL,"
 	" reason INTEGER, request_ip INTEGER, acquired_ip INTEGER, release_ip INTEGER, request_event INTEGER,"
-	" release_event INTEGER, parent_id INTEGER);"
+	" release_event INTEGER, parent_id INTEGER, obj INTEGER, mm INTEGER);"
 	"CREATE TABLE waits(id INTEGER PRIMARY KEY, hold_id INTEGER NOT NULL, lock_id INTEGER NOT NULL,"
 	" lock INTEGER NOT NULL, class INTEGER NOT NULL, mode INTEGER NOT NULL, tid INTEGER,"
 	" begin_ns INTEGER NOT NULL, end_ns INTEGER, duration_ns INTEGER, offcpu_ns INTEGER, outcome TEXT NOT NULL);"
@@ -83,7 +83,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_EVENT] = "INSERT INTO events VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,"
 		    "?19,?20,?21,?22,?23,?24,?25)",
 	[S_EVENT_BATCH] = NULL, /* built by batch_sql() */
-	[S_HOLD] = "INSERT INTO holds VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
+	[S_HOLD] = "INSERT INTO holds VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)",
 	[S_WAIT] = "INSERT INTO waits(hold_id,lock_id,lock,class,mode,tid,begin_ns,end_ns,duration_ns,offcpu_ns,"
 		   "outcome) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
 	[S_OBJECT] = "INSERT INTO objects(addr,kind,mm,start_addr,end_addr,alloc_ns,alloc_tid,alloc_ip,detach_ns,"
@@ -500,6 +500,8 @@ ls_status ls_store_insert_hold(ls_store *store, const ls_hold_row *r, ls_error *
 	bind_opt_i64(st, 16, r->request_event);
 	bind_opt_i64(st, 17, r->release_event);
 	bind_opt_i64(st, 18, r->parent_id);
+	sqlite3_bind_int64(st, 19, (int64_t)r->obj);
+	sqlite3_bind_int64(st, 20, (int64_t)r->mm);
 	return step(store, S_HOLD, err, "writing holds");
 }
 

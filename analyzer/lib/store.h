@@ -55,6 +55,7 @@ typedef struct {
 	int reason;
 	uint64_t request_ip, acquired_ip, release_ip;
 	int64_t request_event, release_event, parent_id;
+	uint64_t obj, mm; /* the lock's owner and mm at this acquisition (addresses get reused) */
 } ls_hold_row;
 
 typedef struct {
