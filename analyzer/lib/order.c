@@ -12,6 +12,8 @@
  * It never prints and never writes the database: findings go to the caller's list. */
 #include "order.h"
 
+#include "holdrow.h"
+
 #include <assert.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -28,16 +30,7 @@
  * mm_take_all_locks phase is treated as holding this virtual gate lock. */
 #define GATE_ALL_LOCKS ((int64_t)-1)
 
-typedef struct {
-	int64_t id, lock_id;
-	uint64_t lock, obj, mm;
-	int cls, mode;
-	int64_t tid;
-	bool trylock, child, acquired, failed, waiting_at_end;
-	int64_t req, acq, rel; /* rel = INT64_MAX while held at trace end */
-	uint64_t req_ip, acq_ip;
-	int64_t req_event;
-} hold;
+typedef ls_hold hold;
 
 typedef struct {
 	int cls, mode;
@@ -290,44 +283,8 @@ static pair_entry *pair_insert(pair_map *m, uint64_t key)
 
 /* ---- reading holds ------------------------------------------------------------------------ */
 
-#define HOLD_COLUMNS_(obj_mm)                                                                    \
-	"h.id, h.lock_id, h.lock, h.class, h.mode, h.tid, h.trylock, h.requested_ns,"            \
-	" h.acquired_ns, h.released_ns, h.request_ip, h.acquired_ip, h.request_event,"           \
-	" h.parent_id, " obj_mm ", h.outcome"
-/* The owner (obj, mm) comes from the hold, not the lock: a freed VMA's or page table's address
- * is reused by another mm's object, so locks.obj/mm only names the latest owner. */
-#define HOLD_COLUMNS HOLD_COLUMNS_("h.obj, h.mm")
-#define HOLD_COLUMNS_NO_LOCKS HOLD_COLUMNS
-
-/* False when the row's class or mode is outside the contract (such rows are skipped). */
-static bool read_hold(sqlite3_stmt *st, hold *h)
-{
-	const unsigned char *outcome;
-
-	memset(h, 0, sizeof(*h));
-	h->id = sqlite3_column_int64(st, 0);
-	h->lock_id = sqlite3_column_int64(st, 1);
-	h->lock = (uint64_t)sqlite3_column_int64(st, 2);
-	h->cls = sqlite3_column_int(st, 3);
-	h->mode = sqlite3_column_int(st, 4);
-	h->tid = sqlite3_column_int64(st, 5);
-	h->trylock = sqlite3_column_int(st, 6) != 0;
-	h->req = sqlite3_column_int64(st, 7);
-	h->acquired = sqlite3_column_type(st, 8) != SQLITE_NULL;
-	h->acq = h->acquired ? sqlite3_column_int64(st, 8) : INT64_MAX;
-	h->rel = sqlite3_column_type(st, 9) != SQLITE_NULL ? sqlite3_column_int64(st, 9) : INT64_MAX;
-	h->req_ip = (uint64_t)sqlite3_column_int64(st, 10);
-	h->acq_ip = (uint64_t)sqlite3_column_int64(st, 11);
-	h->req_event = sqlite3_column_type(st, 12) != SQLITE_NULL ? sqlite3_column_int64(st, 12)
-								     : -1;
-	h->child = sqlite3_column_type(st, 13) != SQLITE_NULL;
-	h->obj = (uint64_t)sqlite3_column_int64(st, 14);
-	h->mm = (uint64_t)sqlite3_column_int64(st, 15);
-	outcome = sqlite3_column_text(st, 16);
-	h->failed = outcome && strcmp((const char *)outcome, "failed") == 0;
-	h->waiting_at_end = outcome && strcmp((const char *)outcome, "waiting-at-end") == 0;
-	return h->cls >= 0 && h->cls < LS_CLASS_COUNT && h->mode >= 0 && h->mode < LS_MODE_COUNT;
-}
+/* Holds are read with holdrow.h: the owner (obj, mm) comes from the hold, not the lock, since a
+ * freed VMA's or page table's address is reused by another mm's object. */
 
 static ls_status load_phases(order_ctx *c)
 {
@@ -853,8 +810,8 @@ static ls_status task_pass(order_ctx *c, bool by_id, bool *out_of_order)
 
 	*out_of_order = false;
 	rc = sqlite3_prepare_v2(c->db,
-				by_id ? "SELECT " HOLD_COLUMNS_NO_LOCKS " FROM holds h ORDER BY h.id"
-				      : "SELECT " HOLD_COLUMNS_NO_LOCKS " FROM holds h"
+				by_id ? "SELECT " LS_HOLD_COLUMNS " FROM holds h ORDER BY h.id"
+				      : "SELECT " LS_HOLD_COLUMNS " FROM holds h"
 					" ORDER BY h.tid, h.requested_ns, h.id",
 				-1, &st, NULL);
 	if (rc != SQLITE_OK)
@@ -864,7 +821,7 @@ static ls_status task_pass(order_ctx *c, bool by_id, bool *out_of_order)
 		hold h;
 
 		c->stats.holds++;
-		if (!read_hold(st, &h))
+		if (!ls_hold_read(st, &h))
 			continue;
 		if (by_id) {
 			ts = task_get(&tasks, h.tid);
@@ -986,7 +943,7 @@ static ls_status vma_pass(order_ctx *c)
 	/* The VMA locks in id order, each with its holds from holds(lock_id, requested_ns): no
 	 * sort, and no other class's holds are read (CROSS JOIN keeps that loop order). */
 	rc = sqlite3_prepare_v2(c->db,
-				"SELECT " HOLD_COLUMNS " FROM locks l CROSS JOIN holds h"
+				"SELECT " LS_HOLD_COLUMNS " FROM locks l CROSS JOIN holds h"
 				" ON h.lock_id = l.id WHERE l.class = ?1 AND h.acquired_ns IS NOT NULL"
 				" ORDER BY l.id, h.requested_ns",
 				-1, &st, NULL);
@@ -1001,7 +958,7 @@ static ls_status vma_pass(order_ctx *c)
 		row = rc == SQLITE_ROW;
 		if (!row && rc != SQLITE_DONE)
 			goto db_error;
-		if (row && !read_hold(st, &h))
+		if (row && !ls_hold_read(st, &h))
 			continue;
 		if (!row || h.lock_id != cur) {
 			status = check_vma_lock(c, hs, n);

@@ -10,6 +10,8 @@
  * It never prints and never writes the database: findings go to the caller's list. */
 #include "starvation.h"
 
+#include "holdrow.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,16 +20,7 @@
 #define MAX_SHOWN_BYPASS 5 /* bypassing readers listed as evidence */
 #define MAX_TIDS 16
 
-typedef struct {
-	int64_t id, lock_id;
-	uint64_t lock, obj, mm;
-	int cls, mode;
-	int64_t tid;
-	bool trylock, child, acquired, failed, waiting_at_end;
-	int64_t req, acq, rel;
-	uint64_t req_ip, acq_ip;
-	int64_t req_event;
-} shold;
+typedef ls_hold shold;
 
 typedef struct {
 	shold w;
@@ -69,34 +62,6 @@ static const char *cname(int cls)
 	return n ? n : "?";
 }
 
-static bool read_shold(sqlite3_stmt *st, shold *h)
-{
-	const unsigned char *outcome;
-
-	memset(h, 0, sizeof(*h));
-	h->id = sqlite3_column_int64(st, 0);
-	h->lock_id = sqlite3_column_int64(st, 1);
-	h->lock = (uint64_t)sqlite3_column_int64(st, 2);
-	h->cls = sqlite3_column_int(st, 3);
-	h->mode = sqlite3_column_int(st, 4);
-	h->tid = sqlite3_column_int64(st, 5);
-	h->trylock = sqlite3_column_int(st, 6) != 0;
-	h->req = sqlite3_column_int64(st, 7);
-	h->acquired = sqlite3_column_type(st, 8) != SQLITE_NULL;
-	h->acq = h->acquired ? sqlite3_column_int64(st, 8) : INT64_MAX;
-	h->rel = sqlite3_column_type(st, 9) != SQLITE_NULL ? sqlite3_column_int64(st, 9) : INT64_MAX;
-	h->req_ip = (uint64_t)sqlite3_column_int64(st, 10);
-	h->acq_ip = (uint64_t)sqlite3_column_int64(st, 11);
-	h->req_event = sqlite3_column_type(st, 12) != SQLITE_NULL ? sqlite3_column_int64(st, 12)
-								     : -1;
-	h->child = sqlite3_column_type(st, 13) != SQLITE_NULL;
-	h->obj = (uint64_t)sqlite3_column_int64(st, 14);
-	h->mm = (uint64_t)sqlite3_column_int64(st, 15);
-	outcome = sqlite3_column_text(st, 16);
-	h->failed = outcome && strcmp((const char *)outcome, "failed") == 0;
-	h->waiting_at_end = outcome && strcmp((const char *)outcome, "waiting-at-end") == 0;
-	return h->cls >= 0 && h->cls < LS_CLASS_COUNT && h->mode >= 0 && h->mode < LS_MODE_COUNT;
-}
 
 static void add_tid(wait_verdict *v, int64_t tid)
 {
@@ -165,10 +130,6 @@ static ls_status finish_wait(starve_ctx *c, wait_verdict *v)
 	return fold(c, v);
 }
 
-#define SHOLD_COLUMNS                                                                           \
-	"h.id, h.lock_id, h.lock, h.class, h.mode, h.tid, h.trylock, h.requested_ns,"           \
-	" h.acquired_ns, h.released_ns, h.request_ip, h.acquired_ip, h.request_event,"          \
-	" h.parent_id, NULL, NULL, h.outcome"
 
 /* Holds looked at before a writer's request for readers already inside (a bound: readers are
  * short; one that held longer than this many requests is not counted). */
@@ -213,7 +174,7 @@ static ls_status analyse_wait(starve_ctx *c, writer_stmts *q, const shold *w)
 	while ((rc = sqlite3_step(q->window)) == SQLITE_ROW) {
 		shold r;
 
-		if (!read_shold(q->window, &r) || r.mode != LS_MODE_READ || r.child || r.tid == w->tid)
+		if (!ls_hold_read(q->window, &r) || r.mode != LS_MODE_READ || r.child || r.tid == w->tid)
 			continue;
 		if (r.req == w->req && r.req_event <= w->req_event)
 			continue;
@@ -241,7 +202,7 @@ static ls_status analyse_wait(starve_ctx *c, writer_stmts *q, const shold *w)
 	while ((rc = sqlite3_step(q->before)) == SQLITE_ROW) {
 		shold r;
 
-		if (read_shold(q->before, &r) && r.mode == LS_MODE_READ && r.acquired &&
+		if (ls_hold_read(q->before, &r) && r.mode == LS_MODE_READ && r.acquired &&
 		    r.acq < end && r.rel > w->req && r.id != w->id)
 			v.readers++;
 	}
@@ -263,7 +224,7 @@ static ls_status writer_pass(starve_ctx *c)
 	int rc;
 
 	if (sqlite3_prepare_v2(c->db,
-			       "SELECT " SHOLD_COLUMNS " FROM waits w JOIN holds h ON h.id = w.hold_id"
+			       "SELECT " LS_HOLD_COLUMNS " FROM waits w JOIN holds h ON h.id = w.hold_id"
 			       " WHERE w.mode = ?1 AND h.trylock = 0 AND h.parent_id IS NULL"
 			       " ORDER BY w.id",
 			       -1, &st, NULL) != SQLITE_OK ||
@@ -272,12 +233,12 @@ static ls_status writer_pass(starve_ctx *c)
 			       " AND requested_ns < ?3",
 			       -1, &q.count, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(c->db,
-			       "SELECT " SHOLD_COLUMNS " FROM holds h WHERE h.lock_id = ?1"
+			       "SELECT " LS_HOLD_COLUMNS " FROM holds h WHERE h.lock_id = ?1"
 			       " AND h.requested_ns >= ?2 AND h.requested_ns < ?3"
 			       " ORDER BY h.requested_ns",
 			       -1, &q.window, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(c->db,
-			       "SELECT " SHOLD_COLUMNS " FROM holds h WHERE h.lock_id = ?1"
+			       "SELECT " LS_HOLD_COLUMNS " FROM holds h WHERE h.lock_id = ?1"
 			       " AND h.requested_ns <= ?2 ORDER BY h.requested_ns DESC LIMIT ?3",
 			       -1, &q.before, NULL) != SQLITE_OK)
 		goto db_error;
@@ -285,7 +246,7 @@ static ls_status writer_pass(starve_ctx *c)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		shold w;
 
-		if (!read_shold(st, &w) || w.mode != LS_MODE_WRITE)
+		if (!ls_hold_read(st, &w) || w.mode != LS_MODE_WRITE)
 			continue;
 		status = analyse_wait(c, &q, &w);
 		if (status != LS_OK)
@@ -382,28 +343,6 @@ end:
 	return status;
 }
 
-/* The owner of a flagged writer's lock at that acquisition (one lookup per finding instead of
- * a wider row per hold). */
-static ls_status lock_owner(starve_ctx *c, shold *w)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(c->db, "SELECT obj, mm FROM holds WHERE id = ?", -1, &st, NULL);
-
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, w->id);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
-			w->obj = (uint64_t)sqlite3_column_int64(st, 0);
-			w->mm = (uint64_t)sqlite3_column_int64(st, 1);
-		}
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return ls_error_set(c->err, LS_ERR_DB, ls_store_path(c->store), "reading locks: %s",
-				    sqlite3_errmsg(c->db));
-	return LS_OK;
-}
-
 static ls_status emit_sites(starve_ctx *c)
 {
 	for (size_t i = 0; i < c->n_sites; i++) {
@@ -423,9 +362,6 @@ static ls_status emit_sites(starve_ctx *c)
 		if (!f)
 			goto nomem;
 		f->count = s->count;
-		st = lock_owner(c, w);
-		if (st != LS_OK)
-			return st;
 		if (ls_finding_add_class(f, w->cls) != LS_OK || ls_finding_add_tid(f, w->tid) != LS_OK ||
 		    ls_finding_add_object(f, w->obj ? w->obj : w->lock) != LS_OK)
 			goto nomem;
