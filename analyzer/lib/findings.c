@@ -1,6 +1,7 @@
 /* findings.c — the finding list and its `findings` / `finding_evidence` tables.
  *
  * Holds what detectors decided; it never decides anything itself and never prints. */
+#include "grow.h"
 #include "findings.h"
 
 #include <assert.h>
@@ -157,26 +158,13 @@ ls_status ls_finding_set_detail(ls_finding *f, const char *fmt, ...)
 	return LS_OK;
 }
 
-static bool grow(void **p, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return true;
-	size_t ncap = *cap ? *cap * 2 : 4;
-	void *q = realloc(*p, ncap * size);
-
-	if (!q)
-		return false;
-	*p = q;
-	*cap = ncap;
-	return true;
-}
 
 ls_status ls_finding_add_tid(ls_finding *f, int64_t tid)
 {
 	for (size_t i = 0; i < f->n_tids; i++)
 		if (f->tids[i] == tid)
 			return LS_OK;
-	if (!grow((void **)&f->tids, &f->cap_tids, f->n_tids, sizeof(*f->tids)))
+	if (!ls_grow((void **)&f->tids, &f->cap_tids, f->n_tids + 1, sizeof(*f->tids)))
 		return LS_ERR_NOMEM;
 	f->tids[f->n_tids++] = tid;
 	return LS_OK;
@@ -189,7 +177,7 @@ ls_status ls_finding_add_class(ls_finding *f, int cls)
 	for (size_t i = 0; i < f->n_classes; i++)
 		if (f->classes[i] == cls)
 			return LS_OK;
-	if (!grow((void **)&f->classes, &f->cap_classes, f->n_classes, sizeof(*f->classes)))
+	if (!ls_grow((void **)&f->classes, &f->cap_classes, f->n_classes + 1, sizeof(*f->classes)))
 		return LS_ERR_NOMEM;
 	f->classes[f->n_classes++] = cls;
 	return LS_OK;
@@ -200,7 +188,7 @@ ls_status ls_finding_add_object(ls_finding *f, uint64_t addr)
 	for (size_t i = 0; i < f->n_objects; i++)
 		if (f->objects[i] == addr)
 			return LS_OK;
-	if (!grow((void **)&f->objects, &f->cap_objects, f->n_objects, sizeof(*f->objects)))
+	if (!ls_grow((void **)&f->objects, &f->cap_objects, f->n_objects + 1, sizeof(*f->objects)))
 		return LS_ERR_NOMEM;
 	f->objects[f->n_objects++] = addr;
 	return LS_OK;
@@ -222,7 +210,7 @@ ls_status ls_finding_add_evidence(ls_finding *f, const ls_evidence *ev)
 {
 	ls_evidence *dst;
 
-	if (!grow((void **)&f->evidence, &f->cap_evidence, f->n_evidence, sizeof(*f->evidence)))
+	if (!ls_grow((void **)&f->evidence, &f->cap_evidence, f->n_evidence + 1, sizeof(*f->evidence)))
 		return LS_ERR_NOMEM;
 	dst = &f->evidence[f->n_evidence];
 	*dst = *ev;

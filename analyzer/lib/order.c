@@ -12,6 +12,7 @@
  * It never prints and never writes the database: findings go to the caller's list. */
 #include "order.h"
 
+#include "grow.h"
 #include "holdrow.h"
 
 #include <assert.h>
@@ -301,16 +302,9 @@ static ls_status load_phases(order_ctx *c)
 		goto db_error;
 	sqlite3_bind_int(st, 1, LS_PHASE_MM_TAKE_ALL_LOCKS);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (c->n_all_locks == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			phase_span *p = realloc(c->all_locks, ncap * sizeof(*p));
-
-			if (!p) {
-				status = ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
-				goto end;
-			}
-			c->all_locks = p;
-			cap = ncap;
+		if (!ls_grow((void **)&c->all_locks, &cap, c->n_all_locks + 1, sizeof(*c->all_locks))) {
+			status = ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
+			goto end;
 		}
 		phase_span *p = &c->all_locks[c->n_all_locks++];
 
@@ -562,15 +556,8 @@ static ls_status record_trylock(order_ctx *c, const hold *b)
 		}
 	}
 	if (!s) {
-		if (c->n_trylocks == c->cap_trylocks) {
-			size_t ncap = c->cap_trylocks ? c->cap_trylocks * 2 : 16;
-			trylock_site *t = realloc(c->trylocks, ncap * sizeof(*t));
-
-			if (!t)
-				return ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
-			c->trylocks = t;
-			c->cap_trylocks = ncap;
-		}
+		if (!ls_grow((void **)&c->trylocks, &c->cap_trylocks, c->n_trylocks + 1, sizeof(*c->trylocks)))
+			return ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
 		s = &c->trylocks[c->n_trylocks++];
 		memset(s, 0, sizeof(*s));
 		s->cls = b->cls;
@@ -600,15 +587,8 @@ static ls_status record_protocol(order_ctx *c, int rule, const edge_inst *inst, 
 		}
 	}
 	if (!s) {
-		if (c->n_protocol == c->cap_protocol) {
-			size_t ncap = c->cap_protocol ? c->cap_protocol * 2 : 16;
-			protocol_site *t = realloc(c->protocol, ncap * sizeof(*t));
-
-			if (!t)
-				return ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
-			c->protocol = t;
-			c->cap_protocol = ncap;
-		}
+		if (!ls_grow((void **)&c->protocol, &c->cap_protocol, c->n_protocol + 1, sizeof(*c->protocol)))
+			return ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
 		s = &c->protocol[c->n_protocol++];
 		memset(s, 0, sizeof(*s));
 		s->rule = rule;
@@ -652,15 +632,8 @@ static ls_status check_mark(order_ctx *c, const hold *h)
 
 static ls_status push_held(order_ctx *c, const hold *h)
 {
-	if (c->n_held == c->cap_held) {
-		size_t ncap = c->cap_held ? c->cap_held * 2 : 32;
-		hold *p = realloc(c->held, ncap * sizeof(*p));
-
-		if (!p)
-			return ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
-		c->held = p;
-		c->cap_held = ncap;
-	}
+	if (!ls_grow((void **)&c->held, &c->cap_held, c->n_held + 1, sizeof(*c->held)))
+		return ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
 	c->held[c->n_held++] = *h;
 	return LS_OK;
 }
@@ -969,16 +942,9 @@ static ls_status vma_pass(order_ctx *c)
 				break;
 			cur = h.lock_id;
 		}
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			hold *p = realloc(hs, ncap * sizeof(*p));
-
-			if (!p) {
-				status = ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
-				goto end;
-			}
-			hs = p;
-			cap = ncap;
+		if (!ls_grow((void **)&hs, &cap, n + 1, sizeof(*hs))) {
+			status = ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
+			goto end;
 		}
 		hs[n++] = h;
 	}

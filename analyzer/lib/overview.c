@@ -8,6 +8,7 @@
  * The per-bucket sums are floats added in exactly that order: the content must stay
  * byte-identical to what earlier viewers built under the same LS_OVERVIEW_VERSION.
  * Must not draw, print nor use GLib. */
+#include "grow.h"
 #include "overview.h"
 
 #include <math.h>
@@ -112,21 +113,6 @@ static uint32_t bucket_of(const ls_overview_geometry *g, int64_t t)
 	return b >= g->n_buckets ? g->n_buckets - 1 : (uint32_t)b;
 }
 
-/* Grows *v (of *cap elements of `size`) to hold at least `need`; false when out of memory. */
-static bool grow(void **v, size_t *cap, size_t need, size_t size)
-{
-	if (need <= *cap)
-		return true;
-	size_t n = *cap ? *cap + *cap / 2 : 1024;
-	if (n < need)
-		n = need;
-	void *p = realloc(*v, n * size);
-	if (!p)
-		return false;
-	*v = p;
-	*cap = n;
-	return true;
-}
 
 static int cmp_mark(const void *a, const void *b)
 {
@@ -260,7 +246,7 @@ static ls_status lane_flush(build *b, int64_t tid, const ls_overview_span *longs
 				continue;
 			}
 		}
-		if (!grow((void **)&b->runs, &b->cap_runs, b->n_runs + 1, sizeof(ls_overview_run)))
+		if (!ls_grow((void **)&b->runs, &b->cap_runs, b->n_runs + 1, sizeof(ls_overview_run)))
 			return nomem(b, err);
 		b->runs[b->n_runs++] = (ls_overview_run){ k, 1, q, flags, 0 };
 	}
@@ -308,7 +294,7 @@ static ls_status read_waits(build *b, ls_error *err)
 	if (sqlite3_prepare_v2(b->db, "SELECT hold_id, end_ns FROM waits", -1, &q, NULL) != SQLITE_OK)
 		return db_error(b, err, "reading waits");
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		if (!grow((void **)&b->waits, &b->cap_waits, b->n_waits + 1, sizeof(wait_rec))) {
+		if (!ls_grow((void **)&b->waits, &b->cap_waits, b->n_waits + 1, sizeof(wait_rec))) {
 			st = nomem(b, err);
 			goto end;
 		}
@@ -348,7 +334,7 @@ static ls_status read_marks(build *b, ls_error *err)
 			return db_error(b, err, "reading the frees and phases");
 		while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 			int64_t tid = sqlite3_column_int64(q, 0);
-			if (!grow((void **)&b->marks, &b->cap_marks, b->n_marks + 2, sizeof(mark))) {
+			if (!ls_grow((void **)&b->marks, &b->cap_marks, b->n_marks + 2, sizeof(mark))) {
 				sqlite3_finalize(q);
 				return nomem(b, err);
 			}
@@ -371,7 +357,7 @@ static task_holds *task_of(build *b, int64_t tid)
 	task_holds *t = ls_keymap_get(b->by_tid, (uint64_t)tid, 0);
 	if (t)
 		return t;
-	if (!grow((void **)&b->tasks, &b->cap_tasks, b->n_tasks + 1, sizeof(task_holds *)) ||
+	if (!ls_grow((void **)&b->tasks, &b->cap_tasks, b->n_tasks + 1, sizeof(task_holds *)) ||
 	    !(t = calloc(1, sizeof(*t))))
 		return NULL;
 	t->tid = tid;
@@ -492,7 +478,7 @@ static ls_status read_holds(build *b, ls_overview_progress_fn progress, void *us
 		task_holds *t = last && last->tid == s.tid ? last : task_of(b, s.tid);
 		if (!t || !task_push(t, &r) ||
 		    (s.end - s.start > b->g.width &&
-		     !grow((void **)&b->longs, &b->cap_longs, b->n_longs + 1, sizeof(ls_overview_span)))) {
+		     !ls_grow((void **)&b->longs, &b->cap_longs, b->n_longs + 1, sizeof(ls_overview_span)))) {
 			st = nomem(b, err);
 			goto end;
 		}
@@ -531,7 +517,7 @@ end:
  * memory. */
 static bool task_gather(build *b, task_holds *t)
 {
-	if (!grow((void **)&b->lane, &b->cap_lane, t->n, sizeof(hold_rec)))
+	if (!ls_grow((void **)&b->lane, &b->cap_lane, t->n, sizeof(hold_rec)))
 		return false;
 	size_t n = 0;
 	bool sorted = true;

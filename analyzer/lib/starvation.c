@@ -10,6 +10,7 @@
  * It never prints and never writes the database: findings go to the caller's list. */
 #include "starvation.h"
 
+#include "grow.h"
 #include "holdrow.h"
 
 #include <inttypes.h>
@@ -93,15 +94,8 @@ static ls_status fold(starve_ctx *c, const wait_verdict *v)
 		}
 	}
 	if (!s) {
-		if (c->n_sites == c->cap_sites) {
-			size_t ncap = c->cap_sites ? c->cap_sites * 2 : 16;
-			site *p = realloc(c->sites, ncap * sizeof(*p));
-
-			if (!p)
-				return ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
-			c->sites = p;
-			c->cap_sites = ncap;
-		}
+		if (!ls_grow((void **)&c->sites, &c->cap_sites, c->n_sites + 1, sizeof(*c->sites)))
+			return ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
 		s = &c->sites[c->n_sites++];
 		memset(s, 0, sizeof(*s));
 		s->cls = v->w.cls;
@@ -425,15 +419,8 @@ static mm_fallback *mm_slot(mm_fallback **arr, size_t *n, size_t *cap, uint64_t 
 	for (size_t i = 0; i < *n; i++)
 		if ((*arr)[i].mm == mm)
 			return &(*arr)[i];
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		mm_fallback *p = realloc(*arr, ncap * sizeof(*p));
-
-		if (!p)
-			return NULL;
-		*arr = p;
-		*cap = ncap;
-	}
+	if (!ls_grow((void **)arr, cap, *n + 1, sizeof(**arr)))
+		return NULL;
 	mm_fallback *m = &(*arr)[(*n)++];
 
 	memset(m, 0, sizeof(*m));

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
+
 static const char *const sort_names[LS_STATS_SORT_COUNT] = {
 	"acquisitions", "contentions", "wait-total", "wait-max", "wait-mean",
 	"wait-p99", "hold-total", "hold-max", "hold-mean", "name",
@@ -47,14 +49,8 @@ static ls_stats_row *row_for(struct table *t, int cls, uint64_t ip)
 	}
 	if (lo < t->n && t->rows[lo].cls == cls && t->rows[lo].ip == ip)
 		return &t->rows[lo];
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		ls_stats_row *rows = realloc(t->rows, cap * sizeof(*rows));
-		if (!rows)
-			return NULL;
-		t->rows = rows;
-		t->cap = cap;
-	}
+	if (!ls_grow((void **)&t->rows, &t->cap, t->n + 1, sizeof(*t->rows)))
+		return NULL;
 	memmove(&t->rows[lo + 1], &t->rows[lo], (t->n - lo) * sizeof(*t->rows));
 	t->n++;
 	memset(&t->rows[lo], 0, sizeof(*t->rows));
@@ -165,14 +161,8 @@ ls_status ls_stats_compute(ls_store *store, ls_stats_group group, ls_stats_sort 
 		cur->contentions++;
 		if (sqlite3_column_type(st, 2) == SQLITE_NULL)
 			continue; /* still waiting at trace end: counted, not timed */
-		if (n_dur == cap_dur) {
-			size_t cap = cap_dur ? cap_dur * 2 : 1024;
-			int64_t *d = realloc(durations, cap * sizeof(*d));
-			if (!d)
-				goto nomem;
-			durations = d;
-			cap_dur = cap;
-		}
+		if (!ls_grow((void **)&durations, &cap_dur, n_dur + 1, sizeof(*durations)))
+			goto nomem;
 		durations[n_dur++] = sqlite3_column_int64(st, 2);
 	}
 	if (rc != SQLITE_DONE)

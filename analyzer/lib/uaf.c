@@ -15,6 +15,7 @@
  * the events both tasks recorded in it.
  *
  * It never prints and never writes the database: findings go to the caller's list. */
+#include "grow.h"
 #include "uaf.h"
 
 #include <inttypes.h>
@@ -205,20 +206,6 @@ typedef struct {
 	bool nomem;
 } uaf_ctx;
 
-static bool grow(void **p, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return true;
-	/* Small first: there is a holder list per lock and a mark list per mm. */
-	size_t ncap = *cap ? *cap * 2 : 4;
-	void *q = realloc(*p, ncap * size);
-
-	if (!q)
-		return false;
-	*p = q;
-	*cap = ncap;
-	return true;
-}
 
 /* The current lifetime at `addr`; creates one (allocated before tracing) when none. */
 static object *obj_get(uaf_ctx *c, uint64_t addr, int kind, bool create)
@@ -229,7 +216,7 @@ static object *obj_get(uaf_ctx *c, uint64_t addr, int kind, bool create)
 		return &c->objs[i - 1];
 	if (!create)
 		return NULL;
-	if (!grow((void **)&c->objs, &c->cap_objs, c->n_objs, sizeof(*c->objs))) {
+	if (!ls_grow((void **)&c->objs, &c->cap_objs, c->n_objs + 1, sizeof(*c->objs))) {
 		c->nomem = true;
 		return NULL;
 	}
@@ -251,7 +238,7 @@ static object *obj_get(uaf_ctx *c, uint64_t addr, int kind, bool create)
 
 static object *obj_new_lifetime(uaf_ctx *c, uint64_t addr, int kind)
 {
-	if (!grow((void **)&c->objs, &c->cap_objs, c->n_objs, sizeof(*c->objs))) {
+	if (!ls_grow((void **)&c->objs, &c->cap_objs, c->n_objs + 1, sizeof(*c->objs))) {
 		c->nomem = true;
 		return NULL;
 	}
@@ -279,7 +266,7 @@ static lock_state *lock_get(uaf_ctx *c, uint64_t addr, int cls, bool create)
 		return &c->locks[i - 1];
 	if (!create)
 		return NULL;
-	if (!grow((void **)&c->locks, &c->cap_locks, c->n_locks, sizeof(*c->locks))) {
+	if (!ls_grow((void **)&c->locks, &c->cap_locks, c->n_locks + 1, sizeof(*c->locks))) {
 		c->nomem = true;
 		return NULL;
 	}
@@ -352,7 +339,7 @@ static void report(uaf_ctx *c, const instance *in)
 		}
 	}
 	if (!s) {
-		if (!grow((void **)&c->sites, &c->cap_sites, c->n_sites, sizeof(*c->sites))) {
+		if (!ls_grow((void **)&c->sites, &c->cap_sites, c->n_sites + 1, sizeof(*c->sites))) {
 			c->nomem = true;
 			return;
 		}
@@ -437,7 +424,7 @@ static object *obj_of_lock(uaf_ctx *c, const lock_state *l)
 
 static void holder_add(uaf_ctx *c, lock_state *l, const seen *e)
 {
-	if (!grow((void **)&l->holders, &l->cap, l->n, sizeof(*l->holders))) {
+	if (!ls_grow((void **)&l->holders, &l->cap, l->n + 1, sizeof(*l->holders))) {
 		c->nomem = true;
 		return;
 	}
@@ -674,7 +661,7 @@ static void on_mark(uaf_ctx *c, sqlite3_stmt *st, const seen *e)
 		o->mm = mm;
 	mi = map_get(&c->marks_map, mm);
 	if (!mi) {
-		if (!grow((void **)&c->marks, &c->cap_marks, c->n_marks, sizeof(*c->marks)) ||
+		if (!ls_grow((void **)&c->marks, &c->cap_marks, c->n_marks + 1, sizeof(*c->marks)) ||
 		    !map_put(&c->marks_map, mm, (uint32_t)c->n_marks + 1)) {
 			c->nomem = true;
 			return;
@@ -684,7 +671,7 @@ static void on_mark(uaf_ctx *c, sqlite3_stmt *st, const seen *e)
 		mi = (uint32_t)++c->n_marks;
 	}
 	m = &c->marks[mi - 1];
-	if (!grow((void **)&m->vmas, &m->cap, m->n, sizeof(*m->vmas))) {
+	if (!ls_grow((void **)&m->vmas, &m->cap, m->n + 1, sizeof(*m->vmas))) {
 		c->nomem = true;
 		return;
 	}
