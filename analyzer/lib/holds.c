@@ -12,6 +12,7 @@
 struct lock;
 
 struct hold {
+	int64_t id; /* given at the request, so id order is request order (the detectors scan by id) */
 	struct lock *lock;
 	int64_t tid;
 	int mode, trylock, reason;
@@ -20,8 +21,7 @@ struct hold {
 	int64_t request_event, parent_id;
 	uint64_t obj, mm; /* owner at this acquisition: a freed VMA's address serves another mm later */
 	int64_t offcpu_at_request;
-	/* the wait, decided when the attempt ends and written after the hold row (ids are given
-	 * at close, in close order, so both tables are appended to, never inserted into) */
+	/* the wait, decided when the attempt ends and written with the hold row */
 	bool waited;
 	int64_t wait_end_ns, wait_offcpu_ns;
 	const char *wait_outcome;
@@ -137,6 +137,7 @@ static struct hold *hold_open(ls_holds *h, struct lock *l, const ls_event *ev, i
 
 	if (!x)
 		return NULL;
+	x->id = h->next_hold_id++;
 	x->lock = l;
 	x->tid = ev->tid;
 	x->mode = mode;
@@ -193,7 +194,7 @@ static void end_attempt(ls_holds *h, struct hold *x, int64_t end_ns, const char 
 static ls_status hold_close(ls_holds *h, struct hold *x, int64_t released_ns, uint64_t release_ip,
 			    int64_t release_event, const char *outcome, int64_t *id_out, ls_error *err)
 {
-	int64_t id = h->next_hold_id++;
+	int64_t id = x->id;
 	ls_hold_row r = {
 		.id = id, .lock_id = x->lock->id, .lock = x->lock->addr, .cls = x->lock->cls,
 		.mode = x->mode, .tid = x->tid, .trylock = x->trylock, .requested_ns = x->requested_ns,
