@@ -206,36 +206,7 @@ typedef struct {
 	bool nomem;
 } uaf_ctx;
 
-
-/* The current lifetime at `addr`; creates one (allocated before tracing) when none. */
-static object *obj_get(uaf_ctx *c, uint64_t addr, int kind, bool create)
-{
-	uint32_t i = map_get(&c->obj_map, addr);
-
-	if (i)
-		return &c->objs[i - 1];
-	if (!create)
-		return NULL;
-	if (!ls_grow((void **)&c->objs, &c->cap_objs, c->n_objs + 1, sizeof(*c->objs))) {
-		c->nomem = true;
-		return NULL;
-	}
-	object *o = &c->objs[c->n_objs];
-
-	memset(o, 0, sizeof(*o));
-	o->addr = addr;
-	o->kind = kind;
-	o->mark_tid = -1;
-	o->state = OBJ_ALIVE;
-	if (!map_put(&c->obj_map, addr, (uint32_t)++c->n_objs)) {
-		c->nomem = true;
-		c->n_objs--;
-		return NULL;
-	}
-	c->stats.objects++;
-	return o;
-}
-
+/* A new lifetime at `addr`, which becomes the current one there (a reused address). */
 static object *obj_new_lifetime(uaf_ctx *c, uint64_t addr, int kind)
 {
 	if (!ls_grow((void **)&c->objs, &c->cap_objs, c->n_objs + 1, sizeof(*c->objs))) {
@@ -257,6 +228,17 @@ static object *obj_new_lifetime(uaf_ctx *c, uint64_t addr, int kind)
 	c->stats.objects++;
 	return o;
 }
+
+/* The current lifetime at `addr`; creates one (allocated before tracing) when none. */
+static object *obj_get(uaf_ctx *c, uint64_t addr, int kind, bool create)
+{
+	uint32_t i = map_get(&c->obj_map, addr);
+
+	if (i)
+		return &c->objs[i - 1];
+	return create ? obj_new_lifetime(c, addr, kind) : NULL;
+}
+
 
 static lock_state *lock_get(uaf_ctx *c, uint64_t addr, int cls, bool create)
 {
