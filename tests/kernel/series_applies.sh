@@ -1,6 +1,7 @@
 #!/bin/sh
 # series_applies.sh — TAP: lockstep's patches/ series applies cleanly to linux-source-6.12,
-# both with `git am` and with `patch -p1`, and both give the same tree.
+# both with `git am` and with `patch -p1`, and both give the same tree; the debug-only race
+# injections of patches/inject/ apply on top of it.
 #
 # Only the files the series touches are unpacked from the tarball, so the test takes seconds
 # (most of it decompressing). It skips only when the tarball is missing.
@@ -19,6 +20,7 @@ fi
 
 root=$(cd "$root" && pwd) || exit 1
 patches=$(ls "$root"/patches/*.patch 2>/dev/null)
+injects=$(ls "$root"/patches/inject/*.patch 2>/dev/null)
 work=$(mktemp -d "${TMPDIR:-/tmp}/lockstep-series.XXXXXX") || exit 1
 trap 'rm -rf "$work"' EXIT INT TERM
 
@@ -35,13 +37,13 @@ result() { # result OK NAME [DIAG-FILE]
 	fi
 }
 
-echo "1..7"
+echo "1..9"
 
 [ -n "$patches" ]
 result $? "patches/ holds a series"
 
 # Files the series modifies (must exist in the base) and creates.
-modified=$(cat $patches | sed -n 's|^--- a/||p' | sort -u)
+modified=$(cat $patches $injects | sed -n 's|^--- a/||p' | sort -u)
 created=$(cat $patches | awk '/^--- \/dev\/null/ { getline; sub(/^\+\+\+ b\//, ""); print }' | sort -u)
 
 members=""
@@ -93,5 +95,18 @@ for f in include/trace/events/lockstep.h include/linux/lockstep.h mm/lockstep.c;
 	echo "$created" | grep -qx "$f" || { echo "series does not create $f" >> "$work/created.log"; status=1; }
 done
 result $status "series creates the trace header, the hook header and mm/lockstep.c" "$work/created.log"
+
+[ -n "$injects" ]
+result $? "patches/inject/ holds the race injections"
+
+status=0
+: > "$work/inject.log"
+for p in $injects; do
+	if ! (cd "$work/patched" && patch -p1 --fuzz=0 --no-backup-if-mismatch -i "$p") >>"$work/inject.log" 2>&1; then
+		echo "$(basename "$p") failed" >> "$work/inject.log"
+		status=1
+	fi
+done
+result $status "patches/inject/ applies on top of the series with patch -p1 --fuzz=0" "$work/inject.log"
 
 [ "$failed" -eq 0 ]
