@@ -136,6 +136,27 @@ static void remove_shadow(const char *dir)
 	rmdir(dir);
 }
 
+/* Error text from babeltrace2 names the temporary directory of links that stream_dir() made;
+ * put the trace directory the user gave back in its place. */
+static void unshadow(char *text, size_t size, const char *shadow, const char *real)
+{
+	char out[1024];
+	size_t n = 0, shadow_len = strlen(shadow), real_len = strlen(real);
+	const char *p = text;
+
+	while (*p && n + 1 < sizeof(out)) {
+		if (strncmp(p, shadow, shadow_len) == 0 && n + real_len < sizeof(out)) {
+			memcpy(out + n, real, real_len);
+			n += real_len;
+			p += shadow_len;
+		} else {
+			out[n++] = *p++;
+		}
+	}
+	out[n] = '\0';
+	snprintf(text, size, "%s", out);
+}
+
 static void find_trace_dirs(const char *dir, int depth, char **out, int *n)
 {
 	DIR *d;
@@ -694,6 +715,12 @@ ls_status ls_ctf_read(const char *dir, const ls_ctf_handler *handler, ls_error *
 
 end:
 	bt_graph_put_ref(graph);
+	for (int i = 0; i < n_dirs && err && st != LS_OK; i++) {
+		if (shadows[i]) {
+			unshadow(err->message, sizeof(err->message), read_dirs[i], trace_dirs[i]);
+			unshadow(err->file, sizeof(err->file), read_dirs[i], trace_dirs[i]);
+		}
+	}
 	if (r.event_classes) {
 		ls_keymap_foreach(r.event_classes, free_event_class_info, NULL);
 		ls_keymap_free(r.event_classes);

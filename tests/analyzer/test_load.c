@@ -143,6 +143,29 @@ static void truncated_stream_is_refused_and_keeps_old_db(void)
 	ls_store_close(store);
 }
 
+/* With a non-stream file beside the streams the reader decodes through a temporary directory
+ * of links; its errors must still name the user's trace directory. */
+static void error_beside_symbols_map_names_the_trace_not_a_temporary(void)
+{
+	char trace[600], db[700], cmd[1600];
+	ls_error err;
+
+	TAP_EQ_INT(make_trace("load-basic.scn", trace, sizeof(trace), ""), 0, "synth writes a trace");
+	snprintf(db, sizeof(db), "%s.db", trace);
+	snprintf(cmd, sizeof(cmd),
+		 "echo 'ffffffff81000000 T _text' > '%s/symbols.map'; for f in '%s'/*; do case \"$f\" in"
+		 " */metadata|*/index|*/symbols.map) ;; *) s=$(stat -c %%s \"$f\");"
+		 " truncate -s $((s / 2 + 3)) \"$f\";; esac; done", trace, trace);
+	TAP_EQ_INT(tu_run("%s", cmd), 0, "symbols.map added, streams truncated");
+	ls_error_clear(&err);
+	TAP_EQ_INT(ls_load(trace, db, NULL, NULL, &err), LS_ERR_INPUT, "truncated trace refused");
+	printf("# %s: %s\n", err.file, err.message);
+	TAP_OK(strstr(err.message, "lockstep-ctf-") == NULL && strstr(err.file, "lockstep-ctf-") == NULL,
+	       "no temporary path in the error");
+	TAP_OK(strstr(err.message, trace) != NULL || strcmp(err.file, trace) == 0,
+	       "the error names the trace directory");
+}
+
 static void foreign_trace_without_lockstep_events_is_refused(void)
 {
 	char trace[600], db[700];
@@ -188,6 +211,7 @@ int main(int argc, char **argv)
 	missing_directory_is_an_input_error();
 	directory_without_ctf_is_refused_and_leaves_nothing();
 	truncated_stream_is_refused_and_keeps_old_db();
+	error_beside_symbols_map_names_the_trace_not_a_temporary();
 	foreign_trace_without_lockstep_events_is_refused();
 	half_written_database_is_refused();
 	return tap_done();
