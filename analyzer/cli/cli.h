@@ -45,5 +45,6 @@ int ls_cmd_info(int argc, char **argv);
 int ls_cmd_stats(int argc, char **argv);
 int ls_cmd_query(int argc, char **argv);
 int ls_cmd_check(int argc, char **argv); /* cmd_check.c */
+int ls_cmd_record(int argc, char **argv); /* cmd_record.c: runs tracer/lockstep-record */
 
 #endif

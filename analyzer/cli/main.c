@@ -14,6 +14,7 @@ static const struct {
 	{ "stats", ls_cmd_stats, "lock statistics per class or call site (lock_stat / perf lock columns)" },
 	{ "query", ls_cmd_query, "run SQL against a database (see docs/schema.md)" },
 	{ "check", ls_cmd_check, "find lock-order violations, writer starvation and use-after-free windows" },
+	{ "record", ls_cmd_record, "record an LTTng kernel trace of the mm locks around a command" },
 };
 
 static void usage(FILE *out)
@@ -21,7 +22,7 @@ static void usage(FILE *out)
 	fprintf(out, "usage: lockstep COMMAND [OPTIONS] TRACE_DIR|DB ...\n\n"
 		     "Tracing, replay and analysis of the Linux kernel's mm locks.\n\ncommands:\n");
 	for (unsigned i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-6s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-7s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\nEvery command takes a trace directory (loaded to TRACE_DIR.lockstep.db on first use)\n"
 		     "or a database. 'lockstep COMMAND --help' for a command's options; man lockstep.\n"
 		     "Exit status: 0 ok, 1 findings (check), 2 usage or input error, 3 internal failure.\n");

@@ -1,12 +1,14 @@
 #!/bin/sh
 # record_cli.sh — TAP: tracer/lockstep-record's command line. --help works, usage errors exit 2,
 # and on a machine that cannot trace (no lttng, no sessiond, an unpatched kernel, no probe) it
-# stops before touching anything with exit 3 and exactly one line on stderr. Never records.
+# stops before touching anything with exit 3 and exactly one line on stderr. `lockstep record`
+# runs the same recorder. Never records.
 #
-# usage: record_cli.sh SOURCE_ROOT
+# usage: record_cli.sh SOURCE_ROOT [LOCKSTEP]
 
 root=$(cd "${1:-$(dirname "$0")/../..}" && pwd) || exit 1
 rec="$root/tracer/lockstep-record"
+lockstep=${2:-}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/lockstep-record-cli.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
 n=0
@@ -16,7 +18,7 @@ result() {
 	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
 }
 
-echo "1..6"
+echo "1..9"
 
 sh "$rec" --help > "$tmp/help" 2>&1
 result $? "--help exits 0"
@@ -31,10 +33,26 @@ sh "$rec" --duration abc > /dev/null 2>&1
 [ $? -eq 2 ]
 result $? "a non-numeric --duration is a usage error (exit 2)"
 
+if [ -n "$lockstep" ]; then
+	"$lockstep" record --help > "$tmp/lhelp" 2>&1
+	[ $? -eq 0 ] && cmp -s "$tmp/help" "$tmp/lhelp"
+	result $? "lockstep record --help is the recorder's help"
+	"$lockstep" record > /dev/null 2> "$tmp/lusage"
+	[ $? -eq 2 ] && grep -q '^lockstep-record: nothing to record' "$tmp/lusage"
+	result $? "lockstep record with nothing to record is the recorder's usage error (exit 2)"
+	"$lockstep" --help | grep -q '^  record '
+	result $? "lockstep --help lists record"
+else
+	for i in 1 2 3; do
+		n=$((n + 1))
+		echo "ok $n # SKIP no lockstep executable given"
+	done
+fi
+
 if grep -q ' __tracepoint_lockstep_lock_acquire$' /proc/kallsyms 2>/dev/null &&
 	command -v lttng >/dev/null 2>&1 && lttng list --kernel 2>/dev/null | grep -q lockstep_lock_acquire; then
-	echo "ok 5 # SKIP this machine can trace: the refusal path is not reachable"
-	echo "ok 6 # SKIP this machine can trace: the refusal path is not reachable"
+	echo "ok $((n + 1)) # SKIP this machine can trace: the refusal path is not reachable"
+	echo "ok $((n + 2)) # SKIP this machine can trace: the refusal path is not reachable"
 	exit 0
 fi
 sh "$rec" --output "$tmp/out" -- true > "$tmp/stdout" 2> "$tmp/stderr"
