@@ -1,0 +1,46 @@
+#!/bin/sh
+# workloads.sh — TAP: the test VM's workloads (samples/workloads/) build as static binaries with
+# warnings as errors, and each runs to completion on this machine for a fraction of a second
+# with exit status 0 and its summary line (the VM records them for seconds; a workload that
+# crashes, hangs or never stops would cost a whole boot to find out there).
+#
+# usage: workloads.sh SOURCE_ROOT
+
+root=$(cd "${1:-$(dirname "$0")/../..}" && pwd) || exit 1
+out=$(mktemp -d "${TMPDIR:-/tmp}/lockstep-workloads.XXXXXX") || exit 1
+trap 'rm -rf "$out"' EXIT INT TERM
+n=0
+failed=0
+result() { # result OK NAME [DIAG-FILE]
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		failed=$((failed + 1))
+		[ -n "${3:-}" ] && [ -s "$3" ] && sed 's/^/# /' "$3" | head -n 20
+	fi
+}
+
+workloads=$(sed -n 's/^WORKLOADS = //p' "$root/samples/workloads/Makefile")
+# shellcheck disable=SC2086 # the list is split on purpose
+set -- $workloads
+echo "1..$((1 + $#))"
+
+make -s -C "$root/samples/workloads" OUT="$out" CFLAGS="-std=gnu17 -O2 -Wall -Wextra -Werror" \
+	> "$out/build.log" 2>&1
+result $? "the workloads build static with -Wall -Wextra -Werror" "$out/build.log"
+
+for w in $workloads; do
+	case $w in
+	pf_bench) args="0.3 2 2" ;;      # SECONDS THREADS ROUNDS
+	*) args="0.3 3" ;;               # SECONDS THREADS
+	esac
+	# shellcheck disable=SC2086 # args is split on purpose
+	timeout 60 "$out/$w" $args > "$out/$w.out" 2>&1
+	status=$?
+	[ $status -eq 0 ] && [ -s "$out/$w.out" ]
+	result $? "$w runs for 0.3 s and exits 0 (status $status): $(tail -n 1 "$out/$w.out")" "$out/$w.out"
+done
+
+[ "$failed" -eq 0 ]
