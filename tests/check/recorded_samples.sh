@@ -56,9 +56,11 @@ for t in $traces; do
 	fi
 done
 
-[ -f "$tmp/exit_mmap_race.json" ] && [ -f "$tmp/oom_mrelease.json" ] &&
+# the contrast is real only if the plain recording has the reaper at work too
+reaps=$("$lockstep" query "$tmp/oom_mrelease.db" "SELECT count(*) FROM phases p JOIN enums e ON e.field = 'phase' AND e.value = p.phase WHERE e.name = 'process_mrelease'" 2>/dev/null | tail -n 1)
+[ "${reaps:-0}" -gt 0 ] 2>/dev/null && [ -f "$tmp/oom_mrelease.json" ] &&
 	! rules_of "$tmp/oom_mrelease.json" | grep -qx pgtable-freed-under-walker
-result $? "oom_mrelease without the injection: no pgtable-freed-under-walker"
+result $? "oom_mrelease without the injection: $reaps process_mrelease reaps, no pgtable-freed-under-walker"
 grep -q '"site": "__do_sys_process_mrelease+0x' "$tmp/exit_mmap_race.json" 2>/dev/null
 result $? "exit_mmap_race: call sites resolved through its symbols.map"
 
