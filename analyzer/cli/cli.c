@@ -97,3 +97,24 @@ const char *cli_format_ns(double ns, char *buf, unsigned size)
 		snprintf(buf, size, "%.4g s", ns / 1e9);
 	return buf;
 }
+
+int cli_open_symbols(ls_store *store, const char *file, ls_symbols **out)
+{
+	char source[4096] = "";
+	ls_error err;
+
+	*out = NULL;
+	ls_error_clear(&err);
+	if (file)
+		return ls_symbols_open(file, out, &err) == LS_OK ? CLI_EXIT_OK : cli_report_error(&err);
+	ls_store_meta(store, "source", source, sizeof(source));
+	if (source[0] && ls_symbols_open_dir(source, out, &err) != LS_OK) {
+		char buf[2048];
+
+		/* A broken map in the trace directory costs symbol names, not the command. */
+		fprintf(stderr, "lockstep: warning: %s; call sites print as hex\n",
+			ls_error_format(&err, buf, sizeof(buf)));
+		*out = NULL;
+	}
+	return CLI_EXIT_OK;
+}

@@ -8,6 +8,7 @@
 #include "error.h"
 #include "load.h"
 #include "store.h"
+#include "symbols.h"
 
 enum {
 	CLI_EXIT_OK = 0,
@@ -26,6 +27,12 @@ int cli_usage_error(const char *subcommand, const char *fmt, ...) __attribute__(
  * progress on a terminal). On failure prints the error and returns its exit code; on success
  * returns CLI_EXIT_OK with *out owned by the caller (ls_store_close). */
 int cli_open_input(const char *path, bool writable, ls_store **out);
+
+/* The symbol map for a command's call sites: FILE when given (an unreadable one is an error:
+ * returns its exit code), else symbols.map in the database's source trace directory (a broken
+ * one costs names only: a warning, *out NULL). Returns CLI_EXIT_OK with *out owned by the
+ * caller (ls_symbols_free), or NULL when there is no map. */
+int cli_open_symbols(ls_store *store, const char *file, ls_symbols **out);
 
 /* Load options that show progress when stderr is a terminal (unless quiet) and print warnings
  * on stderr. */

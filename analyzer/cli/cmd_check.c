@@ -146,19 +146,8 @@ int ls_cmd_check(int argc, char **argv)
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	ls_store_meta(store, "source", source, sizeof(source));
-	if (symbols_path) {
-		if (ls_symbols_open(symbols_path, &syms, &err) != LS_OK) {
-			rc = cli_report_error(&err);
-			goto end;
-		}
-	} else if (source[0] && ls_symbols_open_dir(source, &syms, &err) != LS_OK) {
-		char buf[2048];
-
-		/* A broken map in the trace directory costs symbol names, not the check. */
-		fprintf(stderr, "lockstep: warning: %s; call sites print as hex\n",
-			ls_error_format(&err, buf, sizeof(buf)));
-		ls_error_clear(&err);
-	}
+	if ((rc = cli_open_symbols(store, symbols_path, &syms)) != CLI_EXIT_OK)
+		goto end;
 	if (ls_check_run(store, &opts, &findings, &err) != LS_OK) {
 		rc = cli_report_error(&err);
 		goto end;

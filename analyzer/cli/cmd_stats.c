@@ -10,13 +10,16 @@
 
 static void help(void)
 {
-	printf("usage: lockstep stats [--by class|site] [--sort KEY] [--limit N] [--json] TRACE_DIR|DB\n\n"
+	printf("usage: lockstep stats [--by class|site] [--sort KEY] [--limit N] [--symbols FILE] [--json]\n"
+	       "                      TRACE_DIR|DB\n\n"
 	       "Per lock class (default) or per call site: acquisitions, failed trylocks, contentions,\n"
 	       "wait total/max/mean/p99 and hold total/max/mean — lock_stat's and perf lock's columns.\n\n"
 	       "  --by class|site   group by lock class or by class and acquiring call site\n"
 	       "  --sort KEY        acquisitions, contentions, wait-total (default), wait-max, wait-mean,\n"
 	       "                    wait-p99, hold-total, hold-max, hold-mean, name\n"
 	       "  --limit N         print the first N rows only\n"
+	       "  --symbols FILE    kallsyms-format map for call sites (default: symbols.map in the\n"
+	       "                    trace directory, when there is one); sites print as symbol+offset\n"
 	       "  --json            one JSON object per row, in an array\n");
 }
 
@@ -25,12 +28,15 @@ int ls_cmd_stats(int argc, char **argv)
 	static const struct option options[] = {
 		{ "by", required_argument, NULL, 'b' },   { "sort", required_argument, NULL, 's' },
 		{ "limit", required_argument, NULL, 'n' }, { "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },        { 0 },
+		{ "symbols", required_argument, NULL, 'y' }, { "help", no_argument, NULL, 'h' },
+		{ 0 },
 	};
 	ls_stats_group group = LS_STATS_BY_CLASS;
 	ls_stats_sort sort = LS_STATS_SORT_WAIT_TOTAL;
 	size_t limit = 0, n = 0;
 	bool json = false;
+	const char *symbols_path = NULL;
+	ls_symbols *syms = NULL;
 	ls_store *store = NULL;
 	ls_stats_row *rows = NULL;
 	ls_error err;
@@ -57,6 +63,7 @@ int ls_cmd_stats(int argc, char **argv)
 				return cli_usage_error("stats", "--limit takes a number, not '%s'", optarg);
 			break;
 		case 'j': json = true; break;
+		case 'y': symbols_path = optarg; break;
 		case 'h': help(); return CLI_EXIT_OK;
 		default: return cli_usage_error("stats", "unknown option");
 		}
@@ -65,6 +72,8 @@ int ls_cmd_stats(int argc, char **argv)
 		return cli_usage_error("stats", "expects exactly one TRACE_DIR or DB");
 	if ((rc = cli_open_input(argv[optind], false, &store)) != CLI_EXIT_OK)
 		return rc;
+	if (group == LS_STATS_BY_SITE && (rc = cli_open_symbols(store, symbols_path, &syms)) != CLI_EXIT_OK)
+		goto end;
 	ls_error_clear(&err);
 	if (ls_stats_compute(store, group, sort, limit, &rows, &n, &err) != LS_OK) {
 		rc = cli_report_error(&err);
@@ -75,8 +84,12 @@ int ls_cmd_stats(int argc, char **argv)
 		for (size_t i = 0; i < n; i++) {
 			const ls_stats_row *r = &rows[i];
 			printf("%s\n  {\"class\": \"%s\", ", i ? "," : "", ls_class_name((uint64_t)r->cls));
-			if (group == LS_STATS_BY_SITE)
-				printf("\"site\": \"0x%llx\", ", (unsigned long long)r->ip);
+			if (group == LS_STATS_BY_SITE) {
+				char site[600];
+
+				printf("\"ip\": \"0x%llx\", \"site\": \"%s\", ", (unsigned long long)r->ip,
+				       ls_symbols_format(syms, r->ip, site, sizeof(site)));
+			}
 			printf("\"acquisitions\": %lld, \"failed\": %lld, \"contentions\": %lld, "
 			       "\"wait_total_ns\": %lld, \"wait_max_ns\": %lld, \"wait_mean_ns\": %.1f, "
 			       "\"wait_p99_ns\": %lld, \"hold_total_ns\": %lld, \"hold_max_ns\": %lld, "
@@ -90,13 +103,13 @@ int ls_cmd_stats(int argc, char **argv)
 		goto end;
 	}
 	printf("%-16s%s %12s %8s %10s %10s %10s %10s %10s %10s %10s %10s\n", "class",
-	       group == LS_STATS_BY_SITE ? " site              " : "", "acquired", "failed", "contended",
+	       group == LS_STATS_BY_SITE ? " site                            " : "", "acquired", "failed", "contended",
 	       "wait-total", "wait-max", "wait-mean", "wait-p99", "hold-total", "hold-max", "hold-mean");
 	for (size_t i = 0; i < n; i++) {
 		const ls_stats_row *r = &rows[i];
-		char b[8][32], site[32] = "";
+		char b[8][32], name[600], site[640] = "";
 		if (group == LS_STATS_BY_SITE)
-			snprintf(site, sizeof(site), " 0x%016llx", (unsigned long long)r->ip);
+			snprintf(site, sizeof(site), " %-32s", ls_symbols_format(syms, r->ip, name, sizeof(name)));
 		printf("%-16s%s %12lld %8lld %10lld %10s %10s %10s %10s %10s %10s %10s\n", ls_class_name((uint64_t)r->cls),
 		       site, (long long)r->acquisitions, (long long)r->failed, (long long)r->contentions,
 		       cli_format_ns((double)r->wait_total_ns, b[0], 32), cli_format_ns((double)r->wait_max_ns, b[1], 32),
@@ -105,6 +118,7 @@ int ls_cmd_stats(int argc, char **argv)
 		       cli_format_ns(r->hold_mean_ns, b[6], 32));
 	}
 end:
+	ls_symbols_free(syms);
 	free(rows);
 	ls_store_close(store);
 	return rc;

@@ -50,6 +50,12 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d == [{"n": 
 printf 'ffffffff81000100 T handle_mm_fault\n' >"$tmp/trace/symbols.map"
 expect_exit 0 "load with symbols.map beside the streams" "$lockstep" load -o "$tmp/with-map.db" "$tmp/trace"
 grep -q "loaded 37 events" "$tmp/out"; ok $? "all 37 events, the map ignored"
+expect_exit 0 "stats by site with the trace's symbols.map" "$lockstep" stats --by site "$tmp/with-map.db"
+grep -Eq '^vma_lock +handle_mm_fault\+0x20 ' "$tmp/out"; ok $? "stats names call sites symbol+offset from the map"
+expect_exit 0 "stats by site, json, with the map" "$lockstep" stats --by site --json "$tmp/with-map.db"
+grep -q '"ip": "0xffffffff81000120", "site": "handle_mm_fault+0x20"' "$tmp/out"; ok $? "json has the ip and the symbol"
+expect_exit 2 "stats --symbols with a missing map" "$lockstep" stats --by site --symbols "$tmp/nomap" "$tmp/with-map.db"
+grep -q "nomap: cannot open" "$tmp/err"; ok $? "names the missing map"
 rm "$tmp/trace/symbols.map"
 
 # bad input: one line naming the file and the problem, exit 2, nothing left behind
