@@ -15,18 +15,8 @@ lockstep=${2:-lockstep}
 samples="$root/samples/recorded"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/lockstep-recorded.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
-n=0
-failed=0
-result() { # result OK NAME [DIAG-FILE]
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-		[ -n "${3:-}" ] && [ -s "$3" ] && sed 's/^/# /' "$3" | head -n 20
-	fi
-}
+# shellcheck source=tests/tap.sh
+. "$(dirname "$0")/../tap.sh"
 kinds_of() { grep -o '"kind": *"[^"]*"' "$1" | sed 's/.*"\([^"]*\)"$/\1/' | sort -u; }
 rules_of() { grep -o '"rule": *"[^"]*"' "$1" | sed 's/.*"\([^"]*\)"$/\1/' | sort -u; }
 
@@ -64,4 +54,4 @@ result $? "oom_mrelease without the injection: $reaps process_mrelease reaps, no
 grep -q '"site": "__do_sys_process_mrelease+0x' "$tmp/exit_mmap_race.json" 2>/dev/null
 result $? "exit_mmap_race: call sites resolved through its symbols.map"
 
-[ "$failed" -eq 0 ]
+tap_done

@@ -26,12 +26,8 @@ fi
 
 workloads="fault_storm mmap_churn mprotect_mremap madvise_storm fork_exit oom_mrelease thp_collapse"
 out=$(mktemp -d "${TMPDIR:-/tmp}/lockstep-kvm.XXXXXX") || exit 1
-n=0
-failed=0
-result() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
+# shellcheck source=tests/tap.sh
+. "$(dirname "$0")/../tap.sh"
 show() { # show FILE : its tail as TAP diagnostics
 	tail -n 20 "$1" 2>/dev/null | sed 's/^/# /'
 }
@@ -89,4 +85,4 @@ result $? "lockstep check finds pgtable-freed-under-walker in the injected trace
 result $? "and not in the plain kernel's oom_mrelease trace"
 
 [ "$failed" -eq 0 ] && rm -rf "$out"
-[ "$failed" -eq 0 ]
+tap_done

@@ -11,12 +11,8 @@ rec="$root/tracer/lockstep-record"
 lockstep=${2:-}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/lockstep-record-cli.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
-n=0
-failed=0
-result() {
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
+# shellcheck source=tests/tap.sh
+. "$(dirname "$0")/../tap.sh"
 
 echo "1..9"
 
@@ -34,8 +30,7 @@ sh "$rec" --duration abc > /dev/null 2>&1
 result $? "a non-numeric --duration is a usage error (exit 2)"
 
 if [ -n "$lockstep" ]; then
-	"$lockstep" record --help > "$tmp/lhelp" 2>&1
-	[ $? -eq 0 ] && cmp -s "$tmp/help" "$tmp/lhelp"
+	"$lockstep" record --help > "$tmp/lhelp" 2>&1 && cmp -s "$tmp/help" "$tmp/lhelp"
 	result $? "lockstep record --help is the recorder's help"
 	"$lockstep" record > /dev/null 2> "$tmp/lusage"
 	[ $? -eq 2 ] && grep -q '^lockstep-record: nothing to record' "$tmp/lusage"
@@ -43,16 +38,15 @@ if [ -n "$lockstep" ]; then
 	"$lockstep" --help | grep -q '^  record '
 	result $? "lockstep --help lists record"
 else
-	for i in 1 2 3; do
-		n=$((n + 1))
-		echo "ok $n # SKIP no lockstep executable given"
+	for _ in 1 2 3; do
+		skip "no lockstep executable given"
 	done
 fi
 
 if grep -q ' __tracepoint_lockstep_lock_acquire$' /proc/kallsyms 2>/dev/null &&
 	command -v lttng >/dev/null 2>&1 && lttng list --kernel 2>/dev/null | grep -q lockstep_lock_acquire; then
-	echo "ok $((n + 1)) # SKIP this machine can trace: the refusal path is not reachable"
-	echo "ok $((n + 2)) # SKIP this machine can trace: the refusal path is not reachable"
+	skip "this machine can trace: the refusal path is not reachable"
+	skip "this machine can trace: the refusal path is not reachable"
 	exit 0
 fi
 sh "$rec" --output "$tmp/out" -- true > "$tmp/stdout" 2> "$tmp/stderr"
@@ -62,4 +56,4 @@ result $? "cannot trace here: exits 3 without running the command (got $status)"
 [ "$(wc -l < "$tmp/stderr")" -eq 1 ] && grep -q '^lockstep-record: ' "$tmp/stderr" && [ ! -e "$tmp/out" ]
 result $? "one clear line on stderr, no output directory: $(head -n 1 "$tmp/stderr")"
 
-[ "$failed" -eq 0 ]
+tap_done

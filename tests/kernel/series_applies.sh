@@ -24,18 +24,8 @@ injects=$(ls "$root"/patches/inject/*.patch 2>/dev/null)
 work=$(mktemp -d "${TMPDIR:-/tmp}/lockstep-series.XXXXXX") || exit 1
 trap 'rm -rf "$work"' EXIT INT TERM
 
-n=0
-failed=0
-result() { # result OK NAME [DIAG-FILE]
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-		[ -n "${3:-}" ] && [ -s "$3" ] && sed 's/^/# /' "$3" | head -n 40
-	fi
-}
+# shellcheck source=tests/tap.sh
+. "$(dirname "$0")/../tap.sh"
 
 echo "1..9"
 
@@ -109,4 +99,4 @@ for p in $injects; do
 done
 result $status "patches/inject/ applies on top of the series with patch -p1 --fuzz=0" "$work/inject.log"
 
-[ "$failed" -eq 0 ]
+tap_done

@@ -9,18 +9,8 @@
 root=$(cd "${1:-$(dirname "$0")/../..}" && pwd) || exit 1
 out=$(mktemp -d "${TMPDIR:-/tmp}/lockstep-workloads.XXXXXX") || exit 1
 trap 'rm -rf "$out"' EXIT INT TERM
-n=0
-failed=0
-result() { # result OK NAME [DIAG-FILE]
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-		[ -n "${3:-}" ] && [ -s "$3" ] && sed 's/^/# /' "$3" | head -n 20
-	fi
-}
+# shellcheck source=tests/tap.sh
+. "$(dirname "$0")/../tap.sh"
 
 workloads=$(sed -n 's/^WORKLOADS = //p' "$root/samples/workloads/Makefile")
 # shellcheck disable=SC2086 # the list is split on purpose
@@ -43,4 +33,4 @@ for w in $workloads; do
 	result $? "$w runs for 0.3 s and exits 0 (status $status): $(tail -n 1 "$out/$w.out")" "$out/$w.out"
 done
 
-[ "$failed" -eq 0 ]
+tap_done

@@ -1,0 +1,31 @@
+# shellcheck shell=sh
+# tap.sh — TAP helpers for the shell tests, sourced: `. "$(dirname "$0")/../tap.sh"`.
+#   result STATUS NAME [DIAG-FILE]  prints "ok N - NAME" when STATUS is 0, else "not ok N - NAME"
+#                                   and the first lines of DIAG-FILE as # diagnostics
+#   skip NAME                       prints "ok N # SKIP NAME"
+#   tap_done                        the exit status: 0 when nothing failed
+# The plan line ("1..N") is the script's own. n and failed count what was printed.
+n=0
+failed=0
+
+result() {
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		failed=$((failed + 1))
+		if [ -n "${3:-}" ] && [ -s "$3" ]; then
+			sed 's/^/# /' "$3" | head -n 20
+		fi
+	fi
+}
+
+skip() {
+	n=$((n + 1))
+	echo "ok $n # SKIP $1"
+}
+
+tap_done() {
+	[ "$failed" -eq 0 ]
+}
