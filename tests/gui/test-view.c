@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 #include <string.h>
 
+#include "load.h"
 #include "lod.h"
 #include "tap.h"
 #include "timeline.h"
@@ -589,6 +590,46 @@ static void test_sample(const char *src, const char *dir)
 	cairo_surface_destroy(s);
 }
 
+/* A real kernel recording with a true finding (samples/recorded/exit_mmap_race): loaded into the
+ * work directory, checked on open, its use-after-free finding selected lands on the reaper's
+ * mmap_lock hold inside the finding's window. */
+static void test_recorded_race(const char *src, const char *dir)
+{
+	g_autofree char *db = g_build_filename(dir, "recorded-race.db", NULL);
+	ls_error err;
+	ls_error_clear(&err);
+	g_unlink(db);
+	if (ls_load(src, db, NULL, NULL, &err) != LS_OK) {
+		char buf[2048];
+		TAP_OK(0, "loads the recorded race trace: %s", ls_error_format(&err, buf, sizeof(buf)));
+		return;
+	}
+	TAP_OK(lsv_window_open_sync(win, db, &err), "opens the recorded exit_mmap race");
+	lsv_trace *t = lsv_window_get_trace(win);
+	sqlite3 *sdb = lsv_trace_borrow_db(t);
+	char n[32], begin[32], end[32];
+#ifdef LSV_HAVE_CHECK
+	db_text(sdb, "SELECT count(*) FROM findings WHERE rule = 'pgtable-freed-under-walker'", n, sizeof(n));
+	TAP_OK(atoi(n) >= 1, "checked on open: pgtable-freed-under-walker found (%s)", n);
+#endif
+	lsv_window_select_finding(win, 0); /* errors sort first: a uaf-window */
+	spin(50);
+	TAP_OK(has(lsv_window_get_evidence_text(win), "pgtable-freed-under-walker") &&
+	       has(lsv_window_get_evidence_text(win), "walker holds mmap_lock"),
+	       "the race's finding selected, its first evidence the walker's mmap_lock");
+	db_text(sdb, "SELECT min(t_begin_ns) FROM findings WHERE rule = 'pgtable-freed-under-walker'", begin, sizeof(begin));
+	db_text(sdb, "SELECT max(t_end_ns) FROM findings WHERE rule = 'pgtable-freed-under-walker'", end, sizeof(end));
+	int64_t a, b;
+	lsv_timeline_get_view(tl, &a, &b);
+	TAP_OK(a <= g_ascii_strtoll(begin, NULL, 10) && b >= g_ascii_strtoll(begin, NULL, 10), "zoomed onto the window [%s, %s]", begin, end);
+	char sql[256], comm[64];
+	snprintf(sql, sizeof(sql), "SELECT t.comm FROM events e JOIN tasks t ON t.tid = e.tid WHERE e.id = %lld",
+		 (long long)cursor());
+	db_text(sdb, sql, comm, sizeof(comm));
+	TAP_OK(!strcmp(comm, "oom_mrelease"), "cursor on the reaper's event (task %s)", comm);
+	lsv_window_select_finding(win, -1);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 4) {
@@ -642,6 +683,8 @@ int main(int argc, char **argv)
 
 	if (argc > 4 && g_file_test(argv[4], G_FILE_TEST_IS_DIR))
 		test_sample(argv[4], dir);
+	if (argc > 5 && g_file_test(argv[5], G_FILE_TEST_IS_DIR))
+		test_recorded_race(argv[5], dir);
 
 	/* a database never checked: no findings table */
 	ok = lsv_window_open_sync(win, db_plain, &err);
