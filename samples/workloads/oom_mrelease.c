@@ -1,12 +1,13 @@
 /* oom_mrelease.c — the exit_mmap vs reaper race: a child fills memory and is SIGKILLed, and
  * the parent immediately reaps its address space with process_mrelease() while the child's
  * exit runs exit_mmap (process_mrelease and oom_reap phases under mmap_lock for reading, page
- * tables freed by free_pgtables). With `oom` as third argument a child instead allocates until
- * the OOM killer picks it (oom_score_adj 1000), which runs the OOM reaper proper; use that only
- * in the test VM. */
+ * tables freed by free_pgtables). Run as `oom_kill` (a link to this program), or with `oom` as
+ * third argument, a child instead allocates until the OOM killer picks it (oom_score_adj 1000),
+ * which runs the OOM reaper kthread proper; use that only in the test VM. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -24,16 +25,43 @@
 
 #define CHILD_MEM (96UL << 20)
 
-/* The OOM mode's child: allocate until the OOM killer picks us. */
-static void child_until_oom(void)
-{
-	int fd = open("/proc/self/oom_score_adj", O_WRONLY);
+/* The OOM mode confines each child to a memory cgroup of OOM_LIMIT without swap, so that the
+ * OOM killer strikes after a few thousand page faults instead of after all of the machine's
+ * memory (and a trace of every one of its faults). */
+#define OOM_CGROUP "/sys/fs/cgroup/lockstep-oom"
+#define OOM_LIMIT "32M"
 
-	if (fd >= 0) {
-		if (write(fd, "1000", 4) != 4)
-			perror("oom_score_adj");
+static bool write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY);
+	bool ok = fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+
+	if (fd >= 0)
 		close(fd);
-	}
+	return ok;
+}
+
+/* Creates the cgroup; false (and the machine-wide OOM killer) when cgroup v2's memory
+ * controller is not there. */
+static bool oom_cgroup_setup(void)
+{
+	write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+	if (mkdir(OOM_CGROUP, 0755) != 0 && errno != EEXIST)
+		return false;
+	return write_file(OOM_CGROUP "/memory.max", OOM_LIMIT) &&
+	       (write_file(OOM_CGROUP "/memory.swap.max", "0") || errno == ENOENT);
+}
+
+/* The OOM mode's child: allocate until the OOM killer picks us. */
+static void child_until_oom(bool in_cgroup)
+{
+	char pid[32];
+
+	if (!write_file("/proc/self/oom_score_adj", "1000"))
+		perror("oom_score_adj");
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	if (in_cgroup && !write_file(OOM_CGROUP "/cgroup.procs", pid))
+		perror(OOM_CGROUP "/cgroup.procs");
 	for (;;)
 		wl_touch(wl_map(CHILD_MEM), CHILD_MEM);
 }
@@ -42,11 +70,16 @@ int main(int argc, char **argv)
 {
 	double seconds;
 	int threads;
-	bool until_oom = argc > 3 && strcmp(argv[3], "oom") == 0;
+	const char *name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	bool until_oom = strcmp(name, "oom_kill") == 0 || (argc > 3 && strcmp(argv[3], "oom") == 0);
+	bool in_cgroup = false;
 	long rounds = 0, released = 0;
 	double end;
 
 	wl_args(argc, argv, &seconds, &threads);
+	if (until_oom && !(in_cgroup = oom_cgroup_setup()))
+		fprintf(stderr, "%s: no memory cgroup (%s): the machine-wide OOM killer will act\n", name,
+			strerror(errno));
 	end = wl_now() + seconds;
 	while (wl_now() < end) {
 		int pipefd[2];
@@ -62,7 +95,7 @@ int main(int argc, char **argv)
 		if (pid == 0) {
 			close(pipefd[0]);
 			if (until_oom)
-				child_until_oom();
+				child_until_oom(in_cgroup);
 			/* Fill, tell the parent the memory is in place, wait for the kill. */
 			wl_touch(wl_map(CHILD_MEM), CHILD_MEM);
 			if (write(pipefd[1], "x", 1) != 1)
@@ -88,7 +121,9 @@ int main(int argc, char **argv)
 			close(pidfd);
 		rounds++;
 	}
-	printf("oom_mrelease: %ld rounds, %ld process_mrelease calls succeeded%s\n", rounds,
-	       released, until_oom ? " (OOM mode)" : "");
+	if (until_oom)
+		printf("%s: %ld children killed by the OOM killer\n", name, rounds);
+	else
+		printf("%s: %ld rounds, %ld process_mrelease calls succeeded\n", name, rounds, released);
 	return 0;
 }

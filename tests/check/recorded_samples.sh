@@ -25,7 +25,7 @@ traces=$(cd "$samples" && for d in */; do [ -f "$d/kernel/metadata" ] && echo "$
 set -- $traces
 echo "1..$((1 + 4 * $# + 2))"
 
-[ $# -ge 8 ]
+[ $# -ge 9 ]
 result $? "samples/recorded holds the recorded traces ($#: $(echo "$traces" | tr '\n' ' '))"
 
 for t in $traces; do

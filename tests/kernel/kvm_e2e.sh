@@ -24,7 +24,7 @@ if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
 	exit 0
 fi
 
-workloads="fault_storm mmap_churn mprotect_mremap madvise_storm fork_exit oom_mrelease thp_collapse"
+workloads="fault_storm mmap_churn mprotect_mremap madvise_storm fork_exit oom_mrelease oom_kill thp_collapse"
 out=$(mktemp -d "${TMPDIR:-/tmp}/lockstep-kvm.XXXXXX") || exit 1
 # shellcheck source=tests/tap.sh
 . "$(dirname "$0")/../tap.sh"
@@ -40,7 +40,7 @@ rules_of() {
 	grep -o '"rule": *"[^"]*"' "$1" | sed 's/.*"\([^"]*\)"$/\1/' | sort -u
 }
 
-echo "1..$((1 + 7 * 5 + 4))"
+echo "1..$((1 + 8 * 5 + 4))"
 t0=$(date +%s)
 "$root/tracer/vm/lockstep-vm" all --out "$out" > "$out/vm.log" 2>&1
 status=$?
