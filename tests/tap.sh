@@ -1,7 +1,8 @@
 # shellcheck shell=sh
 # tap.sh — TAP helpers for the shell tests, sourced: `. "$(dirname "$0")/../tap.sh"`.
-#   result STATUS NAME [DIAG-FILE]  prints "ok N - NAME" when STATUS is 0, else "not ok N - NAME"
-#                                   and the first lines of DIAG-FILE as # diagnostics
+#   result STATUS NAME [DIAG]       prints "ok N - NAME" when STATUS is 0, else "not ok N - NAME"
+#                                   and the first lines of DIAG (a file, or else the text itself)
+#                                   as # diagnostics
 #   skip NAME                       prints "ok N # SKIP NAME"
 #   tap_done                        the exit status: 0 when nothing failed
 # The plan line ("1..N") is the script's own. n and failed count what was printed.
@@ -15,8 +16,10 @@ result() {
 	else
 		echo "not ok $n - $2"
 		failed=$((failed + 1))
-		if [ -n "${3:-}" ] && [ -s "$3" ]; then
+		if [ -n "${3:-}" ] && [ -f "$3" ]; then
 			sed 's/^/# /' "$3" | head -n 20
+		elif [ -n "${3:-}" ]; then
+			printf '%s\n' "$3" | sed 's/^/# /' | head -n 20
 		fi
 	fi
 }
