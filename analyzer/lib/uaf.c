@@ -357,6 +357,26 @@ static void read_seen(sqlite3_stmt *st, seen *e)
 	e->ip = (uint64_t)sqlite3_column_int64(st, 16);
 }
 
+/* The instance of `rule` for object `o`, marked reported (one per lifetime and rule): from
+ * `from` (the free or the detach) to `use`, which touched the object. */
+static instance object_instance(object *o, int rule, const seen *from, const seen *use)
+{
+	instance in = { 0 };
+
+	o->reported[rule] = true;
+	in.rule = rule;
+	in.kind = o->kind;
+	in.obj = o->addr;
+	in.mm = o->mm;
+	in.freed = *from;
+	in.use = *use;
+	in.use.obj = o->addr;
+	in.window_begin = from->t;
+	in.window_end = use->t;
+	in.walker_phase = -1;
+	return in;
+}
+
 /* `e` touched object `o`: a use after free when its memory may have been reused; a use after an
  * unlocked detach when another task detached it without holding it. */
 static void on_use(uaf_ctx *c, object *o, const seen *e)
@@ -364,37 +384,15 @@ static void on_use(uaf_ctx *c, object *o, const seen *e)
 	if (!o)
 		return;
 	if (o->state == OBJ_FREED && !o->reported[RULE_USE_AFTER_FREE]) {
-		instance in = { 0 };
+		instance in = object_instance(o, RULE_USE_AFTER_FREE, &o->free_ev, e);
 
-		o->reported[RULE_USE_AFTER_FREE] = true;
-		in.rule = RULE_USE_AFTER_FREE;
-		in.kind = o->kind;
-		in.obj = o->addr;
-		in.mm = o->mm;
-		in.freed = o->free_ev;
-		in.use = *e;
-		in.use.obj = o->addr;
-		in.window_begin = o->free_ev.t;
-		in.window_end = e->t;
-		in.walker_phase = -1;
 		report(c, &in);
 		return;
 	}
 	if (o->kind == LS_KIND_VMA && o->detached_unmarked && e->tid != o->detach_ev.tid &&
 	    o->state != OBJ_FREED && !o->reported[RULE_USE_AFTER_DETACH]) {
-		instance in = { 0 };
+		instance in = object_instance(o, RULE_USE_AFTER_DETACH, &o->detach_ev, e);
 
-		o->reported[RULE_USE_AFTER_DETACH] = true;
-		in.rule = RULE_USE_AFTER_DETACH;
-		in.kind = o->kind;
-		in.obj = o->addr;
-		in.mm = o->mm;
-		in.freed = o->detach_ev;
-		in.use = *e;
-		in.use.obj = o->addr;
-		in.window_begin = o->detach_ev.t;
-		in.window_end = e->t;
-		in.walker_phase = -1;
 		report(c, &in);
 	}
 }
@@ -509,20 +507,9 @@ static void check_free_locked(uaf_ctx *c, object *o, const seen *e)
 
 		if (l->obj != o->addr || l->n == 0)
 			continue;
-		const holder *h = &l->holders[0];
-		instance in = { 0 };
+		instance in = object_instance(o, RULE_FREED_WHILE_LOCKED, e, &l->holders[0].ev);
 
-		o->reported[RULE_FREED_WHILE_LOCKED] = true;
-		in.rule = RULE_FREED_WHILE_LOCKED;
-		in.kind = o->kind;
-		in.obj = o->addr;
-		in.mm = o->mm;
-		in.freed = *e;
-		in.use = h->ev;
-		in.use.obj = o->addr;
-		in.window_begin = e->t;
 		in.window_end = e->t; /* widened to the holder's release afterwards */
-		in.walker_phase = -1;
 		in.use_is_holder = true;
 		report(c, &in);
 		return;
