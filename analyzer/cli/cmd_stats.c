@@ -83,7 +83,7 @@ int ls_cmd_stats(int argc, char **argv)
 		printf("[");
 		for (size_t i = 0; i < n; i++) {
 			const ls_stats_row *r = &rows[i];
-			printf("%s\n  {\"class\": \"%s\", ", i ? "," : "", ls_class_name((uint64_t)r->cls));
+			printf("%s\n  {\"class\": \"%s\", ", i ? "," : "", ls_class_label(r->cls));
 			if (group == LS_STATS_BY_SITE) {
 				char site[600];
 
@@ -110,7 +110,7 @@ int ls_cmd_stats(int argc, char **argv)
 		char b[8][32], name[600], site[640] = "";
 		if (group == LS_STATS_BY_SITE)
 			snprintf(site, sizeof(site), " %-32s", ls_symbols_format(syms, r->ip, name, sizeof(name)));
-		printf("%-16s%s %12lld %8lld %10lld %10s %10s %10s %10s %10s %10s %10s\n", ls_class_name((uint64_t)r->cls),
+		printf("%-16s%s %12lld %8lld %10lld %10s %10s %10s %10s %10s %10s %10s\n", ls_class_label(r->cls),
 		       site, (long long)r->acquisitions, (long long)r->failed, (long long)r->contentions,
 		       cli_format_ns((double)r->wait_total_ns, b[0], 32), cli_format_ns((double)r->wait_max_ns, b[1], 32),
 		       cli_format_ns(r->wait_mean_ns, b[2], 32), cli_format_ns((double)r->wait_p99_ns, b[3], 32),

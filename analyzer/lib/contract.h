@@ -5,6 +5,7 @@
 #define LOCKSTEP_CONTRACT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Event type ids; also the `event_types.id` values in the database. */
@@ -169,6 +170,21 @@ bool ls_enum_value(ls_enum e, const char *name, uint64_t *value);
 /* Short names for reports. */
 static inline const char *ls_class_name(uint64_t c) { return ls_enum_name(LS_ENUM_CLASS, c); }
 static inline const char *ls_mode_name(uint64_t m) { return ls_enum_name(LS_ENUM_MODE, m); }
+
+/* The same for text that must show something: "?" for a value outside the contract. */
+static inline const char *ls_class_label(int64_t c)
+{
+	const char *n = c >= 0 ? ls_class_name((uint64_t)c) : NULL;
+
+	return n ? n : "?";
+}
+
+static inline const char *ls_mode_label(int64_t m)
+{
+	const char *n = m >= 0 ? ls_mode_name((uint64_t)m) : NULL;
+
+	return n ? n : "?";
+}
 
 /* Lock classes that are spinlocks (always taken for write). */
 bool ls_class_is_spinlock(uint64_t cls);

@@ -149,20 +149,6 @@ typedef struct {
 
 /* ---- small helpers ------------------------------------------------------------------------ */
 
-static const char *cname(int cls)
-{
-	const char *n = ls_class_name((uint64_t)cls);
-
-	return n ? n : "?";
-}
-
-static const char *mname(int mode)
-{
-	const char *n = ls_mode_name((uint64_t)mode);
-
-	return n ? n : "?";
-}
-
 static void add_tid(int64_t *tids, int *n, int64_t tid)
 {
 	for (int i = 0; i < *n; i++)
@@ -983,7 +969,7 @@ static ls_status add_hold_ev(ls_finding *f, const hold *h, int64_t t, const char
 	ev.mode = h->mode;
 	ev.ip = t == h->req ? h->req_ip : (h->acq_ip ? h->acq_ip : h->req_ip);
 	ev.obj = h->obj;
-	snprintf(buf, sizeof(buf), "%s %s (%s)", role, cname(h->cls), mname(h->mode));
+	snprintf(buf, sizeof(buf), "%s %s (%s)", role, ls_class_label(h->cls), ls_mode_label(h->mode));
 	ev.role = buf;
 	return ls_finding_add_evidence(f, &ev);
 }
@@ -1012,8 +998,8 @@ static void describe_stack(const edge_inst *e, char *buf, size_t size)
 	buf[0] = '\0';
 	for (int i = 0; i < e->n_stack && len < size; i++)
 		len += (size_t)snprintf(buf + len, size - len, "%s%s(%s)@0x%" PRIx64,
-					i ? " > " : "", cname(e->stack[i].cls),
-					mname(e->stack[i].mode), e->stack[i].lock);
+					i ? " > " : "", ls_class_label(e->stack[i].cls),
+					ls_mode_label(e->stack[i].mode), e->stack[i].lock);
 	if (e->n_stack == 0)
 		snprintf(buf, size, "-");
 }
@@ -1072,7 +1058,7 @@ static void describe_edge(text *t, const edge_inst *e, uint64_t count, bool show
 							" mm_all_locks_mutex (mm_take_all_locks)");
 			else
 				len += (size_t)snprintf(gates + len, sizeof(gates) - len,
-							" %s(write)@0x%" PRIx64, cname(e->gate_cls[i]),
+							" %s(write)@0x%" PRIx64, ls_class_label(e->gate_cls[i]),
 							e->gate_lock[i]);
 		}
 	}
@@ -1080,9 +1066,9 @@ static void describe_edge(text *t, const edge_inst *e, uint64_t count, bool show
 		"%s(%s) -> %s(%s): task %" PRId64 " held %s 0x%" PRIx64 " (%s) since t=%" PRId64
 		" and requested %s 0x%" PRIx64 " (%s) at t=%" PRId64 ", waiting %" PRId64
 		" ns; held stack %s%s; seen %" PRIu64 " time(s). ",
-		cname(e->a.cls), mname(e->a.mode), cname(e->b.cls), mname(e->b.mode), e->a.tid,
-		cname(e->a.cls), e->a.lock, mname(e->a.mode), e->a.acq, cname(e->b.cls), e->b.lock,
-		mname(e->b.mode), e->b.req, e->wait_ns, stack, gates, count);
+		ls_class_label(e->a.cls), ls_mode_label(e->a.mode), ls_class_label(e->b.cls), ls_mode_label(e->b.mode), e->a.tid,
+		ls_class_label(e->a.cls), e->a.lock, ls_mode_label(e->a.mode), e->a.acq, ls_class_label(e->b.cls), e->b.lock,
+		ls_mode_label(e->b.mode), e->b.req, e->wait_ns, stack, gates, count);
 }
 
 /* Picks one instance per cycle edge so that no two share a gate (gate-lock argument). */
@@ -1180,7 +1166,7 @@ static ls_status emit_cycle(order_ctx *c, const int *path, int k)
 
 	for (int i = 0; i <= k; i++)
 		len += (size_t)snprintf(shown + len, sizeof(shown) - len, "%s%s", i ? " -> " : "",
-					cname(cyc[i % k]));
+					ls_class_label(cyc[i % k]));
 	f = ls_findings_add(c->out, LS_FINDING_LOCK_ORDER, direct ? LS_SEV_ERROR : LS_SEV_WARNING,
 			    "cycle", "possible deadlock: lock classes taken in a cycle %s", shown);
 	if (!f)
@@ -1208,8 +1194,8 @@ static ls_status emit_cycle(order_ctx *c, const int *path, int k)
 		int held = best_modes[(i + 1) % k][0], req = best_modes[i][1];
 		int nc = node_conflict(c, cls, held, req);
 
-		tprintf(&t, "%s is held for %s and requested for %s: %s. ", cname(cls), mname(held),
-			mname(req),
+		tprintf(&t, "%s is held for %s and requested for %s: %s. ", ls_class_label(cls), ls_mode_label(held),
+			ls_mode_label(req),
 			nc == 2 ? "they exclude each other"
 				: "two readers, deadlocking once a writer queues between them "
 				  "(rwsem readers are not recursive)");
@@ -1289,7 +1275,7 @@ static ls_status emit_same_class(order_ctx *c)
 		f = ls_findings_add(c->out, LS_FINDING_LOCK_ORDER,
 				    s->needs_writer ? LS_SEV_WARNING : LS_SEV_ERROR, "same-class-abba",
 				    "possible deadlock: two %s locks nested in opposite orders",
-				    cname(cls));
+				    ls_class_label(cls));
 		if (!f)
 			goto nomem;
 		f->count = s->count;
@@ -1303,7 +1289,7 @@ static ls_status emit_same_class(order_ctx *c)
 		tprintf(&t, "The two nestings share no gate lock (no common mmap_lock held for write, "
 			    "not both inside mm_take_all_locks); %" PRIu64
 			    " inverted pair(s) of %s locks in all.",
-			s->count, cname(cls));
+			s->count, ls_class_label(cls));
 		if (t.failed)
 			goto nomem_t;
 		TRY(ls_finding_set_detail(f, "%s", t.s));
@@ -1321,7 +1307,7 @@ nomem_t:
 			continue;
 		f = ls_findings_add(c->out, LS_FINDING_LOCK_ORDER,
 				    s->needs_writer ? LS_SEV_WARNING : LS_SEV_ERROR, "recursive",
-				    "%s taken again by the task that holds it", cname(cls));
+				    "%s taken again by the task that holds it", ls_class_label(cls));
 		if (!f)
 			goto nomem;
 		f->count = s->count;
@@ -1331,7 +1317,7 @@ nomem_t:
 			f,
 			"Task %" PRId64 " held %s 0x%" PRIx64 " (%s) and asked for it again (%s) at "
 			"t=%" PRId64 ". %s %" PRIu64 " time(s) in all.",
-			s->x.a.tid, cname(cls), s->x.a.lock, mname(s->x.a.mode), mname(s->x.b.mode),
+			s->x.a.tid, ls_class_label(cls), s->x.a.lock, ls_mode_label(s->x.a.mode), ls_mode_label(s->x.b.mode),
 			s->x.b.req,
 			s->needs_writer ? "A second down_read deadlocks as soon as a writer queues "
 					  "between the two (rwsem readers are not recursive)."
@@ -1356,7 +1342,7 @@ static ls_status emit_inversions(order_ctx *c)
 			f = ls_findings_add(c->out, LS_FINDING_HIERARCHY, LS_SEV_WARNING, "inversion",
 					    "%s requested while holding %s, against the mm lock "
 					    "hierarchy",
-					    cname(b), cname(a));
+					    ls_class_label(b), ls_class_label(a));
 			if (!f)
 				goto nomem;
 			f->count = inv->count;
@@ -1374,7 +1360,7 @@ static ls_status emit_inversions(order_ctx *c)
 				"page-table locks; %s is outer to %s. No opposite acquisition was seen "
 				"(no cycle), but any path taking them in the documented order can "
 				"deadlock against this one. ",
-				cname(b), cname(a));
+				ls_class_label(b), ls_class_label(a));
 			describe_edge(&t, &inv->first, inv->count, false);
 			if (t.failed) {
 				free(t.s);
@@ -1425,10 +1411,10 @@ static ls_status emit_trylocks(order_ctx *c)
 		for (int a = 0; a < LS_CLASS_COUNT; a++)
 			if (inverted & (1u << a))
 				len += (size_t)snprintf(held + len, sizeof(held) - len, "%s%s",
-							len ? ", " : "", cname(a));
+							len ? ", " : "", ls_class_label(a));
 		f = ls_findings_add(c->out, LS_FINDING_NOTE, LS_SEV_NOTE, "trylock-inversion",
 				    "%s trylock under %s failed %" PRIu64 " of %" PRIu64 " time(s)",
-				    cname(s->cls), held, s->failures, s->attempts);
+				    ls_class_label(s->cls), held, s->failures, s->attempts);
 		if (!f)
 			goto nomem;
 		f->count = s->failures;
@@ -1449,7 +1435,7 @@ static ls_status emit_trylocks(order_ctx *c)
 			"the failure: whatever it wanted %s for went unprotected %" PRIu64
 			" time(s). First failure by task %" PRId64 " at t=%" PRId64
 			", held stack %s.",
-			cname(s->cls), held, cname(s->cls), s->failures, s->first_failure.b.tid,
+			ls_class_label(s->cls), held, ls_class_label(s->cls), s->failures, s->first_failure.b.tid,
 			s->first_failure.b.req, stack));
 	}
 	return LS_OK;

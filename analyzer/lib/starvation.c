@@ -56,13 +56,6 @@ typedef struct {
 	ls_starvation_stats stats;
 } starve_ctx;
 
-static const char *cname(int cls)
-{
-	const char *n = ls_class_name((uint64_t)cls);
-
-	return n ? n : "?";
-}
-
 
 static void add_tid(wait_verdict *v, int64_t tid)
 {
@@ -321,7 +314,7 @@ static ls_status writer_context(starve_ctx *c, ls_finding *f, const shold *w, ch
 			goto nomem;
 		if (len < size)
 			len += (size_t)snprintf(held + len, size - len, "%s%s (%s)", len ? ", " : "",
-						cname(cls), mn ? mn : "?");
+						ls_class_label(cls), mn ? mn : "?");
 	}
 	if (rc != SQLITE_DONE)
 		goto db_error;
@@ -350,7 +343,7 @@ static ls_status emit_sites(starve_ctx *c)
 		f = ls_findings_add(c->out, LS_FINDING_WRITER_STARVATION, (ls_severity)v->severity,
 				    v->bypasses ? "readers-bypass-writer" : "long-writer-wait",
 				    "%s writer %s %.3f ms%s with %" PRIu64 " reader(s) admitted past it",
-				    cname(w->cls), w->acquired ? "waited" : "still waiting after",
+				    ls_class_label(w->cls), w->acquired ? "waited" : "still waiting after",
 				    (double)v->wait_ns / 1e6, w->acquired ? "" : " at trace end",
 				    v->bypasses);
 		if (!f)
@@ -385,7 +378,7 @@ static ls_status emit_sites(starve_ctx *c)
 			"), %" PRIu64 " reader(s) held the lock during the wait and %" PRIu64
 			" reader(s) were refused.%s%s%s %" PRIu64 " flagged writer wait(s) from this "
 			"call site, %" PRIu64 " bypass(es) in all.%s",
-			w->tid, cname(w->cls), w->lock, w->req,
+			w->tid, ls_class_label(w->cls), w->lock, w->req,
 			w->acquired ? "got it" : "was still waiting at trace end",
 			w->acquired ? w->acq : c->t_end, (double)v->wait_ns / 1e6,
 			(double)c->opts->threshold_ns / 1e6, v->bypasses, c->opts->max_bypass,
