@@ -206,25 +206,34 @@ typedef struct {
 	bool nomem;
 } uaf_ctx;
 
-/* A new lifetime at `addr`, which becomes the current one there (a reused address). */
-static object *obj_new_lifetime(uaf_ctx *c, uint64_t addr, int kind)
+/* Appends a zeroed entry of `size` bytes to the array *arr of *n entries and makes `map` point
+ * `addr` at it (1-based); NULL, with c->nomem set, when memory runs out. */
+static void *append_indexed(uaf_ctx *c, void **arr, size_t *n, size_t *cap, size_t size, u64map *map,
+			    uint64_t addr)
 {
-	if (!ls_grow((void **)&c->objs, &c->cap_objs, c->n_objs + 1, sizeof(*c->objs))) {
+	if (!ls_grow(arr, cap, *n + 1, size) || !map_put(map, addr, (uint32_t)(*n + 1))) {
 		c->nomem = true;
 		return NULL;
 	}
-	object *o = &c->objs[c->n_objs];
+	void *e = (char *)*arr + *n * size;
 
-	memset(o, 0, sizeof(*o));
+	memset(e, 0, size);
+	(*n)++;
+	return e;
+}
+
+/* A new lifetime at `addr`, which becomes the current one there (a reused address). */
+static object *obj_new_lifetime(uaf_ctx *c, uint64_t addr, int kind)
+{
+	object *o = append_indexed(c, (void **)&c->objs, &c->n_objs, &c->cap_objs, sizeof(*c->objs),
+				   &c->obj_map, addr);
+
+	if (!o)
+		return NULL;
 	o->addr = addr;
 	o->kind = kind;
 	o->mark_tid = -1;
 	o->state = OBJ_ALIVE;
-	if (!map_put(&c->obj_map, addr, (uint32_t)++c->n_objs)) {
-		c->nomem = true;
-		c->n_objs--;
-		return NULL;
-	}
 	c->stats.objects++;
 	return o;
 }
@@ -248,19 +257,12 @@ static lock_state *lock_get(uaf_ctx *c, uint64_t addr, int cls, bool create)
 		return &c->locks[i - 1];
 	if (!create)
 		return NULL;
-	if (!ls_grow((void **)&c->locks, &c->cap_locks, c->n_locks + 1, sizeof(*c->locks))) {
-		c->nomem = true;
-		return NULL;
-	}
-	lock_state *l = &c->locks[c->n_locks];
+	lock_state *l = append_indexed(c, (void **)&c->locks, &c->n_locks, &c->cap_locks, sizeof(*c->locks),
+				       &c->lock_map, addr);
 
-	memset(l, 0, sizeof(*l));
-	l->addr = addr;
-	l->cls = cls;
-	if (!map_put(&c->lock_map, addr, (uint32_t)++c->n_locks)) {
-		c->nomem = true;
-		c->n_locks--;
-		return NULL;
+	if (l) {
+		l->addr = addr;
+		l->cls = cls;
 	}
 	return l;
 }
