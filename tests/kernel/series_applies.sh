@@ -27,7 +27,14 @@ trap 'rm -rf "$work"' EXIT INT TERM
 # shellcheck source=tests/tap.sh
 . "$(dirname "$0")/../tap.sh"
 
-echo "1..9"
+echo "1..10"
+
+# What the series was verified against, and what is installed here: printed with every run, so
+# that a failure on a newer Debian point release says so at once (docs/kernel.md: rebasing).
+base_sublevel=$(sed -n 's/^sublevel *= *//p' "$root/patches/BASE" 2>/dev/null)
+base_debian=$(sed -n 's/^debian *= *//p' "$root/patches/BASE" 2>/dev/null)
+installed=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null)
+echo "# series verified on linux-source-6.12 ${base_debian:-?} (6.12.${base_sublevel:-?}); installed: ${installed:-not from a package} ($tarball)"
 
 [ -n "$patches" ]
 result $? "patches/ holds a series"
@@ -47,6 +54,10 @@ version=$(sed -n 's/^VERSION = //p;s/^PATCHLEVEL = //p' "$work/unpack/$top/Makef
 [ "$version" = "6.12" ]
 result $? "tarball is Linux 6.12 (got '$version')"
 
+sublevel=$(sed -n 's/^SUBLEVEL = //p' "$work/unpack/$top/Makefile" 2>/dev/null)
+[ -n "$base_sublevel" ] && [ "$sublevel" = "$base_sublevel" ]
+result $? "tarball is the verified base 6.12.${base_sublevel:-?} (got 6.12.$sublevel; a newer one needs the rebase of docs/kernel.md)"
+
 # patch -p1: no fuzz, no rejects; offsets are reported but allowed.
 cp -a "$work/unpack/$top" "$work/patched"
 : > "$work/patch.log"
@@ -58,7 +69,8 @@ for p in $patches; do
 		break
 	fi
 done
-result $status "series applies with patch -p1 --fuzz=0" "$work/patch.log"
+first=$(grep -m1 -B1 'FAILED at' "$work/patch.log" | sed -n 's/^patching file //p;s/^Hunk \(#[0-9]*\) FAILED at \([0-9]*\).*/hunk \1 at line \2/p' | paste -sd' ' -)
+result $status "series applies with patch -p1 --fuzz=0${first:+ (first failing: $(basename "$p") $first)}" "$work/patch.log"
 grep -i 'offset' "$work/patch.log" | sed 's/^/# note: /'
 
 # git am on a repository holding the same base files.
