@@ -15,8 +15,8 @@ if [ "${LOCKSTEP_KVM:-0}" != 1 ]; then
 	echo "1..0 # SKIP the KVM end-to-end run is opt-in: meson test --setup kvm --suite kvm"
 	exit 0
 fi
-if [ ! -w /dev/kvm ] && [ "${LOCKSTEP_VM_ACCEL:-kvm}" != tcg ]; then
-	echo "1..0 # SKIP /dev/kvm is not usable (LOCKSTEP_VM_ACCEL=tcg runs it under emulation)"
+if [ "${LOCKSTEP_VM_ACCEL:-auto}" != tcg ] && ! probe=$(python3 "$root/tracer/vm/kvm-probe" 2>&1); then
+	echo "1..0 # SKIP KVM is not usable: $probe (LOCKSTEP_VM_ACCEL=tcg runs it under emulation)"
 	exit 0
 fi
 if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
