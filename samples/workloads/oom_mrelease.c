@@ -31,25 +31,19 @@
 #define OOM_CGROUP "/sys/fs/cgroup/lockstep-oom"
 #define OOM_LIMIT "32M"
 
-static bool write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY);
-	bool ok = fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text);
-
-	if (fd >= 0)
-		close(fd);
-	return ok;
-}
-
 /* Creates the cgroup; false (and the machine-wide OOM killer) when cgroup v2's memory
  * controller is not there. */
 static bool oom_cgroup_setup(void)
 {
-	write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+	if (!wl_cgroup2()) {
+		errno = ENOTSUP;
+		return false;
+	}
+	wl_write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
 	if (mkdir(OOM_CGROUP, 0755) != 0 && errno != EEXIST)
 		return false;
-	return write_file(OOM_CGROUP "/memory.max", OOM_LIMIT) &&
-	       (write_file(OOM_CGROUP "/memory.swap.max", "0") || errno == ENOENT);
+	return wl_write_file(OOM_CGROUP "/memory.max", OOM_LIMIT) &&
+	       (wl_write_file(OOM_CGROUP "/memory.swap.max", "0") || errno == ENOENT);
 }
 
 /* The OOM mode's child: allocate until the OOM killer picks us. */
@@ -57,10 +51,10 @@ static void child_until_oom(bool in_cgroup)
 {
 	char pid[32];
 
-	if (!write_file("/proc/self/oom_score_adj", "1000"))
+	if (!wl_write_file("/proc/self/oom_score_adj", "1000"))
 		perror("oom_score_adj");
 	snprintf(pid, sizeof(pid), "%d", (int)getpid());
-	if (in_cgroup && !write_file(OOM_CGROUP "/cgroup.procs", pid))
+	if (in_cgroup && !wl_write_file(OOM_CGROUP "/cgroup.procs", pid))
 		perror(OOM_CGROUP "/cgroup.procs");
 	for (;;)
 		wl_touch(wl_map(CHILD_MEM), CHILD_MEM);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,6 +38,26 @@ static inline void wl_args(int argc, char **argv, double *seconds, int *threads)
 		*seconds = 3.0;
 	if (*threads < 1 || *threads > 64)
 		*threads = 4;
+}
+
+/* Writes text into a (sysfs, cgroupfs, procfs) file; false with errno set when it cannot. */
+static inline bool wl_write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	bool ok = f && fputs(text, f) >= 0;
+
+	if (f && fclose(f) != 0)
+		ok = false;
+	return ok;
+}
+
+/* Whether /sys/fs/cgroup is cgroup v2: elsewhere (a v1 or hybrid host) a mkdir there makes a
+ * plain directory, and the workloads must not litter it. */
+static inline bool wl_cgroup2(void)
+{
+	struct statfs fs;
+
+	return statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == 0x63677270; /* CGROUP2_SUPER_MAGIC */
 }
 
 static inline void wl_die(const char *what)

@@ -39,8 +39,10 @@ echo "# series verified on linux-source-6.12 ${base_debian:-?} (6.12.${base_subl
 [ -n "$patches" ]
 result $? "patches/ holds a series"
 
-# Files the series modifies (must exist in the base) and creates.
-modified=$(cat $patches $injects | sed -n 's|^--- a/||p' | sort -u)
+# Files the series modifies (must exist in the base) and creates; a file one patch creates and
+# a later one changes is not in the base.
+created_any=$(cat $patches $injects | awk '/^--- \/dev\/null/ { getline; sub(/^\+\+\+ b\//, ""); print }' | sort -u)
+modified=$(cat $patches $injects | sed -n 's|^--- a/||p' | sort -u | comm -23 - "$(printf '%s\n' $created_any > "$work/created_any"; echo "$work/created_any")")
 created=$(cat $patches | awk '/^--- \/dev\/null/ { getline; sub(/^\+\+\+ b\//, ""); print }' | sort -u)
 
 members=""
