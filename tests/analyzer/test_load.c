@@ -228,8 +228,8 @@ static void read_release_by_another_task_leaves_the_readers_hold_open(void)
 	TAP_EQ_INT(tu_int(db, "SELECT count(*) FROM unmatched_releases", -1), 1, "one unmatched release row");
 	TAP_EQ_INT(tu_int(db, "SELECT count(*) FROM unmatched_releases u JOIN events e ON e.id=u.event_id"
 			      " WHERE u.tid=1603 AND u.t_ns=3000 AND u.class=0 AND u.mode=0"
-			      " AND printf('0x%x', u.ip)='0xffffffff8100e040' AND u.lock=e.lock AND u.lock_id=(SELECT id FROM locks WHERE class=0)", -1),
-		   1, "it is 1603's release at its call site 0xffffffff8100e040, of the mmap_lock");
+			      " AND printf('0x%x', u.ip)='0xffffffff81010040' AND u.lock=e.lock AND u.lock_id=(SELECT id FROM locks WHERE class=0)", -1),
+		   1, "it is 1603's release at its call site 0xffffffff81010040, of the mmap_lock");
 	TAP_EQ_INT(tu_int(db, "SELECT value FROM meta WHERE key='unmatched_releases'", -1), 1, "meta.unmatched_releases");
 	TAP_EQ_INT(tu_int(db, "SELECT value FROM meta WHERE key='held_at_end'", -1), 1, "meta.held_at_end");
 	ls_store_close(store);
