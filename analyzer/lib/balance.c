@@ -84,16 +84,13 @@ static ls_status nomem(balance_ctx *c)
 	return ls_error_set(c->err, LS_ERR_NOMEM, ls_store_path(c->store), "out of memory");
 }
 
-static group *group_get(balance_ctx *c, bool release, int cls, int mode, uint64_t ip, ls_severity sev,
-			bool *fresh)
+static group *group_get(balance_ctx *c, bool release, int cls, int mode, uint64_t ip, ls_severity sev)
 {
 	for (size_t i = 0; i < c->n_groups; i++) {
 		group *g = &c->groups[i];
 
-		if (g->release == release && g->cls == cls && g->mode == mode && g->ip == ip && g->sev == sev) {
-			*fresh = false;
+		if (g->release == release && g->cls == cls && g->mode == mode && g->ip == ip && g->sev == sev)
 			return g;
-		}
 	}
 	if (!ls_grow((void **)&c->groups, &c->cap_groups, c->n_groups + 1, sizeof(*c->groups)))
 		return NULL;
@@ -105,7 +102,6 @@ static group *group_get(balance_ctx *c, bool release, int cls, int mode, uint64_
 	g->mode = mode;
 	g->ip = ip;
 	g->sev = sev;
-	*fresh = true;
 	return g;
 }
 
@@ -197,7 +193,7 @@ static ls_status scan_releases(balance_ctx *c)
 			.lock = (uint64_t)sqlite3_column_int64(rows, 4), .ip = (uint64_t)sqlite3_column_int64(rows, 7),
 		};
 		proof pr = { .kind = PROOF_NONE };
-		bool beside = false, fresh;
+		bool beside = false;
 		group *g;
 
 		if (cls < 0 || cls >= LS_CLASS_COUNT || mode < 0 || mode >= LS_MODE_COUNT)
@@ -217,7 +213,7 @@ static ls_status scan_releases(balance_ctx *c)
 			beside = sqlite3_column_int64(readers, 0) > 0;
 		}
 		if (!(g = group_get(c, true, cls, mode, in.ip,
-				    pr.kind == PROOF_NONE ? LS_SEV_NOTE : LS_SEV_WARNING, &fresh))) {
+				    pr.kind == PROOF_NONE ? LS_SEV_NOTE : LS_SEV_WARNING))) {
 			status = nomem(c);
 			goto end;
 		}
@@ -310,7 +306,6 @@ static ls_status scan_holds(balance_ctx *c)
 		};
 		proof pr = { .kind = PROOF_NONE };
 		const task_exit *ex;
-		bool fresh;
 		group *g;
 
 		if (cls < 0 || cls >= LS_CLASS_COUNT || mode < 0 || mode >= LS_MODE_COUNT)
@@ -344,7 +339,7 @@ static ls_status scan_holds(balance_ctx *c)
 			}
 		}
 		if (!(g = group_get(c, false, cls, mode, in.ip,
-				    pr.kind == PROOF_NONE ? LS_SEV_NOTE : LS_SEV_WARNING, &fresh))) {
+				    pr.kind == PROOF_NONE ? LS_SEV_NOTE : LS_SEV_WARNING))) {
 			status = nomem(c);
 			goto end;
 		}
