@@ -114,8 +114,11 @@ static ls_status open_db(lsv_trace *trace, const char *path, lsv_progress_fn pro
 	if (!meta_get(trace->db, "load_complete", buf, sizeof(buf)) || strcmp(buf, "1"))
 		return ls_error_set(err, LS_ERR_INPUT, path,
 				    "not a complete lockstep database (meta.load_complete is not 1)");
-	if (!meta_get(trace->db, "schema_version", buf, sizeof(buf)) || strcmp(buf, "1"))
-		return ls_error_set(err, LS_ERR_INPUT, path, "unsupported schema version '%s'", buf);
+	/* docs/schema.md's version; the viewer reads nothing of `unmatched_releases`, but a version
+	 * 1 file holds read holds another task's release ended (reload the trace). */
+	if (!meta_get(trace->db, "schema_version", buf, sizeof(buf)) || strcmp(buf, "2"))
+		return ls_error_set(err, LS_ERR_INPUT, path,
+				    "unsupported schema version '%s' (load the trace again)", buf);
 	trace->path = g_strdup(path);
 	return LS_OK;
 #endif

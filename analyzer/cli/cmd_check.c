@@ -15,7 +15,8 @@ static void help(void)
 {
 	printf("usage: lockstep check [OPTIONS] TRACE_DIR|DB\n\n"
 	       "Finds lock-order violations (cycles, hierarchy inversions, per-VMA lock protocol\n"
-	       "breaches, failed inverted trylocks), writer starvation and use-after-free windows.\n"
+	       "breaches, failed inverted trylocks), writer starvation, use-after-free windows and\n"
+	       "lock imbalance (releases without a hold, holds open at trace end).\n"
 	       "Findings are also stored in the database's `findings` and `finding_evidence` tables.\n\n"
 	       "options:\n"
 	       "  --format text|json     report format (default text; docs/report-format.md)\n"
@@ -148,6 +149,7 @@ int ls_cmd_check(int argc, char **argv)
 	ls_store_meta(store, "source", source, sizeof(source));
 	if ((rc = cli_open_symbols(store, symbols_path, &syms)) != CLI_EXIT_OK)
 		goto end;
+	opts.symbols = syms;
 	if (ls_check_run(store, &opts, &findings, &err) != LS_OK) {
 		rc = cli_report_error(&err);
 		goto end;
@@ -171,7 +173,8 @@ int ls_cmd_check(int argc, char **argv)
 		fprintf(stderr,
 			"lockstep check: %.3f s; %llu holds, %llu lock-order edges (%llu instances), "
 			"%llu cycles; %llu writer waits (%llu flagged); %llu events, %llu object "
-			"lifetimes, %llu use-after-free instances\n",
+			"lifetimes, %llu use-after-free instances; %llu releases without a hold at %llu "
+			"call sites, %llu holds open at end at %llu call sites (%llu proven defects)\n",
 			stats.seconds, (unsigned long long)stats.order.holds,
 			(unsigned long long)stats.order.edges,
 			(unsigned long long)stats.order.edge_instances,
@@ -179,7 +182,12 @@ int ls_cmd_check(int argc, char **argv)
 			(unsigned long long)stats.starvation.writer_waits,
 			(unsigned long long)stats.starvation.flagged_waits,
 			(unsigned long long)stats.uaf.events, (unsigned long long)stats.uaf.objects,
-			(unsigned long long)stats.uaf.windows);
+			(unsigned long long)stats.uaf.windows,
+			(unsigned long long)stats.balance.releases_without_hold,
+			(unsigned long long)stats.balance.release_sites,
+			(unsigned long long)stats.balance.held_at_end,
+			(unsigned long long)stats.balance.hold_sites,
+			(unsigned long long)stats.balance.defects);
 	rc = fail_on < LS_SEV_COUNT && ls_findings_count_at_least(findings, (ls_severity)fail_on)
 		     ? CLI_EXIT_FINDINGS
 		     : CLI_EXIT_OK;

@@ -12,9 +12,10 @@ static void help(void)
 	printf("usage: lockstep load [-o DB] [-q] TRACE_DIR\n\n"
 	       "Reads every stream of the CTF trace in TRACE_DIR through libbabeltrace2 and writes a\n"
 	       "lockstep database (docs/schema.md): events, tasks, locks, objects, holds, waits, phases.\n"
-	       "The database is written to a temporary file and renamed only when complete.\n\n"
+	       "The database is written to a temporary file and renamed only when complete.\n"
+	       "Releases that matched no hold and holds open at trace end are counted on stderr.\n\n"
 	       "  -o, --output DB   database path (default: TRACE_DIR.lockstep.db beside the trace)\n"
-	       "  -q, --quiet       print nothing but errors and warnings\n"
+	       "  -q, --quiet       print nothing but errors, warnings and the balance line\n"
 	       "  -h, --help        this text\n");
 }
 
@@ -67,6 +68,15 @@ int ls_cmd_load(int argc, char **argv)
 		if (sum.discarded_events || sum.discarded_packets)
 			printf("the tracer discarded %llu events and %llu packets (see the 'discarded' table)\n",
 			       (unsigned long long)sum.discarded_events, (unsigned long long)sum.discarded_packets);
+	}
+	/* On stderr even with -q: like a warning, it says the trace is not what it should be. */
+	if (sum.unmatched_releases || sum.held_at_end) {
+		fflush(stdout);
+		fprintf(stderr,
+			"balance: %llu releases without a hold at %llu call sites, %llu holds open at end "
+			"(`lockstep check` tells trace-edge cases from instrumentation defects)\n",
+			(unsigned long long)sum.unmatched_releases, (unsigned long long)sum.unmatched_release_sites,
+			(unsigned long long)sum.held_at_end);
 	}
 end:
 	free(default_path);

@@ -9,6 +9,7 @@ void ls_check_options_init(ls_check_options *opts)
 	opts->starvation_ms = LS_CHECK_DEFAULT_STARVATION_MS;
 	opts->max_bypass = LS_CHECK_DEFAULT_MAX_BYPASS;
 	opts->store_findings = true;
+	opts->symbols = NULL;
 	opts->stats = NULL;
 }
 
@@ -58,6 +59,8 @@ ls_status ls_check_run(ls_store *store, const ls_check_options *opts, ls_finding
 		status = ls_starvation_check(store, &sopts, list, &stats.starvation, err);
 	if (status == LS_OK)
 		status = ls_uaf_check(store, list, &stats.uaf, err);
+	if (status == LS_OK)
+		status = ls_balance_check(store, opts->symbols, list, &stats.balance, err);
 	if (status != LS_OK) {
 		sqlite3_exec(ls_store_borrow_db(store), "ROLLBACK", NULL, NULL, NULL);
 		goto end;

@@ -1,5 +1,5 @@
 /* check.h — `lockstep check` as a library call: runs every detector (lock order, writer
- * starvation, use-after-free windows) over a loaded trace and optionally stores the findings
+ * starvation, use-after-free windows, lock balance) over a loaded trace and optionally stores the findings
  * in the database. Printing the report is report.h's job, deciding the exit status the CLI's. */
 #ifndef LOCKSTEP_CHECK_H
 #define LOCKSTEP_CHECK_H
@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "balance.h"
 #include "findings.h"
 #include "order.h"
 #include "starvation.h"
@@ -18,6 +19,7 @@ typedef struct {
 	ls_order_stats order;
 	ls_starvation_stats starvation;
 	ls_uaf_stats uaf;
+	ls_balance_stats balance;
 	double seconds; /* wall time of the detectors (and of storing the findings) */
 } ls_check_stats;
 
@@ -25,6 +27,8 @@ typedef struct {
 	double starvation_ms;   /* writer wait flagged above this (default 10) */
 	uint64_t max_bypass;    /* read grants past a waiting writer flagged above this (100) */
 	bool store_findings;    /* replace the findings tables of the (writable) store (true) */
+	const ls_symbols *symbols; /* borrowed, may be NULL (the default): names call sites in the
+				    * summaries of per-site findings; hex without it */
 	ls_check_stats *stats;  /* filled when not NULL */
 } ls_check_options;
 

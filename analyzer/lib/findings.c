@@ -22,6 +22,7 @@ static const char *const kind_names[LS_FINDING_KIND_COUNT] = {
 	[LS_FINDING_PROTOCOL] = "protocol",
 	[LS_FINDING_WRITER_STARVATION] = "writer-starvation",
 	[LS_FINDING_UAF_WINDOW] = "uaf-window",
+	[LS_FINDING_LOCK_BALANCE] = "lock-balance",
 	[LS_FINDING_NOTE] = "note",
 };
 

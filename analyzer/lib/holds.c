@@ -1,7 +1,9 @@
 /* holds.c — see holds.h. Each lock keeps a list of its open holds (pending or acquired, any
  * task). A release or an acquired event matches the same task's most recent open hold of the
- * lock; a read release with no such hold matches the oldest read hold by any task (rwsem
- * non-owner release). VMA write-marks are kept per mm and all end at the mm's unlock-all. */
+ * lock, and only that: a release with no such hold is recorded as unmatched, never taken from
+ * another task (the contract carries no non-owner flag, so an up_read_non_owner() cannot be
+ * told from a missing lock_acquire; stealing the oldest reader's hold would end a task's hold
+ * that is still in force). VMA write-marks are kept per mm and all end at the mm's unlock-all. */
 #include "holds.h"
 
 #include <stdlib.h>
@@ -44,6 +46,7 @@ struct ls_holds {
 	const ls_tasks *tasks;
 	ls_keymap *locks;  /* (addr, class) → lock */
 	ls_keymap *marks;  /* (mm, 0) → first marked hold */
+	ls_keymap *release_sites; /* (ip, class * 2 + mode) of unmatched releases → (void *)1 */
 	int64_t next_lock_id, next_hold_id, last_ns;
 	ls_holds_counts counts;
 };
@@ -58,7 +61,8 @@ ls_holds *ls_holds_new(ls_store *store, const ls_tasks *tasks)
 	h->tasks = tasks;
 	h->locks = ls_keymap_new();
 	h->marks = ls_keymap_new();
-	if (!h->locks || !h->marks) {
+	h->release_sites = ls_keymap_new();
+	if (!h->locks || !h->marks || !h->release_sites) {
 		ls_holds_free(h);
 		return NULL;
 	}
@@ -86,12 +90,16 @@ void ls_holds_free(ls_holds *h)
 		ls_keymap_free(h->locks);
 	}
 	ls_keymap_free(h->marks);
+	ls_keymap_free(h->release_sites);
 	free(h);
 }
 
 ls_holds_counts ls_holds_get_counts(const ls_holds *h)
 {
-	return h->counts;
+	ls_holds_counts c = h->counts;
+
+	c.unmatched_release_sites = ls_keymap_count(h->release_sites);
+	return c;
 }
 
 static struct lock *lock_get(ls_holds *h, const ls_event *ev, int cls)
@@ -269,6 +277,20 @@ static ls_status on_acquired(ls_holds *h, int64_t id, const ls_event *ev, ls_err
 	return LS_OK;
 }
 
+/* A release with no open hold of the releasing task: kept for the lock-balance detector. */
+static ls_status release_unmatched(ls_holds *h, const struct lock *l, int64_t id, const ls_event *ev,
+				   ls_error *err)
+{
+	int mode = (int)ev->f[LS_F_MODE];
+	ls_release_row r = { .event_id = id, .lock_id = l->id, .t_ns = ev->t_ns, .tid = ev->tid,
+			     .lock = l->addr, .ip = ev->f[LS_F_IP], .cls = l->cls, .mode = mode };
+
+	h->counts.unmatched_releases++;
+	if (!ls_keymap_put(h->release_sites, r.ip, (uint64_t)l->cls * 2 + (uint64_t)(mode != 0), (void *)1))
+		return ls_error_set(err, LS_ERR_NOMEM, NULL, "out of memory building holds");
+	return ls_store_insert_unmatched_release(h->store, &r, err);
+}
+
 static ls_status on_release(ls_holds *h, int64_t id, const ls_event *ev, ls_error *err)
 {
 	struct lock *l = lock_get(h, ev, (int)ev->f[LS_F_CLASS]);
@@ -277,19 +299,14 @@ static ls_status on_release(ls_holds *h, int64_t id, const ls_event *ev, ls_erro
 	if (!l)
 		return ls_error_set(err, LS_ERR_NOMEM, NULL, "out of memory building holds");
 	x = find_own(l, ev->tid, true);
-	if (!x && ev->f[LS_F_MODE] == LS_MODE_READ) {
-		for (x = l->open_head; x; x = x->next)
-			if (x->acquired_ns >= 0 && x->mode == LS_MODE_READ && !x->marked)
-				break;
-	}
 	if (!x) {
 		/* vma_start_write's inner up_write after the mark: the mark holds on. */
 		bool marked_by_task = false;
 		for (struct hold *m = l->open_head; m; m = m->next)
 			marked_by_task |= m->marked && m->tid == ev->tid;
-		if (!marked_by_task)
-			h->counts.unmatched_releases++;
-		return LS_OK;
+		if (marked_by_task)
+			return LS_OK;
+		return release_unmatched(h, l, id, ev, err);
 	}
 	return hold_close(h, x, ev->t_ns, ev->f[LS_F_IP], id, "released", NULL, err);
 }
@@ -402,6 +419,7 @@ static void finish_lock(void *user, uint64_t a, uint64_t b, void *value)
 			end_attempt(c->h, x, -1, "waiting-at-end");
 			c->st = hold_close(c->h, x, -1, 0, -1, "waiting-at-end", NULL, c->err);
 		} else {
+			c->h->counts.held_at_end++;
 			c->st = hold_close(c->h, x, -1, 0, -1, "held-at-end", NULL, c->err);
 		}
 	}

@@ -15,8 +15,11 @@ typedef struct ls_holds ls_holds;
 
 typedef struct {
 	uint64_t holds, waits;
-	uint64_t unmatched_releases;  /* releases of locks taken before the trace began */
+	uint64_t unmatched_releases;  /* releases with no open hold of the releasing task (taken
+				       * before the trace began, or a missing/non-owner event) */
+	uint64_t unmatched_release_sites; /* distinct (class, mode, ip) among them */
 	uint64_t unmatched_acquired;  /* lock_acquired without a lock_acquire */
+	uint64_t held_at_end;         /* acquired holds still open when the trace ended */
 } ls_holds_counts;
 
 /* New builder writing into `store` and asking `tasks` for off-CPU time; both are borrowed and
@@ -24,7 +27,8 @@ typedef struct {
 ls_holds *ls_holds_new(ls_store *store, const ls_tasks *tasks);
 void ls_holds_free(ls_holds *holds);
 
-/* Takes in one event (`event_id` is its `events.id`); non-lock events are ignored. */
+/* Takes in one event (`event_id` is its `events.id`); non-lock events are ignored. A release
+ * that matches no open hold of its own task is written to `unmatched_releases`. */
 ls_status ls_holds_feed(ls_holds *holds, int64_t event_id, const ls_event *ev, ls_error *err);
 
 /* Closes what is still open at trace end (`held-at-end`, `waiting-at-end`) and writes the

@@ -307,7 +307,8 @@ static ls_status write_summary(struct consumer *c, const char *dir, ls_error *er
 	    (st = set_meta_int(c->store, "discarded_events", (int64_t)c->discarded_events, err)) != LS_OK ||
 	    (st = set_meta_int(c->store, "discarded_packets", (int64_t)c->discarded_packets, err)) != LS_OK ||
 	    (st = set_meta_int(c->store, "unmatched_releases", (int64_t)hc.unmatched_releases, err)) != LS_OK ||
-	    (st = set_meta_int(c->store, "unmatched_acquired", (int64_t)hc.unmatched_acquired, err)) != LS_OK)
+	    (st = set_meta_int(c->store, "unmatched_acquired", (int64_t)hc.unmatched_acquired, err)) != LS_OK ||
+	    (st = set_meta_int(c->store, "held_at_end", (int64_t)hc.held_at_end, err)) != LS_OK)
 		return st;
 	return LS_OK;
 }
@@ -393,7 +394,9 @@ ls_status ls_load(const char *dir, const char *db_path, const ls_load_options *o
 	if (summary) {
 		ls_holds_counts hc = ls_holds_get_counts(c.holds);
 		*summary = (ls_load_summary){ c.events, hc.holds, hc.waits, c.discarded_events,
-					      c.discarded_packets, c.t_begin, c.t_end };
+					      c.discarded_packets, c.t_begin, c.t_end,
+					      hc.unmatched_releases, hc.unmatched_release_sites,
+					      hc.held_at_end };
 	}
 	/* lockstep-view's level-of-detail summaries, so a viewer opens even a huge trace at once */
 	if ((st = ls_overview_build(ls_store_borrow_db(c.store), "main", NULL, NULL, err)) != LS_OK)

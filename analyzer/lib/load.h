@@ -26,6 +26,9 @@ typedef struct {
 	uint64_t discarded_events;
 	uint64_t discarded_packets;
 	int64_t t_begin_ns, t_end_ns;
+	/* lock balance (docs/detectors.md, lock-balance): releases that matched no hold of their
+	 * task, at how many (class, mode, call site), and acquired holds open at trace end */
+	uint64_t unmatched_releases, unmatched_release_sites, held_at_end;
 } ls_load_summary;
 
 /* Default database path for a trace directory: "DIR.lockstep.db" beside it (trailing slashes

@@ -12,6 +12,7 @@
 #include "contract.h"
 
 enum stmt_id { S_EVENT, S_EVENT_BATCH, S_HOLD, S_WAIT, S_OBJECT, S_TASK, S_LOCK, S_PHASE, S_DISCARD, S_META, S_TYPE, S_BLOCK,
+	       S_UNMATCHED,
 	       S_COUNT };
 
 #define MAX_FOREIGN_TYPES 4096
@@ -65,7 +66,10 @@ static const char schema_sql[] =
 	" begin_ns INTEGER NOT NULL, end_ns INTEGER);"
 	"CREATE TABLE discarded(id INTEGER PRIMARY KEY, what TEXT NOT NULL, cpu INTEGER, begin_ns INTEGER,"
 	" end_ns INTEGER, count INTEGER);"
-	"CREATE TABLE event_blocks(first_id INTEGER PRIMARY KEY, t_ns INTEGER NOT NULL);";
+	"CREATE TABLE event_blocks(first_id INTEGER PRIMARY KEY, t_ns INTEGER NOT NULL);"
+	"CREATE TABLE unmatched_releases(event_id INTEGER PRIMARY KEY, lock_id INTEGER NOT NULL,"
+	" t_ns INTEGER NOT NULL, tid INTEGER, lock INTEGER NOT NULL, class INTEGER NOT NULL,"
+	" mode INTEGER NOT NULL, ip INTEGER);";
 
 /* Events get no index: ids follow time, event_blocks maps a time to an id range, and per-task
  * and per-lock questions go to holds. Every index here is paid for by every load (an index on
@@ -96,6 +100,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_META] = "INSERT OR REPLACE INTO meta VALUES(?1,?2)",
 	[S_TYPE] = "INSERT INTO event_types VALUES(?1,?2,?3)",
 	[S_BLOCK] = "INSERT INTO event_blocks VALUES(?1,?2)",
+	[S_UNMATCHED] = "INSERT INTO unmatched_releases VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
 };
 
 static ls_status db_error(ls_store *store, ls_error *err, const char *what)
@@ -223,7 +228,8 @@ ls_status ls_store_open(const char *path, bool writable, ls_store **out, ls_erro
 		goto error;
 	}
 	if (ls_store_meta_int(store, "schema_version", -1) != LS_SCHEMA_VERSION) {
-		st = ls_error_set(err, LS_ERR_INPUT, path, "schema version %lld, this lockstep reads version %d",
+		st = ls_error_set(err, LS_ERR_INPUT, path,
+				  "schema version %lld, this lockstep reads version %d (load the trace again)",
 				  (long long)ls_store_meta_int(store, "schema_version", -1), LS_SCHEMA_VERSION);
 		goto error;
 	}
@@ -585,6 +591,21 @@ ls_status ls_store_insert_lock(ls_store *store, const ls_lock_row *r, ls_error *
 	sqlite3_bind_int64(st, 8, r->acquisitions);
 	sqlite3_bind_int64(st, 9, r->contentions);
 	return step(store, S_LOCK, err, "writing locks");
+}
+
+ls_status ls_store_insert_unmatched_release(ls_store *store, const ls_release_row *r, ls_error *err)
+{
+	sqlite3_stmt *st = store->stmt[S_UNMATCHED];
+
+	sqlite3_bind_int64(st, 1, r->event_id);
+	sqlite3_bind_int64(st, 2, r->lock_id);
+	sqlite3_bind_int64(st, 3, r->t_ns);
+	sqlite3_bind_int64(st, 4, r->tid);
+	sqlite3_bind_int64(st, 5, (int64_t)r->lock);
+	sqlite3_bind_int(st, 6, r->cls);
+	sqlite3_bind_int(st, 7, r->mode);
+	sqlite3_bind_int64(st, 8, (int64_t)r->ip);
+	return step(store, S_UNMATCHED, err, "writing unmatched_releases");
 }
 
 ls_status ls_store_insert_phase(ls_store *store, const ls_phase_row *r, ls_error *err)

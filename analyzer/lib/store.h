@@ -10,7 +10,9 @@
 
 #include "error.h"
 
-#define LS_SCHEMA_VERSION 1
+/* 2: `unmatched_releases`, and a release never ends another task's hold (version 1 databases
+ * hold read holds ended by other tasks' releases: they are refused, the trace must be reloaded). */
+#define LS_SCHEMA_VERSION 2
 
 typedef struct ls_store ls_store;
 
@@ -87,6 +89,13 @@ typedef struct {
 	int64_t first_ns, last_ns, acquisitions, contentions;
 } ls_lock_row;
 
+/* A lock_release that matched no open hold of the releasing task (docs/schema.md). */
+typedef struct {
+	int64_t event_id, lock_id, t_ns, tid;
+	uint64_t lock, ip;
+	int cls, mode;
+} ls_release_row;
+
 typedef struct {
 	int64_t tid;
 	uint64_t mm;
@@ -111,6 +120,7 @@ ls_status ls_store_insert_object(ls_store *store, const ls_object_row *row, ls_e
 ls_status ls_store_insert_task(ls_store *store, const ls_task_row *row, ls_error *err);
 ls_status ls_store_insert_lock(ls_store *store, const ls_lock_row *row, ls_error *err);
 ls_status ls_store_insert_phase(ls_store *store, const ls_phase_row *row, ls_error *err);
+ls_status ls_store_insert_unmatched_release(ls_store *store, const ls_release_row *row, ls_error *err);
 ls_status ls_store_insert_discard(ls_store *store, const ls_discard *d, ls_error *err);
 ls_status ls_store_set_meta(ls_store *store, const char *key, const char *value, ls_error *err);
 

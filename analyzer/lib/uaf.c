@@ -417,8 +417,8 @@ static void holder_add(uaf_ctx *c, lock_state *l, const seen *e)
 	h->ev = *e;
 }
 
-/* Mirrors the holds builder: the releasing task's most recent hold, else (read release by a
- * non-owner) the oldest read holder. */
+/* Mirrors the holds builder: the releasing task's most recent hold, and never another task's
+ * (a release without one is unmatched; docs/trace-format.md, "Derived records"). */
 static void holder_remove(lock_state *l, const seen *e)
 {
 	size_t k = l->n;
@@ -427,14 +427,6 @@ static void holder_remove(lock_state *l, const seen *e)
 		if (l->holders[i].tid == e->tid) {
 			k = i;
 			break;
-		}
-	}
-	if (k == l->n) {
-		for (size_t i = 0; i < l->n; i++) {
-			if (l->holders[i].mode == LS_MODE_READ) {
-				k = i;
-				break;
-			}
 		}
 	}
 	if (k == l->n)

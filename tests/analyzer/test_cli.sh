@@ -24,6 +24,14 @@ grep -q "warning: .*2 events discarded" "$tmp/err"; ok $? "load warns about disc
 
 expect_exit 0 "load -o" "$lockstep" load -q -o "$tmp/other.db" "$tmp/trace"
 [ ! -s "$tmp/out" ]; ok $? "load -q prints nothing on stdout"
+! grep -q '^balance:' "$tmp/err"; ok $? "load: no balance line for a trace whose releases all matched"
+
+# the balance line: releases without a hold and holds open at end, on stderr even with -q
+"$synth" "$scenarios/rwsem-read-release-by-other-task.scn" -o "$tmp/stray" >/dev/null
+expect_exit 0 "load of a trace with a stray read release" "$lockstep" load -q "$tmp/stray"
+[ ! -s "$tmp/out" ] && [ "$(grep -c '^balance:' "$tmp/err")" = 1 ] &&
+	grep -q '^balance: 1 releases without a hold at 1 call sites, 1 holds open at end ' "$tmp/err"
+ok $? "load prints one balance line: 1 release without a hold at 1 site, 1 hold open at end"
 
 expect_exit 0 "info on a database" "$lockstep" info "$tmp/other.db"
 grep -Eq '^tasks +3 in 2 processes' "$tmp/out"; ok $? "info counts tasks"

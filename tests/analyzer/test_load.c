@@ -198,6 +198,67 @@ static void half_written_database_is_refused(void)
 	TAP_OK(strstr(err.message, "not a lockstep database") != NULL, "message: %s", err.message);
 }
 
+/* tests/scenarios/rwsem-read-release-by-other-task.scn: task 1603 releases mmap_lock for read
+ * without holding it while 1602 holds it for read. The release must not end 1602's hold. */
+static void read_release_by_another_task_leaves_the_readers_hold_open(void)
+{
+	char trace[600], db_path[700];
+	ls_load_summary sum;
+	ls_store *store = NULL;
+	ls_error err;
+	sqlite3 *db;
+
+	TAP_EQ_INT(make_trace("rwsem-read-release-by-other-task.scn", trace, sizeof(trace), ""), 0,
+		   "synth writes rwsem-read-release-by-other-task");
+	snprintf(db_path, sizeof(db_path), "%s.db", trace);
+	ls_error_clear(&err);
+	TAP_EQ_INT(ls_load(trace, db_path, NULL, &sum, &err), LS_OK, "load succeeds");
+	TAP_EQ_INT(sum.unmatched_releases, 1, "summary: 1 release without a hold");
+	TAP_EQ_INT(sum.unmatched_release_sites, 1, "summary: at 1 call site");
+	TAP_EQ_INT(sum.held_at_end, 1, "summary: 1 hold open at end");
+	TAP_EQ_INT(ls_store_open(db_path, false, &store, &err), LS_OK, "database opens");
+	if (!store)
+		return;
+	db = ls_store_borrow_db(store);
+	TAP_EQ_INT(tu_int(db, "SELECT count(*) FROM holds WHERE tid=1602 AND outcome='held-at-end'"
+			      " AND released_ns IS NULL AND acquired_ns=2050", -1),
+		   1, "reader-a's read hold stays open to the trace end");
+	TAP_EQ_INT(tu_int(db, "SELECT count(*) FROM holds WHERE release_event IS NOT NULL AND tid<>1601", -1), 0,
+		   "no hold is ended by the stray release");
+	TAP_EQ_INT(tu_int(db, "SELECT count(*) FROM unmatched_releases", -1), 1, "one unmatched release row");
+	TAP_EQ_INT(tu_int(db, "SELECT count(*) FROM unmatched_releases u JOIN events e ON e.id=u.event_id"
+			      " WHERE u.tid=1603 AND u.t_ns=3000 AND u.class=0 AND u.mode=0"
+			      " AND printf('0x%x', u.ip)='0xffffffff81010040' AND u.lock=e.lock AND u.lock_id=(SELECT id FROM locks WHERE class=0)", -1),
+		   1, "it is 1603's release at its call site 0xffffffff81010040, of the mmap_lock");
+	TAP_EQ_INT(tu_int(db, "SELECT value FROM meta WHERE key='unmatched_releases'", -1), 1, "meta.unmatched_releases");
+	TAP_EQ_INT(tu_int(db, "SELECT value FROM meta WHERE key='held_at_end'", -1), 1, "meta.held_at_end");
+	ls_store_close(store);
+}
+
+/* A database written before unmatched_releases existed holds read holds ended by other tasks:
+ * opening it says to reload, and a trace directory beside it is loaded again. */
+static void version_1_database_is_refused_and_reloaded(void)
+{
+	char trace[600], db_path[700];
+	ls_store *store = NULL;
+	ls_error err;
+
+	TAP_EQ_INT(make_trace("load-basic.scn", trace, sizeof(trace), ""), 0, "synth writes load-basic");
+	snprintf(db_path, sizeof(db_path), "%s.lockstep.db", trace);
+	ls_error_clear(&err);
+	TAP_EQ_INT(ls_load(trace, db_path, NULL, NULL, &err), LS_OK, "load succeeds");
+	tu_run("sqlite3 '%s' \"UPDATE meta SET value='1' WHERE key='schema_version'; DROP TABLE unmatched_releases\"",
+	       db_path);
+	TAP_EQ_INT(ls_store_open(db_path, false, &store, &err), LS_ERR_INPUT, "version 1 database refused");
+	TAP_OK(strstr(err.message, "schema version 1, this lockstep reads version 2 (load the trace again)") != NULL,
+	       "message names both versions and the remedy: %s", err.message);
+	ls_error_clear(&err);
+	TAP_EQ_INT(ls_input_open(trace, false, NULL, &store, &err), LS_OK, "the trace directory is loaded again");
+	if (store)
+		TAP_EQ_INT(ls_store_meta_int(store, "schema_version", -1), 2, "into a version 2 database");
+	ls_store_close(store);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
@@ -214,5 +275,7 @@ int main(int argc, char **argv)
 	error_beside_symbols_map_names_the_trace_not_a_temporary();
 	foreign_trace_without_lockstep_events_is_refused();
 	half_written_database_is_refused();
+	read_release_by_another_task_leaves_the_readers_hold_open();
+	version_1_database_is_refused_and_reloaded();
 	return tap_done();
 }

@@ -8,6 +8,9 @@
  *   test_check cli LOCKSTEP SYNTH SCENARIO_DIR SYMBOLS_MAP
  *       symbol names, the text report, --fail-on, the thresholds, usage errors, --no-store,
  *       -o, and reading the findings back with ls_findings_load().
+ *   test_check balance LOCKSTEP SYNTH SCENARIO_DIR SYMBOLS_MAP
+ *       the lock-balance findings in full: summaries with symbolised call sites, severities,
+ *       evidence (task, event, site) and the proof that makes a warning.
  *
  * An `# expect:` line reads `KIND RULE SEVERITY classes=A,B tids=1,2` (lists in any order) or
  * `none`. */
@@ -614,11 +617,134 @@ static int run_cli(const char *symbols_map)
 	return tap_done();
 }
 
+/* ---- lock balance: exact findings, evidence and call sites ------------------------------- */
+
+static const char *jstr(const jnode *o, const char *key)
+{
+	const jnode *v = jget(o, key);
+
+	return v && v->t == J_STR ? v->str : NULL;
+}
+
+static long jnum(const jnode *o, const char *key)
+{
+	const jnode *v = jget(o, key);
+
+	return v && v->t == J_NUM ? (long)v->num : -999;
+}
+
+static const jnode *jat(const jnode *arr, size_t i)
+{
+	return arr && arr->t == J_ARR && i < arr->n ? arr->items[i] : NULL;
+}
+
+/* Loads the scenario, adds the symbol map, checks the database as JSON; the findings array. */
+static jnode *balance_report(const char *name, const char *symbols_map, char *db_path, size_t size)
+{
+	char dir[1024], out[1100];
+
+	if (!make_trace(name, dir, sizeof(dir)))
+		return NULL;
+	snprintf(db_path, size, "%s.lockstep.db", dir);
+	snprintf(out, sizeof(out), "%s.json", dir);
+	tu_run("'%s' load -q '%s' 2>/dev/null", lockstep, dir);
+	tu_run("cp '%s' '%s/symbols.map'", symbols_map, dir);
+	check(db_path, "--format json", out);
+	return jload(out);
+}
+
+static void stray_read_release_reported_at_its_own_site(const char *symbols_map)
+{
+	char db_path[1100], out[1200];
+	jnode *report = balance_report("rwsem-read-release-by-other-task", symbols_map, db_path, sizeof(db_path));
+	const jnode *fs = report ? jget(report, "findings") : NULL;
+	const jnode *rel = jat(fs, 0), *hold = jat(fs, 1);
+	const jnode *ev = jget(rel, "evidence"), *hev = jget(hold, "evidence");
+
+	TAP_EQ_INT(fs ? (long long)fs->n : -1, 2, "stray release: two findings");
+	TAP_EQ_STR(jstr(rel, "kind"), "lock-balance", "kind lock-balance");
+	TAP_EQ_STR(jstr(rel, "rule"), "release-without-hold", "first: release-without-hold");
+	TAP_EQ_STR(jstr(rel, "severity"), "warning", "a warning: the writer's hold proves no hold predates the trace");
+	TAP_EQ_STR(jstr(rel, "summary"),
+		   "1 release(s) of mmap_lock(read) at stack_map_get_build_id_offset+0x40 matched no hold of the releasing task",
+		   "summary names the releasing call site through symbols.map");
+	TAP_EQ_INT(jnum(rel, "count"), 1, "one release folded");
+	TAP_EQ_INT(ev ? (long long)ev->n : -1, 2, "evidence: the release and its proof");
+	TAP_EQ_INT(jnum(jat(ev, 0), "tid"), 1603, "evidence 0: the releasing task");
+	TAP_EQ_STR(jstr(jat(ev, 0), "event"), "lock_release", "evidence 0: its lock_release");
+	TAP_EQ_INT(jnum(jat(ev, 0), "event_id"), 5, "evidence 0: events.id 5");
+	TAP_EQ_STR(jstr(jat(ev, 0), "mode"), "read", "evidence 0: read");
+	TAP_EQ_STR(jstr(jat(ev, 0), "site"), "stack_map_get_build_id_offset+0x40", "evidence 0: at its call site");
+	TAP_EQ_STR(jstr(jat(ev, 0), "role"), "released read without holding it", "evidence 0: role");
+	TAP_EQ_INT(jnum(jat(ev, 1), "tid"), 1601, "evidence 1: the writer");
+	TAP_EQ_STR(jstr(jat(ev, 1), "mode"), "write", "evidence 1: its write hold");
+	TAP_EQ_STR(jstr(jat(ev, 1), "site"), "do_mprotect_pkey+0x10", "evidence 1: at the writer's site");
+	TAP_EQ_STR(jstr(hold, "rule"), "hold-open-at-end", "second: hold-open-at-end");
+	TAP_EQ_STR(jstr(hold, "severity"), "note", "the reader still inside the lock is the trace edge: a note");
+	TAP_EQ_INT(hev ? (long long)hev->n : -1, 1, "evidence: the reader's acquisition only");
+	TAP_EQ_INT(jnum(jat(hev, 0), "tid"), 1602, "the reader the stray release used to end");
+	TAP_EQ_INT(jnum(jat(hev, 0), "event_id"), 3, "its lock_acquire, events.id 3");
+	TAP_EQ_STR(jstr(jat(hev, 0), "site"), "do_user_addr_fault+0x10", "at its acquisition site");
+	TAP_EQ_INT(jnum(hold, "t_end_ns"), 3500, "open to the trace end");
+	jfree(report);
+
+	snprintf(out, sizeof(out), "%s.txt", db_path);
+	TAP_EQ_INT(check(db_path, "", out), 0, "balance findings do not fail --fail-on error");
+	TAP_OK(file_contains(out, "== lock-balance (2) =="), "text: its own group");
+	TAP_OK(file_contains(out, "[warning] 1 release(s) of mmap_lock(read) at stack_map_get_build_id_offset+0x40"),
+	       "text: the warning with its site");
+	TAP_EQ_INT(check(db_path, "--fail-on warning", out), 1, "--fail-on warning fails on it");
+}
+
+static void holds_open_at_end_told_apart_by_proof(const char *symbols_map)
+{
+	char db_path[1100];
+	jnode *report = balance_report("hold-open-at-end", symbols_map, db_path, sizeof(db_path));
+	const jnode *fs = report ? jget(report, "findings") : NULL;
+	const jnode *ex = jat(fs, 0), *later = jat(fs, 1), *edge = jat(fs, 2);
+
+	TAP_EQ_INT(fs ? (long long)fs->n : -1, 3, "three holds open at end: three findings");
+	TAP_EQ_STR(jstr(ex, "summary"), "1 hold(s) of mmap_lock(write) taken at exit_mm+0x10 ended without a release",
+		   "exited holder: summary names the acquisition site");
+	TAP_EQ_STR(jstr(ex, "severity"), "warning", "exited holder: warning");
+	TAP_EQ_STR(jstr(jat(jget(ex, "evidence"), 1), "event"), "sched_process_exit", "proof: the task's exit");
+	TAP_EQ_INT(jnum(jat(jget(ex, "evidence"), 1), "t_ns"), 1500, "proof at t=1500");
+	TAP_EQ_STR(jstr(later, "summary"),
+		   "1 hold(s) of i_mmap(write) taken at unmap_mapping_range+0x10 ended without a release",
+		   "overtaken write hold: summary");
+	TAP_EQ_INT(jnum(jat(jget(later, "evidence"), 1), "tid"), 1703, "proof: the later reader");
+	TAP_EQ_STR(jstr(jat(jget(later, "evidence"), 1), "site"), "rmap_walk_file+0x10", "proof at its site");
+	TAP_EQ_STR(jstr(edge, "summary"),
+		   "1 hold(s) of pte_lock(write) taken at zap_pte_range+0x10 still open at trace end, task inside the lock",
+		   "trace edge: summary");
+	TAP_EQ_STR(jstr(edge, "severity"), "note", "trace edge: note");
+	TAP_EQ_INT(jget(edge, "evidence") ? (long long)jget(edge, "evidence")->n : -1, 1, "trace edge: no proof");
+	jfree(report);
+}
+
+static void balanced_trace_gives_no_balance_finding(const char *symbols_map)
+{
+	char db_path[1100];
+	jnode *report = balance_report("lock-balance-balanced", symbols_map, db_path, sizeof(db_path));
+	const jnode *fs = report ? jget(report, "findings") : NULL;
+
+	TAP_EQ_INT(fs ? (long long)fs->n : -1, 0, "balanced trace: no finding");
+	jfree(report);
+}
+
+static int run_balance(const char *symbols_map)
+{
+	stray_read_release_reported_at_its_own_site(symbols_map);
+	holds_open_at_end_told_apart_by_proof(symbols_map);
+	balanced_trace_gives_no_balance_finding(symbols_map);
+	return tap_done();
+}
+
 int main(int argc, char **argv)
 {
-	if (argc < 5 || (strcmp(argv[1], "verdicts") && strcmp(argv[1], "cli")) ||
-	    (!strcmp(argv[1], "cli") && argc < 6)) {
-		fprintf(stderr, "usage: test_check verdicts|cli LOCKSTEP SYNTH SCENARIO_DIR [SYMBOLS]\n");
+	if (argc < 5 || (strcmp(argv[1], "verdicts") && strcmp(argv[1], "cli") && strcmp(argv[1], "balance")) ||
+	    (strcmp(argv[1], "verdicts") && argc < 6)) {
+		fprintf(stderr, "usage: test_check verdicts|cli|balance LOCKSTEP SYNTH SCENARIO_DIR [SYMBOLS]\n");
 		return 2;
 	}
 	lockstep = argv[2];
@@ -628,7 +754,9 @@ int main(int argc, char **argv)
 		perror("mkdtemp");
 		return 2;
 	}
-	int rc = !strcmp(argv[1], "verdicts") ? run_verdicts() : run_cli(argv[5]);
+	int rc = !strcmp(argv[1], "verdicts") ? run_verdicts()
+		 : !strcmp(argv[1], "cli")      ? run_cli(argv[5])
+						: run_balance(argv[5]);
 
 	if (!getenv("LOCKSTEP_KEEP_TMP"))
 		tu_run("rm -rf '%s'", tmp);
