@@ -15,10 +15,8 @@
 
 #include "contract.h"
 #include "lod.h"
-#ifdef LSV_HAVE_STORE
 #include "load.h"
 #include "store.h"
-#endif
 
 static void task_free(gpointer p)
 {
@@ -61,7 +59,6 @@ static bool meta_get(sqlite3 *db, const char *key, char *buf, size_t size)
 	return ok;
 }
 
-#ifdef LSV_HAVE_STORE
 typedef struct {
 	lsv_progress_fn fn;
 	void *user;
@@ -73,14 +70,12 @@ static void on_load_progress(void *user, uint64_t events)
 	if (p->fn)
 		p->fn(p->user, "Loading the trace", events, 0);
 }
-#endif
 
 /* Opens the database behind `path`: through liblockstep when it is built with the store (a
  * trace directory is loaded first), else directly with SQLite (databases only). */
 static ls_status open_db(lsv_trace *trace, const char *path, lsv_progress_fn progress, void *user,
 			 ls_error *err)
 {
-#ifdef LSV_HAVE_STORE
 	load_progress lp = { progress, user };
 	ls_load_options opts = { .progress = on_load_progress, .progress_user = &lp };
 	ls_store *store = NULL;
@@ -98,30 +93,6 @@ static ls_status open_db(lsv_trace *trace, const char *path, lsv_progress_fn pro
 	trace->db = ls_store_borrow_db(store);
 	trace->path = g_strdup(ls_store_path(store));
 	return LS_OK;
-#else
-	(void)progress;
-	(void)user;
-	char buf[64];
-	if (g_file_test(path, G_FILE_TEST_IS_DIR))
-		return ls_error_set(err, LS_ERR_USAGE, path,
-				    "is a trace directory: this build cannot load traces (no liblockstep "
-				    "store); run `lockstep load` first");
-	trace->writable = access(path, W_OK) == 0;
-	int flags = trace->writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
-	if (sqlite3_open_v2(path, &trace->db, flags, NULL) != SQLITE_OK)
-		return ls_error_set(err, LS_ERR_INPUT, path, "cannot open: %s",
-				    trace->db ? sqlite3_errmsg(trace->db) : "out of memory");
-	if (!meta_get(trace->db, "load_complete", buf, sizeof(buf)) || strcmp(buf, "1"))
-		return ls_error_set(err, LS_ERR_INPUT, path,
-				    "not a complete lockstep database (meta.load_complete is not 1)");
-	/* docs/schema.md's version; the viewer reads nothing of `unmatched_releases`, but a version
-	 * 1 file holds read holds another task's release ended (reload the trace). */
-	if (!meta_get(trace->db, "schema_version", buf, sizeof(buf)) || strcmp(buf, "2"))
-		return ls_error_set(err, LS_ERR_INPUT, path,
-				    "unsupported schema version '%s' (load the trace again)", buf);
-	trace->path = g_strdup(path);
-	return LS_OK;
-#endif
 }
 
 static ls_status prepare(lsv_trace *t, sqlite3_stmt **st, const char *sql, ls_error *err)
@@ -221,11 +192,9 @@ void lsv_trace_free(lsv_trace *t)
 	for (unsigned i = 0; i < G_N_ELEMENTS(sts); i++)
 		sqlite3_finalize(sts[i]);
 	lsv_lod_free(t->lod);
-#ifdef LSV_HAVE_STORE
 	if (t->store)
 		ls_store_close(t->store);
 	else
-#endif
 		sqlite3_close(t->db);
 	g_ptr_array_unref(t->lanes);
 	g_hash_table_unref(t->task_by_tid);

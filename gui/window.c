@@ -13,12 +13,8 @@
 #include "contract.h"
 #include "finding-list.h"
 #include "lod.h"
-#ifdef LSV_HAVE_SYMBOLS
 #include "symbols.h"
-#endif
-#ifdef LSV_HAVE_CHECK
 #include "check.h"
-#endif
 
 struct _LsvWindow {
 	GtkApplicationWindow parent;
@@ -115,13 +111,8 @@ static char *fmt_ip(LsvWindow *self, int64_t ip)
 {
 	if (ip == LSV_NONE || ip == 0)
 		return g_strdup("?");
-#ifdef LSV_HAVE_SYMBOLS
 	char buf[256];
 	return g_strdup(ls_symbols_format(self->symbols, (uint64_t)ip, buf, sizeof(buf)));
-#else
-	(void)self;
-	return lsv_format_addr(ip);
-#endif
 }
 
 static char *fmt_rel(LsvWindow *self, int64_t t)
@@ -964,9 +955,7 @@ static void open_job_free(gpointer p)
 		lsv_trace_free(j->trace);
 	if (j->findings)
 		g_ptr_array_unref(j->findings);
-#ifdef LSV_HAVE_SYMBOLS
 	ls_symbols_free(j->symbols);
-#endif
 	g_free(j);
 }
 
@@ -1015,7 +1004,6 @@ static void open_work(open_job *j)
 	if (j->st != LS_OK)
 		return;
 	j->findings = lsv_findings_read(lsv_trace_borrow_db(j->trace), &j->findings_present);
-#ifdef LSV_HAVE_CHECK
 	if (!j->findings_present && j->trace->writable && j->trace->store) {
 		on_progress(j, "Checking the trace", 0, 0);
 		ls_error cerr;
@@ -1027,15 +1015,12 @@ static void open_work(open_job *j)
 			j->findings = lsv_findings_read(lsv_trace_borrow_db(j->trace), &j->findings_present);
 		}
 	}
-#endif
-#ifdef LSV_HAVE_SYMBOLS
 	if (j->trace->source && *j->trace->source) {
 		ls_error serr;
 		ls_symbols *syms = NULL;
 		if (ls_symbols_open_dir(j->trace->source, &syms, &serr) == LS_OK)
 			j->symbols = syms;
 	}
-#endif
 }
 
 static void open_thread(GTask *task, gpointer src, gpointer data, GCancellable *c)
@@ -1062,9 +1047,7 @@ static void close_trace(LsvWindow *self)
 		lsv_trace_free(self->trace);
 		self->trace = NULL;
 	}
-#ifdef LSV_HAVE_SYMBOLS
 	ls_symbols_free(self->symbols);
-#endif
 	self->symbols = NULL;
 }
 

@@ -554,7 +554,6 @@ static void test_sample(const char *src, const char *dir)
 			first = g_ptr_array_index(t->lanes, i);
 	TAP_OK(first && strchr(first->label, '/'), "lanes named comm/tid (%s)", first ? first->label : "-");
 	printf("# findings shown: %u\n", lsv_window_get_findings_count(win));
-#ifdef LSV_HAVE_CHECK
 	{
 		sqlite3_stmt *q = NULL;
 		int tables = 0, rows = -1;
@@ -569,7 +568,6 @@ static void test_sample(const char *src, const char *dir)
 		TAP_OK(tables == 1, "an unchecked trace is checked on open (findings table written)");
 		TAP_EQ_INT(lsv_window_get_findings_count(win), rows, "every stored finding is listed");
 	}
-#endif
 	act("step-next");
 	act("step-next");
 	TAP_EQ_INT(cursor(), 2, "stepping on the sample");
@@ -608,10 +606,8 @@ static void test_recorded_race(const char *src, const char *dir)
 	lsv_trace *t = lsv_window_get_trace(win);
 	sqlite3 *sdb = lsv_trace_borrow_db(t);
 	char n[32], begin[32], end[32];
-#ifdef LSV_HAVE_CHECK
 	db_text(sdb, "SELECT count(*) FROM findings WHERE rule = 'pgtable-freed-under-walker'", n, sizeof(n));
 	TAP_OK(atoi(n) >= 1, "checked on open: pgtable-freed-under-walker found (%s)", n);
-#endif
 	lsv_window_select_finding(win, 0); /* errors sort first: a uaf-window */
 	spin(50);
 	TAP_OK(has(lsv_window_get_evidence_text(win), "pgtable-freed-under-walker") &&
