@@ -2,18 +2,59 @@
  * progress on a terminal. */
 #include "cli.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "load.h"
+
+bool cli_verbose;
+
+/* The signal that interrupted a load (0: none). A load in progress polls it (ls_load_options
+ * .cancel): its decoder is stopped and its temporary file removed before we die of the signal. */
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+	interrupted = sig;
+}
+
+static void catch_interrupts(bool on)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on ? on_interrupt : SIG_DFL; /* no SA_RESTART: waits end with EINTR */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Dies of the signal that interrupted the load, as the shell expects of an interrupted command. */
+static void die_of_interrupt(void)
+{
+	int sig = interrupted;
+
+	if (!sig)
+		return;
+	catch_interrupts(false);
+	fflush(stdout);
+	raise(sig);
+}
 
 int cli_report_error(const ls_error *err)
 {
 	char buf[2048];
 
 	fprintf(stderr, "lockstep: %s\n", ls_error_format(err, buf, sizeof(buf)));
+	if (cli_verbose && err->detail[0])
+		fprintf(stderr, "lockstep: detail: %s\n", err->detail);
 	switch (err->status) {
+	case LS_ERR_CANCELLED:
+		die_of_interrupt();
+		return CLI_EXIT_INTERRUPTED;
 	case LS_ERR_USAGE:
 	case LS_ERR_INPUT:
 		return CLI_EXIT_USAGE;
@@ -56,12 +97,20 @@ static void warning(void *user, const char *message)
 	fprintf(stderr, "%slockstep: warning: %s\n", progress_shown ? "\n" : "", message);
 }
 
+static void decoder_log(void *user, const char *line)
+{
+	(void)user;
+	if (cli_verbose)
+		fprintf(stderr, "%slockstep: decoder: %s\n", progress_shown ? "\n" : "", line);
+}
+
 ls_load_options cli_load_options(bool quiet)
 {
-	ls_load_options opts = { NULL, NULL, warning, NULL };
+	ls_load_options opts = { .warning = warning, .decoder_log = decoder_log, .cancel = &interrupted };
 
 	if (!quiet && cli_stderr_is_tty())
 		opts.progress = progress;
+	catch_interrupts(true);
 	return opts;
 }
 
@@ -71,6 +120,10 @@ void cli_end_progress(const ls_load_options *opts)
 	if (progress_shown)
 		fprintf(stderr, "\r\033[K");
 	progress_shown = false;
+	/* the load is over: a signal now ends the command the ordinary way */
+	if (interrupted && opts)
+		return; /* cli_report_error dies of it once the error is printed */
+	catch_interrupts(false);
 }
 
 int cli_open_input(const char *path, bool writable, ls_store **out)

@@ -15,9 +15,16 @@ enum {
 	CLI_EXIT_FINDINGS = 1, /* `check` found something at or above --fail-on */
 	CLI_EXIT_USAGE = 2,    /* bad flags, bad input: a one-line message was printed */
 	CLI_EXIT_FAILURE = 3,  /* an internal or I/O failure */
+	CLI_EXIT_INTERRUPTED = 130, /* only if dying of the signal failed */
 };
 
-/* Prints "lockstep: FILE: message" on stderr; returns the exit code that fits err->status. */
+/* --verbose (anywhere on the command line): errors add the dependency's own words (babeltrace2's
+ * causes) on a second line, and the decoder's log is shown. */
+extern bool cli_verbose;
+
+/* Prints "lockstep: FILE: message" on stderr (and, with --verbose, "lockstep: detail: …");
+ * returns the exit code that fits err->status. An interrupted load (LS_ERR_CANCELLED) makes the
+ * process die of the signal that interrupted it. */
 int cli_report_error(const ls_error *err);
 
 /* Prints "lockstep SUBCOMMAND: message" plus a hint to --help on stderr; returns CLI_EXIT_USAGE. */
@@ -34,11 +41,12 @@ int cli_open_input(const char *path, bool writable, ls_store **out);
  * caller (ls_symbols_free), or NULL when there is no map. */
 int cli_open_symbols(ls_store *store, const char *file, ls_symbols **out);
 
-/* Load options that show progress when stderr is a terminal (unless quiet) and print warnings
- * on stderr. */
+/* Load options that show progress when stderr is a terminal (unless quiet), print warnings on
+ * stderr, and stop the load on SIGINT/SIGTERM (handlers installed until cli_end_progress). */
 ls_load_options cli_load_options(bool quiet);
 
-/* Clears the progress line, if one was shown. */
+/* Clears the progress line, if one was shown, and puts back the default SIGINT/SIGTERM
+ * handling (unless a signal interrupted the load: cli_report_error then dies of it). */
 void cli_end_progress(const ls_load_options *opts);
 
 /* True when stderr is a terminal (progress is shown only then). */

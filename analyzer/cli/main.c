@@ -25,11 +25,32 @@ static void usage(FILE *out)
 		fprintf(out, "  %-7s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\nEvery command takes a trace directory (loaded to TRACE_DIR.lockstep.db on first use)\n"
 		     "or a database. 'lockstep COMMAND --help' for a command's options; man lockstep.\n"
-		     "Exit status: 0 ok, 1 findings (check), 2 usage or input error, 3 internal failure.\n");
+		     "Exit status: 0 ok, 1 findings (check), 2 usage or input error, 3 internal failure.\n"
+		     "--verbose (with any command) adds the CTF decoder's own messages to errors.\n");
+}
+
+/* --verbose is accepted anywhere before a "--": it is taken out before the subcommand parses. */
+static int take_verbose(int argc, char **argv)
+{
+	int out = 0;
+	bool options = true;
+
+	for (int i = 0; i < argc; i++) {
+		if (options && !strcmp(argv[i], "--"))
+			options = false;
+		if (options && i > 0 && !strcmp(argv[i], "--verbose")) {
+			cli_verbose = true;
+			continue;
+		}
+		argv[out++] = argv[i];
+	}
+	argv[out] = NULL;
+	return out;
 }
 
 int main(int argc, char **argv)
 {
+	argc = take_verbose(argc, argv);
 	if (argc < 2) {
 		usage(stderr);
 		return CLI_EXIT_USAGE;

@@ -1,11 +1,17 @@
 /* load.c — a trace directory into a complete database, in two threads: babeltrace2 decodes on
  * one (ctf.c), SQLite and the derived records (tasks, holds, lifetimes, phases) run on the other,
  * with a bounded queue of event chunks between them so memory stays flat whatever the trace
- * size. The database is written under a temporary name and renamed only once complete. */
+ * size. The database is written under a temporary name and renamed only once complete.
+ *
+ * Both threads run in a child process (isolate.h): libbabeltrace2 and its plugins assert on some
+ * malformed input, and a crash there must cost the load, not the command or the viewer. The child
+ * writes the temporary file; the parent renames it when the child reports success, and removes
+ * it otherwise. */
 #include "load.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -17,6 +23,7 @@
 
 #include "ctf.h"
 #include "holds.h"
+#include "isolate.h"
 #include "lifetimes.h"
 #include "overview.h"
 #include "phases.h"
@@ -328,27 +335,19 @@ char *ls_load_default_db_path(const char *trace_dir)
 	return out;
 }
 
-ls_status ls_load(const char *dir, const char *db_path, const ls_load_options *opts, ls_load_summary *summary,
-		  ls_error *err)
+/* The whole load, in this process: trace → a complete database at `tmp` (not renamed). */
+static ls_status load_into(const char *dir, const char *tmp, const ls_load_options *opts, ls_load_summary *summary,
+			   ls_error *err)
 {
 	struct queue q = { .mutex = PTHREAD_MUTEX_INITIALIZER, .changed = PTHREAD_COND_INITIALIZER };
 	struct producer p = { .q = &q, .dir = dir };
 	struct consumer c = { .opts = opts, .dir = dir };
-	char tmp[PATH_MAX];
 	pthread_t thread;
-	bool thread_started = false, tmp_created = false;
+	bool thread_started = false;
 	ls_status st;
-	struct stat sb;
 
-	if (stat(dir, &sb) != 0)
-		return ls_error_set(err, LS_ERR_INPUT, dir, "%s", strerror(errno));
-	if (!S_ISDIR(sb.st_mode))
-		return ls_error_set(err, LS_ERR_INPUT, dir, "not a trace directory");
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", db_path, (long)getpid());
-	unlink(tmp);
 	if ((st = ls_store_create(tmp, &c.store, err)) != LS_OK)
 		goto end;
-	tmp_created = true;
 	c.tasks = ls_tasks_new();
 	c.holds = c.tasks ? ls_holds_new(c.store, c.tasks) : NULL;
 	c.lifetimes = ls_lifetimes_new(c.store);
@@ -403,14 +402,6 @@ ls_status ls_load(const char *dir, const char *db_path, const ls_load_options *o
 		goto end;
 	st = ls_store_finish(c.store, err);
 	c.store = NULL;
-	if (st != LS_OK)
-		goto end;
-	if (rename(tmp, db_path) != 0) {
-		st = ls_error_set(err, LS_ERR_IO, db_path, "cannot move the finished database into place: %s",
-				  strerror(errno));
-		goto end;
-	}
-	tmp_created = false;
 end:
 	if (thread_started)
 		pthread_join(thread, NULL);
@@ -421,8 +412,203 @@ end:
 	ls_tasks_free(c.tasks);
 	for (int i = 0; i < q.n_free; i++)
 		free(q.free_list[i]);
-	if (tmp_created)
+	return st;
+}
+
+
+/* ---- the load in a child process (isolate.h) ---- */
+
+enum { MSG_PROGRESS = 1, MSG_WARNING, MSG_SUMMARY };
+
+struct load_job {
+	const char *dir, *tmp;
+	const ls_load_options *opts; /* the caller's */
+	ls_load_summary summary;
+	bool have_summary;
+};
+
+static void child_progress(void *user, uint64_t events)
+{
+	ls_isolate_send(user, MSG_PROGRESS, &events, sizeof(events));
+}
+
+static void child_warning(void *user, const char *message)
+{
+	ls_isolate_send(user, MSG_WARNING, message, strlen(message) + 1);
+}
+
+static ls_status child_load(void *arg, ls_isolate *iso, ls_error *err)
+{
+	struct load_job *job = arg;
+	ls_load_options o = { .warning = child_warning, .warning_user = iso, .in_process = true };
+	ls_load_summary sum;
+	ls_status st;
+
+	if (job->opts && job->opts->progress) {
+		o.progress = child_progress;
+		o.progress_user = iso;
+	}
+	st = load_into(job->dir, job->tmp, &o, &sum, err);
+	if (st == LS_OK)
+		ls_isolate_send(iso, MSG_SUMMARY, &sum, sizeof(sum));
+	return st;
+}
+
+static void parent_message(void *user, uint32_t kind, const void *data, size_t size)
+{
+	struct load_job *job = user;
+	const ls_load_options *opts = job->opts;
+
+	if (kind == MSG_PROGRESS && size == sizeof(uint64_t) && opts && opts->progress) {
+		uint64_t events;
+		memcpy(&events, data, sizeof(events));
+		opts->progress(opts->progress_user, events);
+	} else if (kind == MSG_WARNING && size > 0 && ((const char *)data)[size - 1] == '\0' && opts &&
+		   opts->warning) {
+		opts->warning(opts->warning_user, data);
+	} else if (kind == MSG_SUMMARY && size == sizeof(job->summary)) {
+		memcpy(&job->summary, data, sizeof(job->summary));
+		job->have_summary = true;
+	}
+}
+
+static void parent_log_line(void *user, const char *line)
+{
+	const ls_load_options *opts = ((struct load_job *)user)->opts;
+
+	if (opts && opts->decoder_log)
+		opts->decoder_log(opts->decoder_log_user, line);
+}
+
+static void remove_tree(const char *path, int depth)
+{
+	DIR *d = depth < 4 ? opendir(path) : NULL;
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		char sub[PATH_MAX + 256];
+		struct stat sb;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+		if (lstat(sub, &sb) == 0 && S_ISDIR(sb.st_mode))
+			remove_tree(sub, depth + 1);
+		else
+			unlink(sub);
+	}
+	if (d)
+		closedir(d);
+	rmdir(path);
+}
+
+static ls_status load_isolated(const char *dir, const char *tmp, const ls_load_options *opts,
+			       ls_load_summary *summary, ls_error *err)
+{
+	struct load_job job = { .dir = dir, .tmp = tmp, .opts = opts };
+	const char *base = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	char scratch[PATH_MAX];
+	ls_isolate_job iso = {
+		.work = child_load, .arg = &job, .message = parent_message, .log_line = parent_log_line,
+		.user = &job, .cancel = opts ? opts->cancel : NULL, .input = dir,
+		.worker_name = "the CTF decoder",
+	};
+	ls_status st;
+
+	/* Whatever the child leaves in its TMPDIR (babeltrace2's shadow directories) goes with it. */
+	snprintf(scratch, sizeof(scratch), "%s/lockstep-load-XXXXXX", base);
+	if (mkdtemp(scratch))
+		iso.tmpdir = scratch;
+	st = ls_isolate_run(&iso, err);
+	if (iso.tmpdir)
+		remove_tree(scratch, 0);
+	if (st == LS_OK && !job.have_summary)
+		st = ls_error_set(err, LS_ERR_INTERNAL, dir, "the CTF decoder finished without a summary");
+	if (st == LS_OK && summary)
+		*summary = job.summary;
+	return st;
+}
+
+/* ---- temporary files ---- */
+
+/* A load writes DB.tmp.PID beside DB. One whose PID is no longer running was left by a load
+ * that was killed (kill -9, a power cut): nothing will ever finish or remove it, so the next
+ * load to the same DB does. Files of running loads are left alone. */
+static void remove_stale_temporaries(const char *db_path, const ls_load_options *opts)
+{
+	char dir_buf[PATH_MAX], prefix[PATH_MAX];
+	const char *slash = strrchr(db_path, '/'), *base = slash ? slash + 1 : db_path;
+	size_t prefix_len;
+	DIR *d;
+	struct dirent *de;
+
+	if (slash)
+		snprintf(dir_buf, sizeof(dir_buf), "%.*s", (int)(slash - db_path) + (slash == db_path), db_path);
+	else
+		snprintf(dir_buf, sizeof(dir_buf), ".");
+	prefix_len = (size_t)snprintf(prefix, sizeof(prefix), "%s.tmp.", base);
+	if (!(d = opendir(dir_buf)))
+		return;
+	while ((de = readdir(d))) {
+		char *end, path[PATH_MAX + 256];
+		long pid;
+		if (strncmp(de->d_name, prefix, prefix_len) != 0)
+			continue;
+		pid = strtol(de->d_name + prefix_len, &end, 10);
+		if (*end || end == de->d_name + prefix_len || pid <= 0 || pid == (long)getpid())
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir_buf, de->d_name);
+		if (unlink(path) == 0)
+			warn(opts, "%s: removed the temporary file of an interrupted load (process %ld is gone)",
+			     path, pid);
+	}
+	closedir(d);
+}
+
+bool ls_load_is_temporary_path(const char *path)
+{
+	const char *t = strstr(path, ".tmp.");
+	const char *p;
+
+	while (t) {
+		for (p = t + 5; *p >= '0' && *p <= '9'; p++)
+			;
+		if (p > t + 5 && *p == '\0')
+			return true;
+		t = strstr(t + 1, ".tmp.");
+	}
+	return false;
+}
+
+ls_status ls_load(const char *dir, const char *db_path, const ls_load_options *opts, ls_load_summary *summary,
+		  ls_error *err)
+{
+	char tmp[PATH_MAX];
+	struct stat sb;
+	ls_status st;
+
+	if (stat(dir, &sb) != 0)
+		return ls_error_set(err, LS_ERR_INPUT, dir, "%s", strerror(errno));
+	if (!S_ISDIR(sb.st_mode))
+		return ls_error_set(err, LS_ERR_INPUT, dir, "not a trace directory");
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", db_path, (long)getpid()) >= sizeof(tmp))
+		return ls_error_set(err, LS_ERR_USAGE, db_path, "path too long");
+	remove_stale_temporaries(db_path, opts);
+	unlink(tmp);
+	if (opts && opts->in_process)
+		st = load_into(dir, tmp, opts, summary, err);
+	else
+		st = load_isolated(dir, tmp, opts, summary, err);
+	if (st == LS_OK && rename(tmp, db_path) != 0)
+		st = ls_error_set(err, LS_ERR_IO, db_path, "cannot move the finished database into place: %s",
+				  strerror(errno));
+	if (st != LS_OK) {
 		unlink(tmp);
+		/* the user knows the database by its name, not by its temporary one */
+		if (err && strcmp(err->file, tmp) == 0)
+			snprintf(err->file, sizeof(err->file), "%s", db_path);
+	}
 	return st;
 }
 
@@ -465,8 +651,12 @@ ls_status ls_input_open(const char *path, bool writable, const ls_load_options *
 	*out = NULL;
 	if (stat(path, &sb) != 0)
 		return ls_error_set(err, LS_ERR_INPUT, path, "%s", strerror(errno));
-	if (!S_ISDIR(sb.st_mode))
+	if (!S_ISDIR(sb.st_mode)) {
+		if (ls_load_is_temporary_path(path))
+			return ls_error_set(err, LS_ERR_INPUT, path,
+					    "the temporary file of a load (unfinished or interrupted), not a database");
 		return ls_store_open(path, writable, out, err);
+	}
 	if (!(db_path = ls_load_default_db_path(path)))
 		return ls_error_set(err, LS_ERR_NOMEM, path, "out of memory");
 	if (stat(db_path, &db_sb) == 0 && db_sb.st_mtime >= newest_mtime(path, 0)) {

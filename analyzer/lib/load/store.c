@@ -103,16 +103,29 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_UNMATCHED] = "INSERT INTO unmatched_releases VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
 };
 
+/* A full disk is the user's to fix, not SQLite's: say it in those words. */
+static ls_status disk_full(ls_store *store, ls_error *err, const char *what)
+{
+	return ls_error_set(err, LS_ERR_IO, store->path, "no space left on the device (%s)", what);
+}
+
 static ls_status db_error(ls_store *store, ls_error *err, const char *what)
 {
+	if (sqlite3_errcode(store->db) == SQLITE_FULL)
+		return disk_full(store, err, what);
 	return ls_error_set(err, LS_ERR_DB, store->path, "%s: %s", what, sqlite3_errmsg(store->db));
 }
 
 ls_status ls_store_exec(ls_store *store, const char *sql, ls_error *err)
 {
 	char *msg = NULL;
+	int rc = sqlite3_exec(store->db, sql, NULL, NULL, &msg);
 
-	if (sqlite3_exec(store->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+	if (rc == SQLITE_FULL) {
+		sqlite3_free(msg);
+		return disk_full(store, err, "writing the database");
+	}
+	if (rc != SQLITE_OK) {
 		ls_status st = ls_error_set(err, LS_ERR_DB, store->path, "%s", msg ? msg : "SQL failed");
 		sqlite3_free(msg);
 		return st;

@@ -12,6 +12,7 @@ void ls_error_clear(ls_error *err)
 	err->status = LS_OK;
 	err->file[0] = '\0';
 	err->message[0] = '\0';
+	err->detail[0] = '\0';
 }
 
 ls_status ls_error_set(ls_error *err, ls_status status, const char *file, const char *fmt, ...)
@@ -25,7 +26,19 @@ ls_status ls_error_set(ls_error *err, ls_status status, const char *file, const 
 	va_start(ap, fmt);
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
 	va_end(ap);
+	err->detail[0] = '\0';
 	return status;
+}
+
+void ls_error_set_detail(ls_error *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err->detail, sizeof(err->detail), fmt, ap);
+	va_end(ap);
 }
 
 const char *ls_error_format(const ls_error *err, char *buf, size_t size)

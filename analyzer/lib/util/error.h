@@ -16,12 +16,16 @@ typedef enum {
 	LS_ERR_DB,       /* SQLite refused */
 	LS_ERR_NOMEM,
 	LS_ERR_INTERNAL, /* a dependency failed in a way the input does not explain */
+	LS_ERR_CANCELLED, /* the caller asked to stop (a signal, the viewer's cancel) */
 } ls_status;
 
 typedef struct {
 	ls_status status;
 	char file[1024];  /* the file (or directory, or database) concerned; may be empty */
 	char message[768];
+	/* What a dependency said, verbatim (babeltrace2's error causes, a crashed decoder's last
+	 * lines), for a --verbose run; may be empty. Cleared by ls_error_set. */
+	char detail[1024];
 } ls_error;
 
 /* Clears err (status LS_OK, empty strings). err may be NULL. */
@@ -32,6 +36,9 @@ void ls_error_clear(ls_error *err);
  * if keep_first is used; this always overwrites. */
 ls_status ls_error_set(ls_error *err, ls_status status, const char *file, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+
+/* Sets err->detail (if err is not NULL), keeping status, file and message. */
+void ls_error_set_detail(ls_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Writes "FILE: message" (or just the message when no file) into buf; returns buf. */
 const char *ls_error_format(const ls_error *err, char *buf, size_t size);
