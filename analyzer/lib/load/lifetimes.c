@@ -54,11 +54,13 @@ static ls_object_row *row_new(const ls_event *ev)
 	return r;
 }
 
-static ls_status retire(ls_lifetimes *lt, ls_object_row *r, ls_error *err)
+/* Removes by the key the row was put under: r->kind is an int, and a kind field beyond int's
+ * range (a damaged trace) would name another key, leaving the freed row in the map. */
+static ls_status retire(ls_lifetimes *lt, ls_object_row *r, uint64_t addr, uint64_t kind, ls_error *err)
 {
 	ls_status st = ls_store_insert_object(lt->store, r, err);
 
-	ls_keymap_remove(lt->live, r->addr, (uint64_t)r->kind);
+	ls_keymap_remove(lt->live, addr, kind);
 	free(r);
 	return st;
 }
@@ -72,7 +74,7 @@ ls_status ls_lifetimes_feed(ls_lifetimes *lt, const ls_event *ev, ls_error *err)
 	if (ev->type < LS_EV_OBJ_ALLOC || ev->type > LS_EV_OBJ_FREE_DONE)
 		return LS_OK;
 	r = ls_keymap_get(lt->live, addr, kind);
-	if (ev->type == LS_EV_OBJ_ALLOC && r && (st = retire(lt, r, err)) != LS_OK)
+	if (ev->type == LS_EV_OBJ_ALLOC && r && (st = retire(lt, r, addr, kind, err)) != LS_OK)
 		return st;
 	if (ev->type == LS_EV_OBJ_ALLOC || !r) {
 		/* Without an alloc the object predates the trace: alloc_ns stays NULL. */
@@ -101,10 +103,10 @@ ls_status ls_lifetimes_feed(ls_lifetimes *lt, const ls_event *ev, ls_error *err)
 		r->free_tid = ev->tid;
 		r->free_ip = ev->f[LS_F_IP];
 		r->deferred = ev->f[LS_F_DEFERRED] ? 1 : 0;
-		return r->deferred ? LS_OK : retire(lt, r, err);
+		return r->deferred ? LS_OK : retire(lt, r, addr, kind, err);
 	default: /* LS_EV_OBJ_FREE_DONE */
 		r->free_done_ns = ev->t_ns;
-		return retire(lt, r, err);
+		return retire(lt, r, addr, kind, err);
 	}
 }
 
