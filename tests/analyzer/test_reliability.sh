@@ -104,5 +104,93 @@ else
 fi
 small=""
 
+# ---- 5. damaged streams: real damaged copies of samples/synthetic-workload (2 streams, 8
+# packets each, 60,072 events) and of a recorded LTTng trace (with its index) ----
+damaged() { # name → a fresh copy in $tmp/NAME
+  rm -rf "$tmp/$1" && cp -r "$samples/synthetic-workload" "$tmp/$1"
+}
+meta() { sqlite3 "$1" "SELECT value FROM meta WHERE key='$2'"; }
+all_err=$tmp/all-warnings
+: >"$all_err"
+
+damaged empty && : >"$tmp/empty/channel0_1"
+expect_exit 0 "empty stream: loads the other" "$lockstep" load -q -o "$tmp/empty.db" "$tmp/empty"
+cat "$tmp/err" >>"$all_err"
+grep "^lockstep: warning: $tmp/empty: stream channel0_1 is empty (0 bytes)" "$tmp/err" >/dev/null
+result $? "warns, naming the stream" "$tmp/err"
+[ "$(meta "$tmp/empty.db" damaged_streams)" = 1 ] && meta "$tmp/empty.db" warning.1 | grep "channel0_1 is empty" >/dev/null &&
+  [ "$(meta "$tmp/empty.db" event_count)" -lt 60072 ]
+result $? "the database records it (meta damaged_streams, warning.1) and holds fewer events"
+
+rm -rf "$tmp/rec" && cp -r "$samples/recorded/fork_exit" "$tmp/rec" && : >"$tmp/rec/kernel/lockstep_2"
+expect_exit 0 "recorded trace, one stream emptied" "$lockstep" load -q -o "$tmp/rec.db" "$tmp/rec"
+cat "$tmp/err" >>"$all_err"
+grep "stream lockstep_2 is empty (0 bytes) but its index lists 1 packets: all of them are lost" "$tmp/err" >/dev/null
+result $? "the index tells what was lost" "$tmp/err"
+
+damaged short && truncate -s 1000000 "$tmp/short/channel0_1"
+expect_exit 0 "stream shorter than its packet headers say" "$lockstep" load -q -o "$tmp/short.db" "$tmp/short"
+cat "$tmp/err" >>"$all_err"
+grep "stream channel0_1 is damaged: 1 of 4 packets dropped (48326 of 1000000 bytes), their events are lost: packet 4 (bytes 951674-1000000) is cut short" "$tmp/err" >/dev/null
+result $? "keeps the 3 whole packets, says which one is cut short" "$tmp/err"
+[ "$(meta "$tmp/short.db" damaged_streams)" = 1 ]; result $? "recorded in the database"
+
+damaged swap && python3 - "$tmp/swap/channel0_1" <<'PY2'
+import re, sys
+d = open(sys.argv[1], 'rb').read()
+offs = [m.start() for m in re.finditer(b'\xc1\x1f\xfc\xc1', d)] + [len(d)]
+p = [d[offs[i]:offs[i + 1]] for i in range(len(offs) - 1)]
+p[2], p[3] = p[3], p[2]
+open(sys.argv[1], 'wb').write(b''.join(p))
+PY2
+expect_exit 0 "out-of-order packets" "$lockstep" load -q -o "$tmp/swap.db" "$tmp/swap"
+cat "$tmp/err" >>"$all_err"
+grep "stream channel0_1 is damaged: 1 of 8 packets dropped .*is out of time order" "$tmp/err" >/dev/null &&
+  grep "1 packets missing on cpu 1 (dropped as damaged, or discarded by the tracer)" "$tmp/err" >/dev/null &&
+  ! grep "packets discarded by the tracer" "$tmp/err" >/dev/null
+result $? "drops the packet out of order; the gap is not blamed on the tracer" "$tmp/err"
+
+damaged hdrflip && python3 - "$tmp/hdrflip/channel0_1" <<'PY2'
+import re, sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+offs = [m.start() for m in re.finditer(b'\xc1\x1f\xfc\xc1', d)]
+d[offs[3] + 40] ^= 0x10   # a bit of packet 4's packet_size
+open(sys.argv[1], 'wb').write(d)
+PY2
+expect_exit 0 "a bit flip in a packet header" "$lockstep" load -q -o "$tmp/hdrflip.db" "$tmp/hdrflip"
+cat "$tmp/err" >>"$all_err"
+grep "stream channel0_1 is damaged: 1 of 8 packets dropped .*packet 4 (bytes 951674-1268836) has a damaged size" "$tmp/err" >/dev/null
+result $? "drops that packet only, and says so" "$tmp/err"
+
+damaged flip && python3 - "$tmp/flip/channel0_1" <<'PY2'
+import random, sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+random.seed(5)
+for i in range(10):
+    pos = random.randrange(len(d)); d[pos] ^= 1 << random.randrange(8)
+open(sys.argv[1], 'wb').write(d)
+PY2
+expect_exit 2 "bit flips in event data" "$lockstep" load -q -o "$tmp/flip.db" "$tmp/flip"
+one_line && grep "^lockstep: $tmp/flip: cannot decode the trace: a packet holds an event of a class the metadata does not define" "$tmp/err" >/dev/null &&
+  ! grep -E '0x[0-9a-f]{6,}|addr=' "$tmp/err" >/dev/null
+result $? "one line in lockstep's words, no babeltrace2 internals" "$tmp/err"
+[ ! -e "$tmp/flip.db" ] && no_temporaries "$tmp"; result $? "no database, no temporary file"
+expect_exit 2 "the same with --verbose" "$lockstep" load --verbose -q -o "$tmp/flip.db" "$tmp/flip"
+grep "^lockstep: detail: babeltrace2: No event class with ID" "$tmp/err" >/dev/null; result $? "--verbose adds babeltrace2's own message" "$tmp/err"
+
+damaged cut && truncate -s 200000 "$tmp/cut/channel0_0" && truncate -s 100 "$tmp/cut/channel0_1"
+expect_exit 2 "every stream cut inside its first packet" "$lockstep" load -q -o "$tmp/cut.db" "$tmp/cut"
+tail -1 "$tmp/err" | grep "^lockstep: $tmp/cut: nothing sound to load: all 2 streams are damaged or empty (first: channel0_" >/dev/null &&
+  [ "$(grep -c warning "$tmp/err")" = 2 ]
+result $? "exit 2: nothing sound remains, after one warning per stream" "$tmp/err"
+
+cp -r "$data/packet-size-crash" "$tmp/psc"
+expect_exit 2 "a stream libbabeltrace2 aborts on (found by fuzz-load)" "$lockstep" load -q "$tmp/psc"
+grep "stream channel0_0 is damaged beyond use, all 8478 bytes dropped: packet 1 (bytes 0-8478) has inconsistent sizes" "$tmp/err" >/dev/null &&
+  ! grep crashed "$tmp/err" >/dev/null
+result $? "its packet is judged damaged before babeltrace2 can abort on it" "$tmp/err"
+
+! grep -E 'some 0|cpu -1' "$all_err" >/dev/null; result $? "no warning states a count or a cpu the trace did not give"
+
 echo "1..$n"
 tap_done

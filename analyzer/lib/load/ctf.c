@@ -9,6 +9,7 @@
 #include <babeltrace2/babeltrace.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "keymap.h"
+#include "packets.h"
 
 #define MAX_TRACE_DIRS 64
 #define MAX_SEARCH_DEPTH 5
@@ -49,6 +51,8 @@ struct reader {
 	ls_keymap *event_classes;  /* bt_event_class* → event_class_info */
 	ls_keymap *stream_classes; /* bt_stream_class* → stream_class_info */
 	ls_keymap *stream_cpus;    /* bt_stream* → last cpu + 1 */
+	int damaged_streams;
+	char first_damage[300]; /* "STREAM: what", for an error when nothing sound is left */
 	ls_event ev;
 };
 
@@ -76,45 +80,173 @@ static bool is_ctf_stream(const char *path)
 			  (b[0] == 0xc1 && b[1] == 0x1f && b[2] == 0xfc && b[3] == 0xc1));
 }
 
-/* src.ctf.fs takes every regular file beside `metadata` for a stream. When something else sits
- * there (a symbols.map, a README, an empty stream LTTng left behind), give babeltrace2 a
- * directory of links to the metadata and the real streams instead. Returns the directory to
- * read (malloc'd); *shadow is set when it is a temporary one the caller removes. */
-static char *stream_dir(const char *dir, bool *shadow)
+/* Entries in an LTTng index file (index/NAME.idx): -1 when there is none or it is unreadable. */
+static int64_t index_entries(const char *dir, const char *name)
+{
+	char path[4096];
+	unsigned char h[16];
+	FILE *f;
+	long size;
+	uint32_t entry;
+	int64_t n = -1;
+
+	snprintf(path, sizeof(path), "%s/index/%s.idx", dir, name);
+	if (!(f = fopen(path, "rb")))
+		return -1;
+	if (fread(h, 1, 16, f) == 16 && h[0] == 0xc1 && h[1] == 0xf1 && h[2] == 0xdc && h[3] == 0xc1 &&
+	    fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 16) {
+		entry = (uint32_t)h[12] << 24 | (uint32_t)h[13] << 16 | (uint32_t)h[14] << 8 | h[15];
+		if (entry)
+			n = (size - 16) / entry;
+	}
+	fclose(f);
+	return n;
+}
+
+enum stream_verdict { STREAM_OK, STREAM_REPAIRED, STREAM_DROPPED, NOT_A_STREAM };
+
+static void damage(struct reader *r, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void damage(struct reader *r, const char *name, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	r->damaged_streams++;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (!r->first_damage[0]) {
+		/* the message after "DIR: stream " */
+		const char *what = strstr(buf, ": stream ");
+		snprintf(r->first_damage, sizeof(r->first_damage), "%.299s", what ? what + 9 : buf);
+	}
+	if (r->handler->damage)
+		r->handler->damage(r->handler->user, name, buf);
+}
+
+/* What to give babeltrace2 of one file beside `metadata`; *check holds the sound packets of a
+ * damaged stream (STREAM_REPAIRED). */
+static enum stream_verdict judge_stream(struct reader *r, const char *dir, const char *name, const char *path,
+					const struct stat *st, const ls_packet_layout *layout, ls_packet_check *check)
+{
+	bool looks_like_stream = is_ctf_stream(path);
+	int64_t indexed = index_entries(dir, name);
+
+	memset(check, 0, sizeof(*check));
+	if (st->st_size == 0) {
+		/* LTTng leaves an empty file for a buffer that never filled a packet; its index says so */
+		if (indexed > 0)
+			damage(r, name, "%s: stream %s is empty (0 bytes) but its index lists %lld packets: all of "
+					"them are lost", dir, name, (long long)indexed);
+		else if (indexed < 0)
+			damage(r, name, "%s: stream %s is empty (0 bytes): nothing of it can be loaded", dir, name);
+		return NOT_A_STREAM;
+	}
+	if (!layout)
+		return looks_like_stream ? STREAM_OK : NOT_A_STREAM;
+	if (!looks_like_stream && indexed < 0 && !ls_packets_has_signature(path, layout))
+		return NOT_A_STREAM; /* a symbols.map, a README */
+	if (ls_packets_check(path, layout, check, NULL) != LS_OK)
+		return looks_like_stream ? STREAM_OK : NOT_A_STREAM; /* babeltrace2 will say why */
+	if (check->packets_kept == check->packets_seen) {
+		ls_packets_check_free(check);
+		return STREAM_OK;
+	}
+	if (check->packets_kept == 0) {
+		damage(r, name, "%s: stream %s is damaged beyond use, all %llu bytes dropped: %s", dir, name,
+		       (unsigned long long)check->file_size, check->what);
+		ls_packets_check_free(check);
+		return STREAM_DROPPED;
+	}
+	damage(r, name, "%s: stream %s is damaged: %llu of %llu packets dropped (%llu of %llu bytes), their events "
+			"are lost: %s", dir, name, (unsigned long long)(check->packets_seen - check->packets_kept),
+	       (unsigned long long)check->packets_seen, (unsigned long long)check->bytes_dropped,
+	       (unsigned long long)check->file_size, check->what);
+	return STREAM_REPAIRED;
+}
+
+/* src.ctf.fs takes every regular file beside `metadata` for a stream, and refuses the whole
+ * trace for one damaged packet. When something else sits there (a symbols.map, a README, an
+ * empty stream LTTng left behind) or a stream is damaged, give babeltrace2 a directory of its
+ * own instead: links to the metadata and the sound streams, and copies of the sound packets of
+ * the damaged ones. Returns the directory to read (malloc'd); *shadow is set when it is a
+ * temporary one the caller removes; *streams counts the streams given to babeltrace2. */
+static char *stream_dir(struct reader *r, const char *dir, bool *shadow, int *streams)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
-	bool foreign = false;
-	char path[4096], link_path[4096], tmpl[] = "/tmp/lockstep-ctf-XXXXXX";
+	bool need_shadow = false, have_layout;
+	char path[4400], link_path[4400], metadata[4400], tmpl[4096];
+	ls_packet_layout layout;
+	const char *base = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
 
 	*shadow = false;
+	*streams = 0;
 	if (!d)
 		return strdup(dir);
-	while ((de = readdir(d)) && !foreign) {
-		struct stat st;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (de->d_name[0] != '.' && strcmp(de->d_name, "metadata") != 0 && stat(path, &st) == 0 &&
-		    S_ISREG(st.st_mode) && !is_ctf_stream(path))
-			foreign = true;
-	}
-	if (!foreign || !mkdtemp(tmpl)) {
-		closedir(d);
-		return strdup(dir);
-	}
-	rewinddir(d);
+	snprintf(metadata, sizeof(metadata), "%s/metadata", dir);
+	have_layout = ls_packets_read_layout(metadata, &layout);
+	snprintf(tmpl, sizeof(tmpl), "%s/lockstep-ctf-XXXXXX", base);
 	while ((de = readdir(d))) {
 		struct stat st;
+		ls_packet_check check;
+		enum stream_verdict v;
 		char abs[4096];
+
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (de->d_name[0] == '.' || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		if (de->d_name[0] == '.' || strcmp(de->d_name, "metadata") == 0 || stat(path, &st) != 0 ||
+		    !S_ISREG(st.st_mode))
 			continue;
-		if (strcmp(de->d_name, "metadata") != 0 && !is_ctf_stream(path))
-			continue;
+		v = judge_stream(r, dir, de->d_name, path, &st, have_layout ? &layout : NULL, &check);
+		if (v == STREAM_OK || v == STREAM_REPAIRED)
+			++*streams;
+		if (v != STREAM_OK && !need_shadow) {
+			/* first file babeltrace2 must not see: start the shadow with everything before it */
+			if (!mkdtemp(tmpl)) {
+				ls_packets_check_free(&check);
+				continue;
+			}
+			need_shadow = true;
+			snprintf(link_path, sizeof(link_path), "%s/metadata", tmpl);
+			if (!realpath(metadata, abs) || symlink(abs, link_path) != 0) {
+				ls_packets_check_free(&check);
+				continue;
+			}
+			/* the streams judged sound so far get their links on a second pass */
+		}
 		snprintf(link_path, sizeof(link_path), "%s/%s", tmpl, de->d_name);
-		if (!realpath(path, abs) || symlink(abs, link_path) != 0)
-			continue;
+		if (need_shadow && v == STREAM_REPAIRED)
+			ls_packets_write_kept(path, &check, link_path);
+		ls_packets_check_free(&check);
+	}
+	if (need_shadow) {
+		/* link every stream that needs no repair (judged again cheaply: no warnings twice) */
+		rewinddir(d);
+		while ((de = readdir(d))) {
+			struct stat st, there;
+			char abs[4096];
+			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+			snprintf(link_path, sizeof(link_path), "%s/%s", tmpl, de->d_name);
+			if (de->d_name[0] == '.' || strcmp(de->d_name, "metadata") == 0 || stat(path, &st) != 0 ||
+			    !S_ISREG(st.st_mode) || st.st_size == 0 || lstat(link_path, &there) == 0)
+				continue;
+			if (!is_ctf_stream(path))
+				continue;
+			if (have_layout) {
+				ls_packet_check check;
+				bool sound = ls_packets_check(path, &layout, &check, NULL) == LS_OK &&
+					     check.packets_kept == check.packets_seen;
+				ls_packets_check_free(&check);
+				if (!sound)
+					continue;
+			}
+			if (realpath(path, abs))
+				symlink(abs, link_path);
+		}
 	}
 	closedir(d);
+	if (!need_shadow)
+		return strdup(dir);
 	*shadow = true;
 	return strdup(tmpl);
 }
@@ -500,6 +632,28 @@ static bt_graph_simple_sink_component_consume_func_status consume(bt_message_ite
 	return BT_GRAPH_SIMPLE_SINK_COMPONENT_CONSUME_FUNC_STATUS_OK;
 }
 
+/* babeltrace2's causes are written for its developers ("…: msg-it-addr=0x7f…"); say what they
+ * mean for the trace. The cause itself goes to the error's detail (--verbose). */
+static const char *explain(const char *why)
+{
+	static const struct {
+		const char *says, *means;
+	} known[] = {
+		{ "No event class with ID", "a packet holds an event of a class the metadata does not define "
+					    "(the stream data is damaged)" },
+		{ "timestamp is less than", "events go back in time (a stream's data is damaged, or its "
+					    "packets are out of order)" },
+		{ "Failed to index CTF stream file", "a stream's packet headers cannot be read (damaged stream)" },
+		{ "Cannot decode", "a stream's data does not match the metadata (damaged stream)" },
+		{ "Unexpected end of", "a stream ends inside an event (damaged or cut short)" },
+	};
+
+	for (unsigned i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strstr(why, known[i].says))
+			return known[i].means;
+	return "babeltrace2 cannot decode it (damaged data; --verbose shows babeltrace2's message)";
+}
+
 /* The deepest cause babeltrace2 recorded is the one that names the real problem (a truncated
  * packet, a metadata syntax error); keep its first line. */
 static void take_bt_error(char *buf, size_t size)
@@ -605,8 +759,15 @@ static ls_status add_component(bt_graph *graph, const char *plugin_name, const c
 			take_bt_error(why, sizeof(why));
 			diagnose_source(cls, params, detail, sizeof(detail));
 			bt_plugin_put_ref(plugin);
-			return ls_error_set(err, LS_ERR_INPUT, dir, "cannot open as CTF: %s",
-					    detail[0] ? detail : why[0] ? why : "babeltrace2 refused it");
+			if (!detail[0] && strstr(why, "Failed to index CTF stream file")) {
+				ls_error_set(err, LS_ERR_INPUT, dir, "cannot open as CTF: %s", explain(why));
+			} else {
+				ls_error_set(err, LS_ERR_INPUT, dir, "cannot open as CTF: %s",
+					     detail[0] ? detail : why[0] ? why : "babeltrace2 refused it");
+			}
+			if (why[0])
+				ls_error_set_detail(err, "babeltrace2: %s", why);
+			return LS_ERR_INPUT;
 		}
 	} else {
 		const bt_component_class_filter *cls =
@@ -629,7 +790,7 @@ ls_status ls_ctf_read(const char *dir, const ls_ctf_handler *handler, ls_error *
 	struct reader r = { .dir = dir, .handler = handler, .err = err };
 	char *trace_dirs[MAX_TRACE_DIRS], *read_dirs[MAX_TRACE_DIRS] = { 0 };
 	bool shadows[MAX_TRACE_DIRS] = { 0 };
-	int n_dirs = 0;
+	int n_dirs = 0, n_streams = 0, total_streams = 0;
 	bt_graph *graph = NULL;
 	const bt_component_filter *muxer = NULL;
 	const bt_component_sink *sink = NULL;
@@ -663,7 +824,8 @@ ls_status ls_ctf_read(const char *dir, const ls_ctf_handler *handler, ls_error *
 		bt_value *params = bt_value_map_create(), *inputs = NULL;
 		char name[32];
 
-		read_dirs[i] = stream_dir(trace_dirs[i], &shadows[i]);
+		read_dirs[i] = stream_dir(&r, trace_dirs[i], &shadows[i], &n_streams);
+		total_streams += n_streams;
 		if (!read_dirs[i] || !params || bt_value_map_insert_empty_array_entry(params, "inputs", &inputs) ||
 		    bt_value_array_append_string_element(inputs, read_dirs[i])) {
 			bt_value_put_ref(params);
@@ -686,6 +848,13 @@ ls_status ls_ctf_read(const char *dir, const ls_ctf_handler *handler, ls_error *
 		}
 	}
 
+	if (total_streams == 0 && r.damaged_streams > 0) {
+		st = ls_error_set(err, LS_ERR_INPUT, dir,
+				  "nothing sound to load: %s %d stream%s damaged or empty (first: %s)",
+				  r.damaged_streams == 1 ? "its" : "all", r.damaged_streams,
+				  r.damaged_streams == 1 ? " is" : "s are", r.first_damage);
+		goto end;
+	}
 	if (bt_graph_add_simple_sink_component(graph, "lockstep", NULL, consume, NULL, &r, &sink) !=
 	    BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
 		st = ls_error_set(err, LS_ERR_INTERNAL, dir, "cannot add the lockstep sink");
@@ -708,8 +877,9 @@ ls_status ls_ctf_read(const char *dir, const ls_ctf_handler *handler, ls_error *
 		} else {
 			char why[512];
 			take_bt_error(why, sizeof(why));
-			st = ls_error_set(err, LS_ERR_INPUT, dir, "cannot decode the trace: %s",
-					  why[0] ? why : "babeltrace2 reported an error");
+			st = ls_error_set(err, LS_ERR_INPUT, dir, "cannot decode the trace: %s", explain(why));
+			if (why[0])
+				ls_error_set_detail(err, "babeltrace2: %s", why);
 		}
 	}
 

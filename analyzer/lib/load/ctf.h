@@ -47,13 +47,19 @@ typedef struct {
 	 * returned by ls_ctf_read (the callback fills err). */
 	ls_status (*event)(void *user, const ls_event *ev, ls_error *err);
 	ls_status (*discard)(void *user, const ls_discard *d, ls_error *err); /* may be NULL */
+	/* A stream found damaged before decoding (empty, cut short, packets with damaged headers or
+	 * out of time order): `message` names the trace, the stream and what was dropped. Only the
+	 * sound packets are decoded. Called from the reading thread, before any event. May be NULL. */
+	void (*damage)(void *user, const char *stream, const char *message);
 	void *user;
 } ls_ctf_handler;
 
 /* Reads every trace under `dir` (each directory holding a CTF `metadata` file, searched a few
- * levels deep, as LTTng nests them). Errors name the directory or file: LS_ERR_INPUT for a
- * missing directory, no CTF metadata, or a trace libbabeltrace2 cannot decode (truncated
- * stream, bad metadata). */
+ * levels deep, as LTTng nests them). Each stream is checked packet by packet first (packets.h);
+ * damaged packets are dropped with a handler->damage call. Errors name the directory or file:
+ * LS_ERR_INPUT for a missing directory, no CTF metadata, nothing sound left, or a trace
+ * libbabeltrace2 cannot decode (bad metadata, damaged event data), in lockstep's words;
+ * babeltrace2's own message goes to err->detail. */
 ls_status ls_ctf_read(const char *dir, const ls_ctf_handler *handler, ls_error *err);
 
 #endif

@@ -50,8 +50,49 @@ struct queue {
 	int n_free;
 };
 
+/* Every warning of a load, said once to the caller and kept for the database's meta table
+ * (docs/schema.md): both threads add to it. */
+#define MAX_KEPT_NOTES 100
+struct notes {
+	pthread_mutex_t mutex;
+	const ls_load_options *opts;
+	char *kept[MAX_KEPT_NOTES];
+	int n_kept, total, damaged_streams;
+};
+
+static void notes_add(struct notes *n, bool damage, const char *message)
+{
+	pthread_mutex_lock(&n->mutex);
+	n->total++;
+	n->damaged_streams += damage;
+	if (n->n_kept < MAX_KEPT_NOTES && (n->kept[n->n_kept] = strdup(message)))
+		n->n_kept++;
+	if (n->opts && n->opts->warning)
+		n->opts->warning(n->opts->warning_user, message);
+	pthread_mutex_unlock(&n->mutex);
+}
+
+static void note(struct notes *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct notes *n, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	notes_add(n, false, buf);
+}
+
+static void notes_free(struct notes *n)
+{
+	for (int i = 0; i < n->n_kept; i++)
+		free(n->kept[i]);
+}
+
 struct producer {
 	struct queue *q;
+	struct notes *notes;
 	const char *dir;
 	struct chunk *cur;
 	ls_error err;
@@ -164,10 +205,16 @@ static ls_status produce_discard(void *user, const ls_discard *d, ls_error *err)
 	return p->cur->n_discards == CHUNK_DISCARDS ? flush_current(p, err) : LS_OK;
 }
 
+static void produce_damage(void *user, const char *stream, const char *message)
+{
+	(void)stream;
+	notes_add(((struct producer *)user)->notes, true, message);
+}
+
 static void *producer_main(void *arg)
 {
 	struct producer *p = arg;
-	ls_ctf_handler h = { produce_event, produce_discard, p };
+	ls_ctf_handler h = { produce_event, produce_discard, produce_damage, p };
 
 	ls_error_clear(&p->err);
 	p->status = ls_ctf_read(p->dir, &h, &p->err);
@@ -191,6 +238,7 @@ struct consumer {
 	ls_lifetimes *lifetimes;
 	ls_phases *phases;
 	const ls_load_options *opts;
+	struct notes *notes;
 	const char *dir;
 	uint64_t events, lockstep_events, without_tid;
 	uint64_t discarded_events, discarded_packets;
@@ -212,16 +260,35 @@ static void warn(const ls_load_options *opts, const char *fmt, ...)
 	opts->warning(opts->warning_user, buf);
 }
 
+/* Only what the trace says: a count the tracer did not record is not a number, an unknown CPU
+ * is not "cpu -1". */
 static ls_status consume_discard(struct consumer *c, const ls_discard *d, ls_error *err)
 {
+	char cpu[32] = "";
+	bool damaged;
+
 	if (d->packets)
 		c->discarded_packets += d->count;
 	else
 		c->discarded_events += d->count;
-	warn(c->opts, "%s: %s%llu %s discarded by the tracer on cpu %lld (ring buffer overrun): "
-		      "holds around them may be incomplete",
-	     c->dir, d->count ? "" : "some ", (unsigned long long)d->count, d->packets ? "packets" : "events",
-	     (long long)d->cpu);
+	if (d->cpu >= 0)
+		snprintf(cpu, sizeof(cpu), " on cpu %lld", (long long)d->cpu);
+	pthread_mutex_lock(&c->notes->mutex);
+	damaged = c->notes->damaged_streams > 0;
+	pthread_mutex_unlock(&c->notes->mutex);
+	if (d->count && d->packets && damaged)
+		/* babeltrace2 sees the packets dropped as damaged as a gap in the packet sequence */
+		note(c->notes, "%s: %llu packets missing%s (dropped as damaged, or discarded by the tracer): holds "
+			       "around them may be incomplete",
+		     c->dir, (unsigned long long)d->count, cpu);
+	else if (d->count)
+		note(c->notes, "%s: %llu %s discarded by the tracer%s (ring buffer overrun): holds around them may be "
+			       "incomplete",
+		     c->dir, (unsigned long long)d->count, d->packets ? "packets" : "events", cpu);
+	else
+		note(c->notes, "%s: the tracer discarded %s%s, how many is not recorded: holds around them may be "
+			       "incomplete",
+		     c->dir, d->packets ? "packets" : "events", cpu);
 	return ls_store_insert_discard(c->store, d, err);
 }
 
@@ -315,8 +382,16 @@ static ls_status write_summary(struct consumer *c, const char *dir, ls_error *er
 	    (st = set_meta_int(c->store, "discarded_packets", (int64_t)c->discarded_packets, err)) != LS_OK ||
 	    (st = set_meta_int(c->store, "unmatched_releases", (int64_t)hc.unmatched_releases, err)) != LS_OK ||
 	    (st = set_meta_int(c->store, "unmatched_acquired", (int64_t)hc.unmatched_acquired, err)) != LS_OK ||
-	    (st = set_meta_int(c->store, "held_at_end", (int64_t)hc.held_at_end, err)) != LS_OK)
+	    (st = set_meta_int(c->store, "held_at_end", (int64_t)hc.held_at_end, err)) != LS_OK ||
+	    (st = set_meta_int(c->store, "damaged_streams", c->notes->damaged_streams, err)) != LS_OK ||
+	    (st = set_meta_int(c->store, "warnings", c->notes->total, err)) != LS_OK)
 		return st;
+	for (int i = 0; i < c->notes->n_kept; i++) {
+		char key[32];
+		snprintf(key, sizeof(key), "warning.%d", i + 1);
+		if ((st = ls_store_set_meta(c->store, key, c->notes->kept[i], err)) != LS_OK)
+			return st;
+	}
 	return LS_OK;
 }
 
@@ -340,8 +415,9 @@ static ls_status load_into(const char *dir, const char *tmp, const ls_load_optio
 			   ls_error *err)
 {
 	struct queue q = { .mutex = PTHREAD_MUTEX_INITIALIZER, .changed = PTHREAD_COND_INITIALIZER };
-	struct producer p = { .q = &q, .dir = dir };
-	struct consumer c = { .opts = opts, .dir = dir };
+	struct notes notes = { .mutex = PTHREAD_MUTEX_INITIALIZER, .opts = opts };
+	struct producer p = { .q = &q, .notes = &notes, .dir = dir };
+	struct consumer c = { .opts = opts, .notes = &notes, .dir = dir };
 	pthread_t thread;
 	bool thread_started = false;
 	ls_status st;
@@ -382,7 +458,7 @@ static ls_status load_into(const char *dir, const char *tmp, const ls_load_optio
 		goto end;
 	}
 	if (c.without_tid)
-		warn(opts, "%s: %llu events carry no tid context (record with `lttng add-context -k -t tid`); "
+		note(&notes, "%s: %llu events carry no tid context (record with `lttng add-context -k -t tid`); "
 			   "they are attributed to tid 0",
 		     dir, (unsigned long long)c.without_tid);
 	if ((st = ls_tasks_write(c.tasks, c.store, err)) != LS_OK ||
@@ -412,6 +488,7 @@ end:
 	ls_tasks_free(c.tasks);
 	for (int i = 0; i < q.n_free; i++)
 		free(q.free_list[i]);
+	notes_free(&notes);
 	return st;
 }
 
