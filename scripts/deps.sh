@@ -9,11 +9,12 @@ packages=(
   libsqlite3-dev sqlite3
   libgtk-4-dev libglib2.0-dev-bin xvfb xauth
   linux-source-6.12 patch git
+  clang libclang-rt-14-dev
 )
 
 missing=()
 for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep "install ok installed" >/dev/null || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -9,13 +9,16 @@
 
 static void help(void)
 {
-	printf("usage: lockstep load [-o DB] [-q] TRACE_DIR\n\n"
+	printf("usage: lockstep load [-o DB] [-q] [--verbose] TRACE_DIR\n\n"
 	       "Reads every stream of the CTF trace in TRACE_DIR through libbabeltrace2 and writes a\n"
 	       "lockstep database (docs/schema.md): events, tasks, locks, objects, holds, waits, phases.\n"
-	       "The database is written to a temporary file and renamed only when complete.\n"
+	       "The database is written to a temporary file and renamed only when complete; the decoder\n"
+	       "runs in a child process, so a crash in libbabeltrace2 is an error, not a crash. Damaged\n"
+	       "streams load their sound packets, with a warning naming what was lost.\n"
 	       "Releases that matched no hold and holds open at trace end are counted on stderr.\n\n"
 	       "  -o, --output DB   database path (default: TRACE_DIR.lockstep.db beside the trace)\n"
 	       "  -q, --quiet       print nothing but errors, warnings and the balance line\n"
+	       "      --verbose     add babeltrace2's own messages to errors\n"
 	       "  -h, --help        this text\n");
 }
 

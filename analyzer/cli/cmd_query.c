@@ -8,10 +8,11 @@
 static void help(void)
 {
 	printf("usage: lockstep query [--json] TRACE_DIR|DB SQL\n\n"
-	       "Runs SQL (read-only) against the database and prints the rows: a header line, then\n"
+	       "Runs SQL against the database and prints the rows: a header line, then\n"
 	       "tab-separated values ('NULL' for null); with --json, an array of objects.\n"
 	       "Tables and example queries: docs/schema.md. Addresses are signed 64-bit integers:\n"
-	       "use printf('0x%%x', lock) to see them in hex.\n");
+	       "use printf('0x%%x', lock) to see them in hex. Queries only read: statements that\n"
+	       "write anything anywhere (VACUUM INTO, ATTACH, setting pragmas, load_extension) are refused.\n");
 }
 
 struct printer {
