@@ -434,6 +434,9 @@ bool ls_packets_read_layout(const char *metadata_path, ls_packet_layout *out)
 		int magic_len = 0;
 		int magic = field(&header, "magic", &magic_len, 0);
 		out->uuid_at = field(&header, "uuid", NULL, 0);
+		for (int i = 0; i < header.n_found; i++)
+			if (!strcmp(header.found[i].name, "uuid") && header.found[i].bits != 128)
+				out->uuid_at = -1; /* not a 16-byte uuid: do not compare it */
 		out->packet_size_at = field(&context, "packet_size", &out->packet_size_len, ctx_base);
 		out->content_size_at = field(&context, "content_size", &out->content_size_len, ctx_base);
 		out->ts_begin_at = field(&context, "timestamp_begin", &out->ts_begin_len, ctx_base);
