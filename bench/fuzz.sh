@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # fuzz.sh — coverage-guided fuzzing (clang + libFuzzer, with ASan and UBSan) of the two parsers
 # lockstep exposes to untrusted input: a CTF stream decoded into a database (tests/fuzz/
-# fuzz_load.c) and the scenario reader (tests/fuzz/fuzz_scenario.c), side by side.
+# fuzz_load.c), the packet checker that reads metadata and streams before babeltrace2 does
+# (fuzz_metadata.c) and the scenario reader (tests/fuzz/fuzz_scenario.c).
 #
-#   bash bench/fuzz.sh [MINUTES]        default 10; both harnesses run for MINUTES at nice 19
+#   bash bench/fuzz.sh [MINUTES]        default 10; the harnesses run side by side for MINUTES, nice 19
 #   options: --seconds S (instead of MINUTES), --build DIR (default build-fuzz),
-#            --keep-going (never fail; for long runs whose crashes are triaged afterwards)
+#            --keep-going (never fail; for long runs whose crashes are triaged afterwards);
+#            LS_FUZZ_TARGETS="load metadata" runs only those harnesses
 #
 # Crashes are triaged by where they happen: inside libbabeltrace2 or one of its plugins (lockstep
 # cannot fix those; `lockstep load` runs the decoder in a child process and must answer the input
@@ -45,13 +47,15 @@ if [ ! -f "$build/build.ninja" ]; then
     -Dgui=disabled -Dbuildtype=debugoptimized >"$build.setup.log" 2>&1 ||
     { cat "$build.setup.log"; exit 1; }
 fi
-nice -n 19 ninja -C "$build" -j2 tests/fuzz/fuzz-load tests/fuzz/fuzz-scenario analyzer/cli/lockstep \
+nice -n 19 ninja -C "$build" -j2 tests/fuzz/fuzz-load tests/fuzz/fuzz-scenario tests/fuzz/fuzz-metadata analyzer/cli/lockstep \
   >"$build.build.log" 2>&1 || { tail -30 "$build.build.log"; exit 1; }
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=0:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1}
 
-declare -A seeds=([load]=$src/tests/fuzz/corpus/load [scenario]=$src/tests/scenarios)
+declare -A seeds=([load]=$src/tests/fuzz/corpus/load [scenario]=$src/tests/scenarios
+  [metadata]=$src/tests/fuzz/corpus/metadata)
+targets=${LS_FUZZ_TARGETS:-load scenario metadata}
 run() { # name
   local name=$1 out=$build/run-$1
   mkdir -p "$out/corpus" "$out/crashes"
@@ -61,7 +65,7 @@ run() { # name
     -artifact_prefix="$out/crashes/" "$out/corpus" "${seeds[$name]}" \
     "$src/tests/fuzz/regressions/$name" >"$out/log" 2>&1
 }
-for name in load scenario; do run "$name" & done
+for name in $targets; do run "$name" & done
 wait
 
 # Where did it crash? The first stack frame outside libc and the sanitizer runtime decides.
@@ -71,14 +75,14 @@ crash_site() { # harness input → "babeltrace2" | "lockstep" | "none"
     /^ *#[0-9]+ 0x/ {
       line = $0
       if (line ~ /libc\.so|ld-linux|libstdc|in (fuzzer::|__sanitizer|__asan|__ubsan|__interceptor|abort|raise|__GI_|__libc|__assert|__pthread_kill|pthread_kill|gsignal)/) next
-      if (line ~ /libbabeltrace2|babeltrace-plugin|\/babeltrace2\//) print "babeltrace2"; else print "lockstep"
+      if (line ~ /libbabeltrace2|babeltrace-plugin|\/babeltrace2\/|libglib-2/) print "babeltrace2"; else print "lockstep"
       found = 1; exit
     }
     END { if (!found) print "none" }' "$2.report"
 }
 
 status=0
-for name in load scenario; do
+for name in $targets; do
   out=$build/run-$name
   last=$(grep -E '^#[0-9]+' "$out/log" | tail -1)
   execs=$(printf '%s\n' "$last" | sed -E 's/^#([0-9]+).*/\1/')
