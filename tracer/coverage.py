@@ -274,7 +274,11 @@ def build_tree(tarball, patches, cache):
             if r.returncode:
                 raise RuntimeError('%s does not apply to %s with --fuzz=0:\n%s'
                                    % (p, tarball, r.stdout))
-        os.rename(tmp, tree)
+        try:
+            os.rename(tmp, tree)
+        except OSError:
+            if not os.path.isdir(tree):     # else another run built it meanwhile
+                raise
     finally:
         if os.path.isdir(tmp):
             shutil.rmtree(tmp, ignore_errors=True)
@@ -849,6 +853,23 @@ def check(sites, traced, out):
     return len(unbalanced) + len(unexplained) + len(missing)
 
 
+def table_current(table, path):
+    """Whether path holds exactly table; prints the unified diff when not."""
+    try:
+        with open(path, encoding='utf-8') as f:
+            old = f.read()
+    except OSError as e:
+        print('coverage.py: %s: %s' % (path, e.strerror))
+        return False
+    if old == table:
+        return True
+    sys.stdout.writelines(difflib.unified_diff(old.splitlines(True), table.splitlines(True),
+                                               path, 'generated from the patched tree'))
+    print('coverage.py: %s is not current (regenerate: python3 tracer/coverage.py -o %s)'
+          % (path, path))
+    return False
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     root = os.path.dirname(here)
@@ -861,6 +882,8 @@ def main():
     ap.add_argument('--check', nargs='?', const='', metavar='FILE',
                     help='fail on unbalanced pairs or unexplained untraced sites; with FILE also '
                          'when FILE differs from the generated table')
+    ap.add_argument('--diff', metavar='FILE',
+                    help='fail, printing the diff, when FILE is not the generated table')
     args = ap.parse_args()
     if args.tree:
         tree = args.tree
@@ -884,25 +907,17 @@ def main():
     report(sites, traced, buf)
     table = buf.getvalue()
     status = 0
-    if args.output == '-' or (args.output is None and args.check is None):
+    if args.output == '-' or (args.output is None and args.check is None and args.diff is None):
         sys.stdout.write(table)
     elif args.output:
         with open(args.output, 'w', encoding='utf-8') as f:
             f.write(table)
+    problems = 0
     if args.check is not None:
-        problems = check(sites, traced, sys.stdout)
-        if args.check:
-            try:
-                with open(args.check, encoding='utf-8') as f:
-                    old = f.read()
-            except OSError as e:
-                sys.exit('coverage.py: %s: %s' % (args.check, e.strerror))
-            if old != table:
-                sys.stdout.writelines(difflib.unified_diff(
-                    old.splitlines(True), table.splitlines(True), args.check, 'generated'))
-                print('coverage.py: %s is not current (regenerate: python3 tracer/coverage.py '
-                      '-o %s)' % (args.check, args.check))
-                problems += 1
+        problems += check(sites, traced, sys.stdout)
+    for against in filter(None, (args.check, args.diff)):
+        problems += not table_current(table, against)
+    if args.check is not None or args.diff:
         print('coverage.py: %d sites, %d traced, %d unbalanced pairs, %d problems'
               % (len(sites), sum(s.traced for s in sites), len(results(sites, traced)[0]),
                  problems))
