@@ -40,6 +40,7 @@ usage: coverage.py [--tarball T] [--patches DIR] [--cache DIR | --tree DIR]
 """
 import argparse
 import difflib
+import fcntl
 import glob
 import hashlib
 import io
@@ -64,6 +65,8 @@ TOP = 'linux-source-6.12'
 SCAN_DIRS = ('mm', 'include', 'fs', 'kernel', 'arch/x86', 'drivers', 'virt', 'ipc', 'lib',
              'net', 'security', 'sound', 'io_uring', 'block', 'init', 'crypto')
 
+SCAN_PREFIXES = tuple(d + '/' for d in SCAN_DIRS)
+
 # The hook implementation itself: not call sites of the mm locks.
 HOOK_FILES = ('include/linux/lockstep.h', 'include/trace/events/lockstep.h', 'mm/lockstep.c')
 
@@ -72,7 +75,8 @@ KEYWORDS = re.compile(rb'mmap_(?:read|write)_|mmap_lock|vma_start_|vma_end_|vma_
                       rb'lock_vma_under_rcu|release_fault_lock|anon_vma|i_mmap_|pte_offset_map|'
                       rb'pte_alloc_map_lock|pte_unmap_unlock|pmd_lock|pmd_trans_huge_lock|'
                       rb'pud_lock|pud_trans_huge_lock|huge_pte_|page_table_lock|ptl|vm_lock|'
-                      rb'page_vma_mapped_walk|folio_walk_|follow_pfnmap_|double_pt_|_lockptr')
+                      rb'page_vma_mapped_walk|folio_walk_|follow_pfnmap_|double_pt_|_lockptr|'
+                      rb'locked_pte')
 
 # Lock families: which lock a key names. 'ptl' is a page-table spinlock held in a variable (or
 # a walk's field); 'mm_ptl' is mm->page_table_lock named through its mm.
@@ -117,6 +121,8 @@ PRIMITIVES = {
     'pte_offset_map_lock': ('ptl', 'acquire', ('ptr', 3)),
     '__pte_offset_map_lock': ('ptl', 'acquire', ('ptr', 3)),
     'pte_alloc_map_lock': ('ptl', 'acquire', ('ptr', 3)),
+    'get_locked_pte': ('ptl', 'acquire', ('ptr', 2)),
+    '__get_locked_pte': ('ptl', 'acquire', ('ptr', 2)),
     'pmd_lock': ('ptl', 'acquire', ('lhs',)),
     'pmd_trans_huge_lock': ('ptl', 'acquire', ('lhs',)),
     '__pmd_trans_huge_lock': ('ptl', 'acquire', ('lhs',)),
@@ -190,9 +196,10 @@ EXCEPTIONS = [
      "pinning, as the code says). Kernel entries only: no user page table, VMA or rmap state "
      "is read or written under it"),
     ('xen_pv', lambda s: s.path.startswith('arch/x86/xen/'),
-     'Xen PV only (CONFIG_XEN_PV, off in the test VM\'s kernel): xen_pin_page()/xen_pgd_pin() '
-     'take the page-table locks while a PV guest pins or unpins the page tables of an mm that '
-     'is being created or torn down'),
+     'Xen PV only (CONFIG_XEN_PV, off in the test VM\'s kernel): xen_pte_lock()/_unlock() '
+     '(from xen_pin_page()) and xen_enter_mmap()/xen_exit_mmap() take the page-table locks '
+     'while a PV guest pins or unpins the page tables of an mm being switched to, created or '
+     'torn down; a hypervisor requirement, not an mm code path'),
 ]
 
 
@@ -240,11 +247,20 @@ def patched_files(patches):
 
 
 def build_tree(tarball, patches, cache):
-    """The patched tree under cache/, built once per tarball+patches."""
+    """The patched tree under cache/, built once per tarball+patches (runs in parallel wait
+    for the one that builds it)."""
     tree = os.path.join(cache, 'tree-' + cache_key(tarball, patches))
     if os.path.isdir(tree):
         return tree
     os.makedirs(cache, exist_ok=True)
+    with open(os.path.join(cache, '.lock'), 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not os.path.isdir(tree):
+            unpack_and_patch(tarball, patches, cache, tree)
+    return tree
+
+
+def unpack_and_patch(tarball, patches, cache, tree):
     for old in glob.glob(os.path.join(cache, 'tree-*')):
         shutil.rmtree(old, ignore_errors=True)
     touched = patched_files(patches)
@@ -257,7 +273,7 @@ def build_tree(tarball, patches, cache):
                     continue
                 rel = m.name[len(prefix):]
                 if rel not in touched:
-                    if not rel.endswith(('.c', '.h')) or not rel.startswith(SCAN_DIRS):
+                    if not rel.endswith(('.c', '.h')) or not rel.startswith(SCAN_PREFIXES):
                         continue
                     if rel.startswith('arch/') and not rel.startswith('arch/x86/'):
                         continue
@@ -274,15 +290,10 @@ def build_tree(tarball, patches, cache):
             if r.returncode:
                 raise RuntimeError('%s does not apply to %s with --fuzz=0:\n%s'
                                    % (p, tarball, r.stdout))
-        try:
-            os.rename(tmp, tree)
-        except OSError:
-            if not os.path.isdir(tree):     # else another run built it meanwhile
-                raise
+        os.rename(tmp, tree)
     finally:
         if os.path.isdir(tmp):
             shutil.rmtree(tmp, ignore_errors=True)
-    return tree
 
 
 def source_files(tree):
@@ -299,8 +310,10 @@ def source_files(tree):
 # C text
 
 
-COMMENT_OR_LITERAL = re.compile(r'/\*.*?(?:\*/|\Z)|//[^\n]*|"(?:\\.|[^"\\\n])*"?|\'(?:\\.|[^\'\\\n])*\'?',
-                                re.S)
+COMMENT_OR_LITERAL = re.compile(r'/\*.*?(?:\*/|\Z)|//[^\n]*|'
+                                r'"(?:\\.|[^"\\\n])*"?|\'(?:\\.|[^\'\\\n])*\'?', re.S)
+# a declarator's tail of annotations: ") __releases(ptl) __acquires(x)"
+ANNOTATED_END = re.compile(r'\)\s*(?:__\w+(?:\([^)]*\))?\s*)+$')
 
 
 def strip_comments(text):
@@ -358,7 +371,7 @@ def function_spans(code):
                 sysc = re.search(r'\b(?:COMPAT_)?SYSCALL_DEFINE\d\(\s*(\w+)', header)
                 if sysc:
                     name = 'sys_' + sysc.group(1)
-                elif header.endswith(')') or re.search(r'\)\s*(?:__\w+(?:\([^)]*\))?\s*)+$', header):
+                elif header.endswith(')') or ANNOTATED_END.search(header):
                     for c2 in re.finditer(r'\b([A-Za-z_]\w*)\s*\(', header):
                         if c2.group(1) not in NOT_NAMES:
                             name = c2.group(1)
@@ -726,6 +739,18 @@ def results(sites, traced):
     return unbalanced, untraced, unexplained, missing
 
 
+def wrap(text, width):
+    """Lines of at most width characters, broken after ', '."""
+    out, cur = [], ''
+    for part in text.split(', '):
+        if cur and len(cur) + len(part) + 2 > width:
+            out.append(cur + ',')
+            cur = part
+        else:
+            cur = cur + ', ' + part if cur else part
+    return out + [cur]
+
+
 def md(s):
     return s.replace('|', '\\|')
 
@@ -736,18 +761,20 @@ def report(sites, traced, out):
     w = out.write
     n_traced = sum(1 for s in sites if s.traced)
     w('# Coverage of the lockstep kernel instrumentation\n\n')
-    w('Generated by `tracer/coverage.py` from linux-source-6.12 with `patches/*.patch` applied; do\n'
-      'not edit by hand (re-run: `python3 tracer/coverage.py -o docs/coverage.md`; the default\n'
+    w('Generated by `tracer/coverage.py` from linux-source-6.12 with `patches/*.patch` applied;\n'
+      'do not edit by hand (re-run: `python3 tracer/coverage.py -o docs/coverage.md`; the default\n'
       'test suite fails when this file is not what that prints). Line numbers are those of the\n'
       'patched tree.\n\n')
     w('## What is counted\n\n'
       'Every call site of the five lock kinds (mmap_lock, per-VMA lock, anon_vma rwsem,\n'
       'i_mmap_rwsem, page-table locks: PTE, PMD, PUD, hugetlb and `mm->page_table_lock`) in the\n'
-      'directories a kernel built for x86_64 compiles them in: ' +
-      ', '.join('`%s/`' % d for d in SCAN_DIRS) + '.\nA grep of the whole tree finds the mm lock '
-      'primitives called in all of these; the other\narchitectures\' `arch/` directories are '
-      'left out (lockstep\'s kernel is built and tested for\nx86_64 only), and so are `tools/` '
-      '(user-space copies of kernel headers), `samples/`,\n`Documentation/` and `scripts/`.\n\n'
+      'directories of a kernel built for x86_64:\n\n' +
+      ''.join('%s\n' % l for l in wrap(', '.join('`%s/`' % d for d in SCAN_DIRS), 88)) +
+      '\nA grep of the whole tree found calls of the mm lock primitives only in the directories\n'
+      'of the per-directory table below (the others are scanned so that a new call there is\n'
+      'seen). Left out: the `arch/` directories of the other architectures (lockstep\'s kernel\n'
+      'is built and tested for x86_64 only; their page-table code is not compiled), `tools/`\n'
+      '(user-space copies of kernel headers), `samples/`, `Documentation/` and `scripts/`.\n\n'
       'A site is a call of a lock primitive or helper (`mmap_read_lock`, `pmd_lock`,\n'
       '`pte_unmap_unlock`, `huge_pte_unlock`, ...) or a raw lock call on one of these locks\n'
       '(`spin_lock(ptl)`, `spin_unlock(&mm->page_table_lock)`, `down_read(&vma->vm_lock->lock)`,\n'
@@ -765,6 +792,11 @@ def report(sites, traced, out):
       '`folio_walk_start`, `follow_pfnmap_start`, ...). A pair is unbalanced when one half is\n'
       'traced and the other is not: the trace would show a hold that never ends, or a release\n'
       'of a lock nobody holds.\n\n'
+      'Pairs are looked for inside one function (or macro). A lock taken in one function and\n'
+      'dropped in another (the fault path\'s `vmf->ptl`, `migration_entry_wait_on_locked()`,\n'
+      '`uffd_move_unlock()`) is not paired, but each half is still classified on its own: a\n'
+      'raw half is an untraced site, which `--check` accepts only with one of the exceptions\n'
+      'below.\n\n'
       'Not seen: calls through function pointers or built by token pasting; the hugetlb VMA lock\n'
       '(`hugetlb_vma_lock_*`, a rwsem of hugetlb\'s own, not one of the five kinds). All `#ifdef`\n'
       'branches are read as if compiled. Calls that only look a lock up (`pte_offset_map_nolock`,\n'
