@@ -15,13 +15,18 @@ not part of it) and classifies each call site of the five lock kinds on its own:
     other lock call in between, or sits between a __lockstep_lock_acquire() and its
     __lockstep_lock_acquired(). What else the enclosing function does is not looked at.
 
-Then, per function, each release is paired with the nearest acquisition of the same lock (the
-same lock expression: ptl variable, mm->page_table_lock, mm->mmap_lock, a VMA's vm_lock, an
-anon_vma, a mapping), acquisitions through helpers that return a locked lock included
-(pte_offset_map_lock, pmd_lock, pmd_trans_huge_lock, pud_lock, huge_pte_lock,
-folio_lock_anon_vma_read, lock_vma_under_rcu, page_vma_mapped_walk, folio_walk_start, ...). A
-pair whose halves are not both traced or both untraced is unbalanced: the trace would show a
-hold that never ends, or a release of nothing.
+Then, per function, each acquisition is paired with every release of the same lock (the same
+lock expression: ptl variable, mm->page_table_lock, mm->mmap_lock, a VMA's vm_lock, an
+anon_vma, a mapping) that some path of the function's statements reaches from it (if/else,
+loops, switch, goto, return; a test of the lock itself for NULL is followed, other conditions
+are not evaluated) before the lock is taken again or the function returns. Acquisitions
+through helpers that return a locked lock count (pte_offset_map_lock, pmd_lock,
+pmd_trans_huge_lock, pud_lock, huge_pte_lock, folio_lock_anon_vma_read, lock_vma_under_rcu,
+page_vma_mapped_walk, folio_walk_start, ...). Inside a macro, or a function the statement
+reader cannot follow, a release is paired with the nearest acquisition instead. A pair is
+unbalanced when one half is traced and the other is not (a hold that never ends, or a release
+of nothing), or when both are traced with different lockstep classes (a PMD lock released as
+a PTE lock): the loader keys a lock by its address and class, so such a release ends no hold.
 
 Untraced sites need a reason (EXCEPTIONS below: init_mm, Xen PV). `--check` fails on any
 unbalanced pair, any untraced site without a reason, and any primitive of the table that has no
@@ -158,6 +163,39 @@ PRIMITIVES = {
     'migration_entry_wait_on_locked': ('ptl', 'release', ('arg', 1)),
 }
 
+# The lockstep class each page-table helper reports: a pair whose halves report different
+# classes is unbalanced too, since the loader keys a lock by (address, class). 'huge' is
+# lockstep_huge_ptl_class(h), the same for both halves of one hstate. double_pt_lock/_unlock
+# and migration_entry_wait_on_locked() take the class as an argument (CLASS_ARG).
+PTE, PMD, PUD_PTL, HUGE = 'pte_lock', 'pmd_lock', 'page_table_lock', 'hugetlb (by hstate)'
+CLASS = {
+    'pte_offset_map_lock': PTE, '__pte_offset_map_lock': PTE, 'pte_alloc_map_lock': PTE,
+    'get_locked_pte': PTE, '__get_locked_pte': PTE, 'pte_spin_lock': PTE,
+    'pte_spin_lock_nested': PTE, 'pte_spin_trylock': PTE, 'pte_unmap_unlock': PTE,
+    'pte_spin_unlock': PTE,
+    'pmd_lock': PMD, 'pmd_trans_huge_lock': PMD, '__pmd_trans_huge_lock': PMD,
+    'pmd_lock_nested': PMD, 'pmd_spin_lock': PMD, 'pmd_spin_trylock': PMD, 'pmd_unlock': PMD,
+    'pud_lock': PUD_PTL, 'pud_trans_huge_lock': PUD_PTL, '__pud_trans_huge_lock': PUD_PTL,
+    'pud_lock_nested': PUD_PTL, 'pud_unlock': PUD_PTL,
+    'mm_page_table_lock': PUD_PTL, 'mm_page_table_unlock': PUD_PTL,
+    'huge_pte_lock': HUGE, 'huge_pte_spin_lock': HUGE, 'huge_pte_spin_lock_nested': HUGE,
+    'huge_pte_unlock': HUGE,
+}
+CLASS_ARG = {'double_pt_lock': 1, 'double_pt_unlock': 0, 'migration_entry_wait_on_locked': 2}
+CLASS_NAMES = {'LOCKSTEP_PTE_PTL_CLASS': PTE, 'LOCKSTEP_PMD_PTL_CLASS': PMD,
+               'LOCKSTEP_CLASS_PAGE_TABLE_LOCK': PUD_PTL}
+
+
+def class_of(call, args):
+    """The lockstep class a page-table helper call reports, or None when not known."""
+    if call in CLASS_ARG:
+        if len(args) <= CLASS_ARG[call]:
+            return None
+        a = norm(args[CLASS_ARG[call]])
+        return HUGE if a.startswith('lockstep_huge_ptl_class(') else CLASS_NAMES.get(a)
+    return CLASS.get(call)
+
+
 # Raw lock calls; which lock they take is decided from the argument (raw_lock()).
 RAW_SPIN = {'spin_lock': 'acquire', 'spin_lock_nested': 'acquire', 'spin_lock_nest_lock': 'acquire',
             'spin_trylock': 'acquire', 'spin_unlock': 'release'}
@@ -206,7 +244,7 @@ EXCEPTIONS = [
 class Site:
     """One lock call: where, what, which lock, and whether it is traced (and why/why not)."""
     __slots__ = ('path', 'line', 'func', 'call', 'family', 'op', 'key', 'raw', 'traced', 'how',
-                 'scope', 'text')
+                 'scope', 'text', 'cls', 'off', 'partners')
 
     def __init__(self, **kw):
         for k in self.__slots__:
@@ -579,7 +617,7 @@ def scan_file(rel, text):
                 events.append((m.start(), 'end', None))
                 continue
             base = dict(path=rel, line=line_of(m.start()), func=name, call=call, scope=scope,
-                        text=lines[line_of(m.start()) - 1].strip())
+                        text=lines[line_of(m.start()) - 1].strip(), off=m.start())
             if call in PRIMITIVES:
                 if name == call and src is code and m.start() < start + len(call) + 20:
                     continue        # the macro's own name in #define NAME(
@@ -597,9 +635,10 @@ def scan_file(rel, text):
                     keys = [assigned_to(src, m.start()) or '?']
                 if not keys:
                     continue        # a declaration or a call without arguments
+                cls = class_of(call, args)
                 for k in keys:
                     events.append((m.start(), 'site', Site(family=family, op=op, key=k,
-                                                           raw=False, **base)))
+                                                           raw=False, cls=cls, **base)))
             else:
                 if not args:
                     continue
@@ -611,6 +650,12 @@ def scan_file(rel, text):
                                                        **base)))
         events.sort(key=lambda e: e[0])
         classify_raw(events, takes)
+        scope_sites = [e[2] for e in events if e[1] == 'site']
+        if src is body and any(x.op == 'acquire' for x in scope_sites):
+            try:
+                flow_partners(src, start, end, scope_sites)
+            except FlowError:
+                pass        # left to the nearest-acquisition rule of pairs()
         defs.append((scope, [e[2] for e in events if e[1] == 'site'],
                      any(e[1] != 'site' for e in events) or bool(takes)))
         sites += [e[2] for e in events if e[1] == 'site']
@@ -704,6 +749,10 @@ def pairs(sites):
             by_scope.setdefault(s.scope, []).append(s)
     out = []
     for scope, ss in by_scope.items():
+        if all(s.partners is not None for s in ss if s.op == 'acquire'):
+            for a in ss:
+                out += [(a, r) for r in a.partners or ()]
+            continue
         ss.sort(key=lambda s: s.line)
         seen = set()
         for s in ss:
@@ -728,11 +777,263 @@ def pairs(sites):
 
 
 # ---------------------------------------------------------------------------------------------
+# Control flow: which releases an acquisition reaches
+
+
+class FlowError(Exception):
+    pass
+
+
+TOKEN = re.compile(r'[A-Za-z_]\w*|\d\w*|->|[^\sA-Za-z_\d]')
+OPEN, CLOSE = '([{', ')]}'
+
+
+class Flow:
+    """A function body compiled to a flat program: nodes (kind, start, end, target, cond) with
+    kind 'stmt' (falls through), 'fork' (falls through or jumps; cond is the if's condition,
+    or None), 'jmp', 'multi' (jumps to any of target), 'ret'. Labels name node indices."""
+
+    def __init__(self, code, start, end):
+        self.code = code
+        self.toks = [(m.group(0), m.start()) for m in TOKEN.finditer(code, start, end)]
+        self.nodes, self.labels, self.fixups = [], {}, []
+        self.match = {}
+        stack = []
+        for i, (t, _) in enumerate(self.toks):
+            if t in OPEN:
+                stack.append(i)
+            elif t in CLOSE:
+                if not stack:
+                    raise FlowError('unbalanced')
+                self.match[stack.pop()] = i
+        if stack or not self.toks or self.toks[0][0] != '{':
+            raise FlowError('unbalanced')
+        self.block(0, None, None, None)
+        for idx, name in self.fixups:
+            if name not in self.labels:
+                raise FlowError('goto ' + name)
+            self.nodes[idx][3] = self.labels[name]
+
+    def off(self, i):
+        return self.toks[i][1] if i < len(self.toks) else len(self.code)
+
+    def emit(self, kind, a, b, target=None, cond=None):
+        self.nodes.append([kind, self.off(a), self.off(b), target, cond])
+        return len(self.nodes) - 1
+
+    def label(self):
+        return len(self.nodes)
+
+    def patch(self, idx, target):
+        self.nodes[idx][3] = target
+
+    def block(self, i, brk, cont, cases):
+        """The compound statement whose '{' is token i; returns the index after its '}'."""
+        end = self.match[i]
+        i += 1
+        while i < end:
+            i = self.stmt(i, brk, cont, cases)
+        return end + 1
+
+    def stmt(self, i, brk, cont, cases):
+        toks = self.toks
+        t = toks[i][0]
+        nxt = toks[i + 1][0] if i + 1 < len(toks) else ''
+        if t == '{':
+            return self.block(i, brk, cont, cases)
+        if t == ';':
+            return i + 1
+        if t in ('case', 'default'):
+            j = i
+            while toks[j][0] != ':' or (j + 1 < len(toks) and toks[j + 1][0] == ':'):
+                j += 1
+            if cases is not None:
+                cases.append(self.label())
+            return j + 1
+        if re.match(r'[A-Za-z_]', t) and nxt == ':' and t not in ('default',):
+            self.labels[t] = self.label()
+            return i + 2
+        if t == 'if' and nxt == '(':
+            close = self.match[i + 1]
+            cond = self.code[self.off(i + 2):self.off(close)]
+            fork = self.emit('fork', i, close + 1, cond=cond)
+            j = self.stmt(close + 1, brk, cont, cases)
+            if j < len(toks) and toks[j][0] == 'else':
+                jmp = self.emit('jmp', j, j)
+                self.patch(fork, self.label())
+                j = self.stmt(j + 1, brk, cont, cases)
+                self.patch(jmp, self.label())
+            else:
+                self.patch(fork, self.label())
+            return j
+        if t in ('while', 'for', 'switch') and nxt == '(' or (
+                re.match(r'[A-Za-z_]', t) and nxt == '(' and i + 1 in self.match and
+                self.match[i + 1] + 1 < len(toks) and toks[self.match[i + 1] + 1][0] == '{' and
+                t not in ('sizeof', 'typeof', 'return')):
+            close = self.match[i + 1]
+            top = self.emit('stmt', i, close + 1)
+            if t == 'switch':
+                multi = self.emit('multi', close + 1, close + 1, target=[])
+                labels = []
+                j = self.stmt(close + 1, [], cont, labels)
+                end = self.label()
+                self.patch(multi, labels + [end])
+                self.fix_breaks(multi, end)
+                return j
+            fork = self.emit('fork', close + 1, close + 1)
+            body_breaks = []
+            j = self.stmt(close + 1, body_breaks, top, cases)
+            self.emit('jmp', j, j, target=top)
+            end = self.label()
+            self.patch(fork, end)
+            for b in body_breaks:
+                self.patch(b, end)
+            return j
+        if t == 'do':
+            top = self.label()
+            body_breaks = []
+            conts = []
+            j = self.stmt(i + 1, body_breaks, conts, cases)
+            cstart = self.label()
+            for c in conts:
+                self.patch(c, cstart)
+            # "} while (...);", or a macro that ends in one: "} for_each_vma(vmi, vma);"
+            if not re.match(r'[A-Za-z_]', toks[j][0]) or toks[j + 1][0] != '(':
+                raise FlowError('do without while')
+            close = self.match[j + 1]
+            self.emit('stmt', j, close + 1)
+            self.emit('fork', close + 1, close + 1, target=top)
+            end = self.label()
+            for b in body_breaks:
+                self.patch(b, end)
+            return close + 2
+        if t == 'goto':
+            self.fixups.append((self.emit('jmp', i, i + 2), nxt))
+            return i + 3
+        if t == 'break' and brk is not None:
+            brk.append(self.emit('jmp', i, i + 1))
+            return i + 2
+        if t == 'continue' and cont is not None:
+            idx = self.emit('jmp', i, i + 1, target=cont if isinstance(cont, int) else None)
+            if not isinstance(cont, int):
+                cont.append(idx)
+            return i + 2
+        # an expression statement (return included): up to ';' outside brackets
+        j = i
+        while j < len(toks) and toks[j][0] != ';':
+            if toks[j][0] in OPEN:
+                j = self.match[j]
+            elif toks[j][0] in CLOSE:
+                raise FlowError('stray ' + toks[j][0])
+            j += 1
+        self.emit('stmt', i, j + 1)
+        if t == 'return':
+            self.emit('ret', j, j)
+        return j + 1
+
+    def fix_breaks(self, multi, end):
+        """break inside a switch body jumps past it (emitted with target None)."""
+        for n in self.nodes[multi + 1:]:
+            if n[0] == 'jmp' and n[3] is None:
+                n[3] = end
+
+    def successors(self, idx, key):
+        kind, _, _, target, cond = self.nodes[idx]
+        if kind == 'ret':
+            return []
+        if kind == 'jmp':
+            return [target] if target is not None else []
+        if kind == 'multi':
+            return list(target)
+        if kind == 'fork':
+            held = null_test(cond, key)
+            if held is True:        # if (ptl): the lock is held, the branch is taken
+                return [idx + 1]
+            if held is False:       # if (!ptl)
+                return [target]
+            return [idx + 1, target]
+        return [idx + 1]
+
+
+def null_test(cond, key):
+    """True when cond tests key for non-NULL, False when for NULL, else None."""
+    if cond is None:
+        return None
+    c = norm(cond)
+    if c in (key, key + '!=NULL', 'likely(%s)' % key, 'unlikely(%s)' % key):
+        return True
+    if c in ('!' + key, key + '==NULL', '!(%s)' % key):
+        return False
+    return None
+
+
+def flow_partners(code, start, end, sites):
+    """Set .partners of each acquisition among sites (one function): the releases of the same
+    lock that some path from it reaches before the lock is taken again or the function
+    returns. Paths are those of the C statements (if/else, loops, switch, goto, return);
+    conditions are not evaluated, except a test of the lock itself for NULL."""
+    flow = Flow(code, start, end)
+    spans = [(n[1], n[2]) for n in flow.nodes]
+
+    def node_of(off):
+        best = None
+        for idx, (a, b) in enumerate(spans):
+            if a <= off < b and (best is None or b - a < spans[best][1] - spans[best][0]):
+                best = idx
+        return best
+
+    at = {}
+    for s in sites:
+        if s.op in ('acquire', 'release'):
+            n = node_of(s.off)
+            if n is None:
+                raise FlowError('site outside the program')
+            at.setdefault(n, []).append(s)
+    for a in sites:
+        if a.op != 'acquire':
+            continue
+        a.partners = []
+        same = lambda s: s.family == a.family and s.key == a.key
+        start_node = node_of(a.off)
+        todo, seen = [(start_node, a.off)], set()
+        while todo:
+            n, after = todo.pop()
+            if n >= len(flow.nodes):
+                continue
+            stop = False
+            for s in sorted(at.get(n, ()), key=lambda s: s.off):
+                if s is a or s.off <= after or not same(s):
+                    continue
+                if s.op == 'release':
+                    if s not in a.partners:
+                        a.partners.append(s)
+                stop = True
+                break
+            if stop:
+                continue
+            for m in flow.successors(n, a.key):
+                if m not in seen:
+                    seen.add(m)
+                    todo.append((m, -1))
+
+
+# ---------------------------------------------------------------------------------------------
 # Report
 
 
+def unbalanced_pair(a, r):
+    """Why the pair a, r is unbalanced, or None: one half traced and the other not, or both
+    traced with different classes."""
+    if a.traced != r.traced:
+        return 'traced %s, raw %s' % (('acquire', 'release') if a.traced else ('release',
+                                                                              'acquire'))
+    if a.traced and a.cls and r.cls and a.cls != r.cls:
+        return 'acquired as %s, released as %s' % (a.cls, r.cls)
+    return None
+
+
 def results(sites, traced):
-    unbalanced = [(a, r) for a, r in pairs(sites) if a.traced != r.traced]
+    unbalanced = [(a, r) for a, r in pairs(sites) if unbalanced_pair(a, r)]
     untraced = [s for s in sites if not s.traced]
     unexplained = [s for s in untraced if exception_of(s) is None]
     missing = sorted(set(PRIMITIVES) - set(traced))
@@ -785,13 +1086,19 @@ def report(sites, traced, out):
       '  hook, directly follows a `lockstep_lock_release()`, or sits between\n'
       '  `__lockstep_lock_acquire()` and `__lockstep_lock_acquired()`. Whether the enclosing\n'
       '  function has other hooks does not matter.\n\n'
-      'Pairs: in each function, a release is paired with the nearest acquisition of the same lock\n'
-      '(same lock expression), acquisitions through lock-returning helpers included\n'
-      '(`pte_offset_map_lock`, `pmd_lock`, `pmd_trans_huge_lock`, `pud_lock`, `huge_pte_lock`,\n'
+      'Pairs: in each function, an acquisition is paired with every release of the same lock\n'
+      '(same lock expression) that a path of the function\'s statements reaches from it before\n'
+      'the lock is taken again or the function returns (if/else, loops, `switch`, `goto`,\n'
+      '`return`; a test of the lock itself for NULL is followed, other conditions are not\n'
+      'evaluated). Acquisitions through lock-returning helpers count (`pte_offset_map_lock`,\n'
+      '`pmd_lock`, `pmd_trans_huge_lock`, `pud_lock`, `huge_pte_lock`,\n'
       '`folio_lock_anon_vma_read`, `lock_vma_under_rcu`, `page_vma_mapped_walk`,\n'
-      '`folio_walk_start`, `follow_pfnmap_start`, ...). A pair is unbalanced when one half is\n'
-      'traced and the other is not: the trace would show a hold that never ends, or a release\n'
-      'of a lock nobody holds.\n\n'
+      '`folio_walk_start`, `follow_pfnmap_start`, ...). Inside a macro a release is paired\n'
+      'with the nearest acquisition instead. A pair is unbalanced when one half is traced and\n'
+      'the other is not (the trace would show a hold that never ends, or a release of a lock\n'
+      'nobody holds), or when both halves are traced with different classes (a PMD lock\n'
+      'released as a PTE lock): the loader keys a lock by address and class, so such a\n'
+      'release ends no hold.\n\n'
       'Pairs are looked for inside one function (or macro). A lock taken in one function and\n'
       'dropped in another (the fault path\'s `vmf->ptl`, `migration_entry_wait_on_locked()`,\n'
       '`uffd_move_unlock()`) is not paired, but each half is still classified on its own: a\n'
@@ -800,7 +1107,11 @@ def report(sites, traced, out):
       'Not seen: calls through function pointers or built by token pasting; the hugetlb VMA lock\n'
       '(`hugetlb_vma_lock_*`, a rwsem of hugetlb\'s own, not one of the five kinds). All `#ifdef`\n'
       'branches are read as if compiled. Calls that only look a lock up (`pte_offset_map_nolock`,\n'
-      '`pmd_lockptr`, `huge_pte_lockptr`) are not sites; the lock call that follows is.\n\n')
+      '`pmd_lockptr`, `huge_pte_lockptr`) are not sites; the lock call that follows is. The\n'
+      'class is compared only where a helper fixes it (`pte_*`, `pmd_*`, `pud_*`,\n'
+      '`huge_pte_*`, `mm_page_table_*`, and the class argument of `double_pt_lock()`/\n'
+      '`_unlock()` and `migration_entry_wait_on_locked()`); the walkers\' halves\n'
+      '(`page_vma_mapped_walk`, `folio_walk_*`, `follow_pfnmap_*`) pick it at run time.\n\n')
     w('## Figures\n\n')
     w('| | count |\n|---|---|\n')
     w('| call sites | %d |\n' % len(sites))
@@ -838,10 +1149,11 @@ def report(sites, traced, out):
         w('\nWithout a definition in the tree: %s.\n' % ', '.join('`%s`' % p for p in missing))
     w('\n## Unbalanced pairs\n\n')
     if unbalanced:
-        w('| function | acquire | traced | release | traced |\n|---|---|---|---|---|\n')
+        w('| function | acquire | traced | release | traced | why |\n|---|---|---|---|---|---|\n')
         for a, r in unbalanced:
-            w('| %s | %s `%s` | %s | %s `%s` | %s |\n' % (a.func, a.where(), a.call, yn(a),
-                                                         r.where(), r.call, yn(r)))
+            w('| %s | %s `%s` | %s | %s `%s` | %s | %s |\n'
+              % (a.func, a.where(), a.call, yn(a), r.where(), r.call, yn(r),
+                 unbalanced_pair(a, r)))
     else:
         w('None.\n')
     w('\n## Untraced sites\n\n')
@@ -875,9 +1187,10 @@ def check(sites, traced, out):
     """Print every problem; return how many there are."""
     unbalanced, _, unexplained, missing = results(sites, traced)
     for a, r in unbalanced:
-        out.write('unbalanced: %s: acquire %s %s() [%s] released at %s %s() [%s] (lock %s)\n'
+        out.write('unbalanced: %s: acquire %s %s() [%s] released at %s %s() [%s] (lock %s: %s)\n'
                   % (a.func, a.where(), a.call, 'traced' if a.traced else 'raw: ' + a.how,
-                     r.where(), r.call, 'traced' if r.traced else 'raw: ' + r.how, a.key))
+                     r.where(), r.call, 'traced' if r.traced else 'raw: ' + r.how, a.key,
+                     unbalanced_pair(a, r)))
     for s in unexplained:
         out.write('untraced without a reason: %s %s(): %s\n' % (s.where(), s.func, s.text))
     for p in missing:

@@ -10,6 +10,10 @@ A synthetic source tree of a few functions, written the way the kernel writes th
     halves untraced) is not unbalanced;
   * raw_then_traced() takes a lock looked up with pmd_lockptr() with a raw spin_lock() and
     drops it through the traced pmd_unlock(): reported, the lock found through the variable;
+  * mlock_like() (the shape of mlock_pte_range()) jumps from its THP branch, holding the PMD
+    lock of pmd_trans_huge_lock(), to the PTE path's pte_spin_unlock(): both halves are
+    traced, but with different classes, which the loader keys locks by; the pair must be
+    reported, found by following the goto, and the PTE path's own pair must not;
   * good_walk() is balanced and must not be reported.
 Then thp_walk() is fixed and its pair must be gone. The CLI (--check) must fail on the broken
 tree and print the pair. Needs no kernel source.
@@ -43,6 +47,41 @@ static __always_inline void pmd_unlock(spinlock_t *ptl)
 	lockstep_lock_release(ptl, LOCKSTEP_PMD_PTL_CLASS, LOCKSTEP_WRITE,
 			      _THIS_IP_);
 	spin_unlock(ptl);
+}
+
+static inline spinlock_t *pmd_trans_huge_lock(pmd_t *pmd,
+					       struct vm_area_struct *vma)
+{
+	spinlock_t *ptl = pmd_lock(vma->vm_mm, pmd);
+
+	if (pmd_trans_huge(*pmd))
+		return ptl;
+	pmd_unlock(ptl);
+	return NULL;
+}
+
+static __always_inline void pte_spin_unlock(spinlock_t *ptl)
+{
+	lockstep_lock_release(ptl, LOCKSTEP_PTE_PTL_CLASS, LOCKSTEP_WRITE,
+			      _THIS_IP_);
+	spin_unlock(ptl);
+}
+
+pte_t *__pte_offset_map_lock(struct mm_struct *mm, pmd_t *pmd,
+			     unsigned long addr, spinlock_t **ptlp)
+{
+	spinlock_t *ptl = pte_lockptr(mm, pmd);
+
+	lockstep_lock_blocking(ptl, LOCKSTEP_PTE_PTL_CLASS, LOCKSTEP_WRITE,
+			       NULL, mm, _RET_IP_, spin_trylock(ptl), spin_lock(ptl));
+	*ptlp = ptl;
+	return pte_offset_map(pmd, addr);
+}
+
+static inline pte_t *pte_offset_map_lock(struct mm_struct *mm, pmd_t *pmd,
+			unsigned long addr, spinlock_t **ptlp)
+{
+	return __pte_offset_map_lock(mm, pmd, addr, ptlp);
 }
 
 static inline spinlock_t *pud_lock(struct mm_struct *mm, pud_t *pud)
@@ -105,6 +144,26 @@ int pmd_alloc_like(struct mm_struct *mm, pud_t *pud)
 	return 0;
 }
 
+static int mlock_like(struct vm_area_struct *vma, pmd_t *pmd, unsigned long addr)
+{
+	spinlock_t *ptl;
+	pte_t *pte;
+
+	ptl = pmd_trans_huge_lock(pmd, vma);	/* THP_ACQUIRE */
+	if (ptl) {
+		if (pmd_none(*pmd))
+			goto out;
+		goto out;
+	}
+	pte = pte_offset_map_lock(vma->vm_mm, pmd, addr, &ptl);	/* PTE_ACQUIRE */
+	if (!pte)
+		return 0;
+	pte_unmap(pte);
+out:
+	pte_spin_unlock(ptl);	/* SHARED_RELEASE */
+	return 0;
+}
+
 static void raw_then_traced(struct mm_struct *mm, pmd_t *pmd)
 {
 	spinlock_t *lock = pmd_lockptr(mm, pmd);
@@ -161,6 +220,18 @@ def main():
               'raw spin_lock() of a pmd_lockptr() lock released by pmd_unlock() is unbalanced',
               sorted(pairs))
 
+        thp = ('mlock_like', line_of(WALK, 'THP_ACQUIRE'), 'pmd_trans_huge_lock',
+               line_of(WALK, 'SHARED_RELEASE'), 'pte_spin_unlock')
+        why = [cov.unbalanced_pair(a, r) for a, r in unbalanced
+               if (a.func, a.line, a.call, r.line, r.call) == thp]
+        check(why == ['acquired as pmd_lock, released as pte_lock'],
+              'a PMD lock reaching a PTE-class release through a goto is unbalanced',
+              (why, sorted(pairs)))
+        check(not any(p[0] == 'mlock_like' and p[1] == line_of(WALK, 'PTE_ACQUIRE')
+                      for p in pairs),
+              'the PTE path of the same function, released with its class, is balanced',
+              sorted(pairs))
+
         pud_rel = [s for s in sites if s.path == 'mm/walk.c' and
                    s.line == line_of(WALK, 'PUD_RAW_RELEASE')]
         check(len(pud_rel) == 1 and not pud_rel[0].traced,
@@ -186,11 +257,18 @@ def main():
 
         fixed = os.path.join(tmp, 'fixed')
         write_tree(fixed, WALK.replace('spin_unlock(ptl);\t/* THP_RAW_RELEASE */',
-                                       'pmd_unlock(ptl);\t/* THP_RAW_RELEASE */'))
+                                       'pmd_unlock(ptl);\t/* THP_RAW_RELEASE */')
+                   .replace('\t\tgoto out;\n\t}', '\t\tpmd_unlock(ptl);\n\t\treturn 0;\n\t}')
+                   .replace('\t\t\tgoto out;\n', '\t\t\tgoto thp_out;\n')
+                   .replace('\t\tpmd_unlock(ptl);\n\t\treturn 0;\n\t}',
+                            'thp_out:\n\t\tpmd_unlock(ptl);\n\t\treturn 0;\n\t}'))
         sites, traced = cov.scan(fixed)
         unbalanced = cov.results(sites, traced)[0]
         check(not any(a.func == 'thp_walk' for a, _ in unbalanced),
               'with the release through pmd_unlock() thp_walk() is balanced',
+              [(a.where(), r.where()) for a, r in unbalanced])
+        check(not any(a.func == 'mlock_like' for a, _ in unbalanced),
+              'with its own pmd_unlock() the THP branch of mlock_like() is balanced',
               [(a.where(), r.where()) for a, r in unbalanced])
 
     print('1..%d' % len(results))
