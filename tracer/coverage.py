@@ -28,9 +28,10 @@ unbalanced when one half is traced and the other is not (a hold that never ends,
 of nothing), or when both are traced with different lockstep classes (a PMD lock released as
 a PTE lock): the loader keys a lock by its address and class, so such a release ends no hold.
 
-Untraced sites need a reason (EXCEPTIONS below: init_mm, Xen PV). `--check` fails on any
-unbalanced pair, any untraced site without a reason, and any primitive of the table that has no
-definition in the tree; with FILE it also fails when FILE is not the table this run generates.
+Untraced sites need a reason (EXCEPTIONS below: init_mm, x86's kernel-PGD sync, Xen PV).
+`--check` fails on any unbalanced pair, any untraced site without a reason, and any primitive
+of the table that has no definition in the tree; with FILE, and `--diff FILE`, it also fails
+(printing the diff) when FILE is not the table this run generates. It never edits the tree.
 
 The tree is built from the tarball once and cached (--cache DIR, keyed on the tarball, the
 patches and this script's scan rules); only the source files that mention an mm lock, and those
@@ -41,7 +42,7 @@ It reads sources only: a primitive reached through a function pointer, or a call
 pasting, is not seen; #ifdef alternatives are all read, as if every branch were compiled.
 
 usage: coverage.py [--tarball T] [--patches DIR] [--cache DIR | --tree DIR]
-                   [-o FILE] [--check [FILE]]
+                   [-o FILE] [--check [FILE]] [--diff FILE]
 """
 import argparse
 import difflib
@@ -514,7 +515,7 @@ def assigned_to(code, start):
     return norm(lhs)
 
 
-def raw_lock(call, arg, code, fstart, pos, ptl_vars):
+def raw_lock(call, arg, ptl_vars):
     """(family, key) of a raw spin/rwsem call's lock, or None when it is not an mm lock."""
     e = norm(arg[1:] if arg.strip().startswith('&') else arg)
     if call in RAW_RWSEM:
@@ -642,7 +643,7 @@ def scan_file(rel, text):
             else:
                 if not args:
                     continue
-                fk = raw_lock(call, args[0], src, start, m.start(), ptl_vars)
+                fk = raw_lock(call, args[0], ptl_vars)
                 if fk is None:
                     continue
                 op = RAW_SPIN.get(call) or RAW_RWSEM[call]
