@@ -11,8 +11,8 @@ not part of it) and classifies each call site of the five lock kinds on its own:
     fixed point, since primitives call each other);
   * a raw call (spin_lock(ptl), spin_unlock(&mm->page_table_lock), down_read(&...->vm_lock->lock),
     up_write(&mapping->i_mmap_rwsem), ...) is traced only when that very call is the lock
-    statement of a lockstep_lock_*() hook, comes right after a lockstep_lock_release() with no
-    other lock call in between, or sits between a __lockstep_lock_acquire() and its
+    statement of a lockstep_lock_*() hook of the same lock, comes right after a
+    lockstep_lock_release() of the same lock with no other lock call in between, or sits between a __lockstep_lock_acquire() and its
     __lockstep_lock_acquired(). What else the enclosing function does is not looked at.
 
 Then, per function, each acquisition is paired with every release of the same lock (the same
@@ -245,7 +245,7 @@ EXCEPTIONS = [
 class Site:
     """One lock call: where, what, which lock, and whether it is traced (and why/why not)."""
     __slots__ = ('path', 'line', 'func', 'call', 'family', 'op', 'key', 'raw', 'traced', 'how',
-                 'scope', 'text', 'cls', 'off', 'partners')
+                 'scope', 'text', 'cls', 'off', 'partners', 'arg')
 
     def __init__(self, **kw):
         for k in self.__slots__:
@@ -603,10 +603,11 @@ def scan_file(rel, text):
                 continue
             args, after = call_args(src, m.end() - 1)
             if call in HOOK_TAKE:
-                takes.append((m.end(), after))
+                lock = args[1 if call.endswith(('_killable', '_try')) else 0] if args else ''
+                takes.append((m.end(), after, norm(lock)))
                 continue
             if call in HOOK_RELEASE:
-                events.append((m.start(), 'hook_release', None))
+                events.append((m.start(), 'hook_release', norm(args[0]) if args else ''))
                 continue
             if call == HOOK_EVENT:
                 events.append((m.start(), 'hook_event', None))
@@ -648,7 +649,7 @@ def scan_file(rel, text):
                     continue
                 op = RAW_SPIN.get(call) or RAW_RWSEM[call]
                 events.append((m.start(), 'site', Site(family=fk[0], op=op, key=fk[1], raw=True,
-                                                       **base)))
+                                                       arg=norm(args[0]), **base)))
         events.sort(key=lambda e: e[0])
         classify_raw(events, takes)
         scope_sites = [e[2] for e in events if e[1] == 'site']
@@ -663,6 +664,13 @@ def scan_file(rel, text):
     return sites, defs
 
 
+def hook_names(lock, site):
+    """Whether a hook's lock argument names the raw call's lock: the same expression (the
+    lock, or for the per-VMA lock the VMA), or one the hook builds through a macro, which is
+    not expanded here."""
+    return lock in (site.arg, site.key) or '(' in lock
+
+
 def classify_raw(events, takes):
     """Decide each raw call of one scope on its own position (see the file's docstring)."""
     last, bracket = None, False
@@ -672,19 +680,20 @@ def classify_raw(events, takes):
         elif kind == 'end':
             bracket = False
         elif kind == 'site' and s.raw:
-            if any(a <= off < b for a, b in takes):
+            if any(a <= off < b and hook_names(lock, s) for a, b, lock in takes):
                 s.traced, s.how = True, 'lock statement of a lockstep_lock_*() hook'
             elif bracket:
                 s.traced, s.how = True, 'between __lockstep_lock_acquire() and _acquired()'
-            elif s.op == 'release' and last == 'hook_release':
+            elif s.op == 'release' and last and last[0] == 'hook_release' and \
+                    hook_names(last[1], s):
                 s.traced, s.how = True, 'after lockstep_lock_release()'
-            elif s.op == 'downgrade' and (last == 'hook_event' or (
+            elif s.op == 'downgrade' and (last and last[0] == 'hook_event' or (
                     i + 1 < len(events) and events[i + 1][1] == 'hook_event')):
                 s.traced, s.how = True, 'beside lockstep_event(lock_downgrade)'
             else:
                 s.traced, s.how = False, 'raw %s()' % s.call
         if kind in ('hook_release', 'hook_event', 'site'):
-            last = kind
+            last = (kind, s)
 
 
 def traced_primitives(defs):
@@ -1084,9 +1093,9 @@ def report(sites, traced, out):
       '- a primitive call is traced when the primitive is: its definition performs its lock\n'
       '  operations only through traced calls (worked out to a fixed point);\n'
       '- a raw call is traced only when that call is the lock statement of a `lockstep_lock_*()`\n'
-      '  hook, directly follows a `lockstep_lock_release()`, or sits between\n'
-      '  `__lockstep_lock_acquire()` and `__lockstep_lock_acquired()`. Whether the enclosing\n'
-      '  function has other hooks does not matter.\n\n'
+      '  hook for the same lock, directly follows a `lockstep_lock_release()` of the same lock,\n'
+      '  or sits between `__lockstep_lock_acquire()` and `__lockstep_lock_acquired()`. Whether\n'
+      '  the enclosing function has other hooks does not matter.\n\n'
       'Pairs: in each function, an acquisition is paired with every release of the same lock\n'
       '(same lock expression) that a path of the function\'s statements reaches from it before\n'
       'the lock is taken again or the function returns (if/else, loops, `switch`, `goto`,\n'

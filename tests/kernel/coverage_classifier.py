@@ -14,6 +14,7 @@ A synthetic source tree of a few functions, written the way the kernel writes th
     lock of pmd_trans_huge_lock(), to the PTE path's pte_spin_unlock(): both halves are
     traced, but with different classes, which the loader keys locks by; the pair must be
     reported, found by following the goto, and the PTE path's own pair must not;
+  * release_other() emits the release of one lock and drops another raw: untraced;
   * good_walk() is balanced and must not be reported.
 Then thp_walk() is fixed and its pair must be gone. The CLI (--check) must fail on the broken
 tree and print the pair. Needs no kernel source.
@@ -164,6 +165,12 @@ out:
 	return 0;
 }
 
+static void release_other(spinlock_t *ptl, spinlock_t *other_ptl)
+{
+	lockstep_lock_release(ptl, LOCKSTEP_PTE_PTL_CLASS, LOCKSTEP_WRITE, _THIS_IP_);
+	spin_unlock(other_ptl);	/* OTHER_RELEASE */
+}
+
 static void raw_then_traced(struct mm_struct *mm, pmd_t *pmd)
 {
 	spinlock_t *lock = pmd_lockptr(mm, pmd);
@@ -237,6 +244,10 @@ def main():
         check(len(pud_rel) == 1 and not pud_rel[0].traced,
               'a raw unlock in a function with lockstep hooks is still untraced',
               [(s.where(), s.traced, s.how) for s in pud_rel])
+        other = [s for s in sites if s.line == line_of(WALK, 'OTHER_RELEASE')]
+        check(len(other) == 1 and not other[0].traced,
+              'a raw unlock after the release hook of another lock is untraced',
+              [(s.where(), s.traced, s.how) for s in other])
         check(traced.get('pud_lock') is False and traced.get('pmd_lock') is True,
               'primitives are traced by their definition (pmd_lock yes, raw pud_lock no)',
               traced)
