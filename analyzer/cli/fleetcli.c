@@ -42,14 +42,49 @@ void fleetcli_inputs_free(fleetcli_inputs *in)
 	memset(in, 0, sizeof(*in));
 }
 
-static bool is_trace_dir(const char *path)
+static bool exists_below(const char *dir, const char *rel, bool want_dir)
 {
-	char buf[4096];
+	char buf[4200];
 	struct stat sb;
 
-	if (snprintf(buf, sizeof(buf), "%s/metadata", path) >= (int)sizeof(buf))
+	if (snprintf(buf, sizeof(buf), "%s/%s", dir, rel) >= (int)sizeof(buf) || stat(buf, &sb) != 0)
 		return false;
-	return stat(buf, &sb) == 0 && S_ISREG(sb.st_mode);
+	return want_dir ? S_ISDIR(sb.st_mode) : S_ISREG(sb.st_mode);
+}
+
+/* A trace as the loader reads one: CTF (`metadata` here), or an LTTng session directory whose
+ * kernel/ or ust/ holds the CTF. */
+static bool is_trace_dir(const char *path)
+{
+	return exists_below(path, "metadata", false) || exists_below(path, "kernel/metadata", false) ||
+	       exists_below(path, "ust", true);
+}
+
+/* A directory that is not a trace but holds traces or databases. */
+static bool holds_traces(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	bool yes = false;
+
+	if (!d)
+		return false;
+	while (!yes && (de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+
+		if (de->d_name[0] == '.')
+			continue;
+		yes = (len > 3 && strcmp(de->d_name + len - 3, ".db") == 0 &&
+		       exists_below(dir, de->d_name, false));
+		if (!yes && exists_below(dir, de->d_name, true)) {
+			char sub[4200];
+
+			yes = snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name) < (int)sizeof(sub) &&
+			      is_trace_dir(sub);
+		}
+	}
+	closedir(d);
+	return yes;
 }
 
 static int by_name(const void *a, const void *b)
@@ -134,7 +169,7 @@ int fleetcli_expand(const char *cmd, char **args, int n, bool allow_fleet, fleet
 			fprintf(stderr, "lockstep: %s: %s\n", args[i], strerror(errno));
 			return CLI_EXIT_USAGE;
 		}
-		if (S_ISDIR(sb.st_mode) && !is_trace_dir(args[i])) {
+		if (S_ISDIR(sb.st_mode) && !is_trace_dir(args[i]) && holds_traces(args[i])) {
 			if ((rc = expand_dir(cmd, args[i], allow_fleet, out)) != CLI_EXIT_OK)
 				return rc;
 			continue;
@@ -443,7 +478,7 @@ bool fleetcli_wants_many(int n, char **args)
 	struct stat sb;
 
 	return n > 1 || (n == 1 && stat(args[0], &sb) == 0 && S_ISDIR(sb.st_mode) &&
-			 !is_trace_dir(args[0]));
+			 !is_trace_dir(args[0]) && holds_traces(args[0]));
 }
 
 int fleetcli_check_many(int n, char **args, const fleetcli_options *opts, ls_report_format format,

@@ -92,10 +92,10 @@ static void write_text(FILE *out, const ls_diff *d, const char *a, const char *b
 			ls_finding_kind_name(f->kind), f->rule, f->classes, f->findings_a, f->findings_b,
 			f->occurrences_a, f->occurrences_b, f->summary);
 	}
-	fprintf(out, "\n== per lock class ==   %12s %12s  change\n", "A", "B");
+	fprintf(out, "\n== per lock class ==\n%16s%12s %12s  change\n", "", "A", "B");
 	for (size_t i = 0; i < d->n_classes; i++)
 		text_row(out, &d->classes[i]);
-	fprintf(out, "\n== per call site ==    %12s %12s  change\n", "A", "B");
+	fprintf(out, "\n== per call site ==\n%16s%12s %12s  change\n", "", "A", "B");
 	for (size_t i = 0; i < d->n_sites; i++)
 		text_row(out, &d->sites[i]);
 }
