@@ -41,11 +41,15 @@ static void compress(ls_sha256 *s, const uint8_t *p)
 		uint32_t t1 = v[7] + S1 + ch + K[i] + w[i];
 		uint32_t S0 = ror(v[0], 2) ^ ror(v[0], 13) ^ ror(v[0], 22);
 		uint32_t maj = (v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]);
-		uint32_t t2 = S0 + maj;
 
-		memmove(v + 1, v, 7 * sizeof(*v));
-		v[4] += t1;
-		v[0] = t1 + t2;
+		v[7] = v[6];
+		v[6] = v[5];
+		v[5] = v[4];
+		v[4] = v[3] + t1;
+		v[3] = v[2];
+		v[2] = v[1];
+		v[1] = v[0];
+		v[0] = t1 + S0 + maj;
 	}
 	for (int i = 0; i < 8; i++)
 		s->h[i] += v[i];
@@ -66,6 +70,11 @@ void ls_sha256_update(ls_sha256 *s, const void *data, size_t len)
 	const uint8_t *p = data;
 
 	s->bytes += len;
+	while (s->used == 0 && len >= 64) { /* whole blocks straight from the input */
+		compress(s, p);
+		p += 64;
+		len -= 64;
+	}
 	while (len) {
 		size_t take = 64 - s->used < len ? 64 - s->used : len;
 

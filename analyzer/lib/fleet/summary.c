@@ -37,29 +37,44 @@ int ls_summary_max_severity(const ls_trace_summary *s)
 	return -1;
 }
 
-/* Each value is tagged with its type and length so no two different rows hash alike. */
-static void hash_value(ls_sha256 *h, sqlite3_stmt *st, int col)
+/* A row's values, each tagged with its type (and text or blob with its length) so no two
+ * different rows serialise alike, gathered before hashing: one update per row. */
+typedef struct {
+	uint8_t *b;
+	size_t len, cap;
+} row_buf;
+
+static bool put(row_buf *r, const void *p, size_t n)
+{
+	if (!ls_grow((void **)&r->b, &r->cap, r->len + n, 1))
+		return false;
+	memcpy(r->b + r->len, p, n);
+	r->len += n;
+	return true;
+}
+
+static bool put_value(row_buf *r, sqlite3_stmt *st, int col)
 {
 	uint8_t tag = (uint8_t)sqlite3_column_type(st, col);
 
-	ls_sha256_update(h, &tag, 1);
+	if (!put(r, &tag, 1))
+		return false;
 	if (tag == SQLITE_INTEGER) {
-		int64_t v = sqlite3_column_int64(st, col);
+		uint64_t v = (uint64_t)sqlite3_column_int64(st, col);
 		uint8_t b[8];
 
 		for (int i = 0; i < 8; i++)
-			b[i] = (uint8_t)((uint64_t)v >> (8 * i));
-		ls_sha256_update(h, b, 8);
-	} else if (tag != SQLITE_NULL) {
-		const void *p = tag == SQLITE_BLOB ? sqlite3_column_blob(st, col)
-						   : (const void *)sqlite3_column_text(st, col);
-		uint32_t n = (uint32_t)sqlite3_column_bytes(st, col);
-		uint8_t b[4] = { (uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16), (uint8_t)(n >> 24) };
-
-		ls_sha256_update(h, b, 4);
-		if (n)
-			ls_sha256_update(h, p, n);
+			b[i] = (uint8_t)(v >> (8 * i));
+		return put(r, b, 8);
 	}
+	if (tag == SQLITE_NULL)
+		return true;
+	const void *p = tag == SQLITE_BLOB ? sqlite3_column_blob(st, col)
+					   : (const void *)sqlite3_column_text(st, col);
+	uint32_t n = (uint32_t)sqlite3_column_bytes(st, col);
+	uint8_t b[4] = { (uint8_t)n, (uint8_t)(n >> 8), (uint8_t)(n >> 16), (uint8_t)(n >> 24) };
+
+	return put(r, b, 4) && (!n || put(r, p, n));
 }
 
 ls_status ls_summary_hash(ls_store *store, char hash[LS_SUMMARY_HASH_LEN + 1], ls_error *err)
@@ -86,11 +101,19 @@ ls_status ls_summary_hash(ls_store *store, char hash[LS_SUMMARY_HASH_LEN + 1], l
 			break;
 		}
 		int cols = sqlite3_column_count(st);
+		row_buf row = { 0 };
+		bool ok = true;
 
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-			for (int c = 0; c < cols; c++)
-				hash_value(&h, st, c);
-		if (rc != SQLITE_DONE)
+		while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			row.len = 0;
+			for (int c = 0; c < cols && ok; c++)
+				ok = put_value(&row, st, c);
+			ls_sha256_update(&h, row.b, row.len);
+		}
+		free(row.b);
+		if (!ok)
+			status = ls_error_set(err, LS_ERR_NOMEM, NULL, "out of memory");
+		else if (rc != SQLITE_DONE)
 			status = ls_error_set(err, LS_ERR_DB, ls_store_path(store), "hashing events: %s",
 					      sqlite3_errmsg(db));
 		sqlite3_finalize(st);
