@@ -20,7 +20,7 @@ static void help(void)
 	       "findings that appeared, disappeared or changed count (matched by kind, rule and\n"
 	       "lock classes). Call sites are matched by name with each trace's symbols.map.\n\n"
 	       "options:\n"
-	       "  --format text|json     output format (default text; docs/report-format.md)\n"
+	       "  --format text|json     output format (default text; docs/fleet.md)\n"
 	       "  -o, --output FILE      write to FILE instead of standard output\n"
 	       "  --starvation-ms MS     detector threshold as for `lockstep check` (default %g)\n"
 	       "  --max-bypass N         detector threshold as for `lockstep check` (default %d)\n"

@@ -1,4 +1,4 @@
-/* diffreport.h — `lockstep diff` as text and JSON (docs/report-format.md, "lockstep diff").
+/* diffreport.h — `lockstep diff` as text and JSON (docs/fleet.md, "lockstep diff").
  * Formatting only. */
 #ifndef LOCKSTEP_DIFFREPORT_H
 #define LOCKSTEP_DIFFREPORT_H

@@ -1,5 +1,5 @@
 /* fleetdb.h — the fleet database: one SQLite file of trace summaries (summary.h), keyed by the
- * traces' content hashes (docs/fleet.md, docs/schema.md "Fleet database").
+ * traces' content hashes (docs/fleet.md, "The fleet database").
  *
  * Adding is a set union: a trace already there (same content hash) changes nothing, whatever
  * path it comes from, except that a trace is labelled by the smallest path it was ever added

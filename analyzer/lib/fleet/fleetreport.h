@@ -1,6 +1,6 @@
 /* fleetreport.h — the report of `lockstep check A B …` and `lockstep fleet check`: each trace's
  * own findings, labelled by trace, then the cycles only the joined lock-order graph shows
- * (docs/report-format.md, "Several traces"). Traces are listed by label, then hash, so the
+ * (docs/fleet.md, "Reports"). Traces are listed by label, then hash, so the
  * report does not depend on the order the traces were given or added in. Formatting only. */
 #ifndef LOCKSTEP_FLEETREPORT_H
 #define LOCKSTEP_FLEETREPORT_H
