@@ -28,11 +28,17 @@ typedef struct {
 	size_t n, cap;
 } cand_list;
 
+/* Candidates per edge with modes: of every trace (the joined graph) or of one. */
+typedef struct {
+	cand_list edges[LS_CLASS_COUNT][LS_MODE_COUNT][LS_CLASS_COUNT][LS_MODE_COUNT];
+} cand_graph;
+
 typedef struct {
 	ls_trace_summary *const *traces; /* in hash order */
 	size_t n_traces;
 	bool written[LS_CLASS_COUNT];    /* union over the traces */
-	cand_list edges[LS_CLASS_COUNT][LS_MODE_COUNT][LS_CLASS_COUNT][LS_MODE_COUNT];
+	cand_graph joined;
+	cand_graph *one;                 /* scratch: one trace's candidates */
 	bool adj[LS_CLASS_COUNT][LS_CLASS_COUNT];
 	ls_findings *out;
 	ls_error *err;
@@ -81,8 +87,7 @@ static int cand_cmp(const void *x, const void *y)
 	return a->si < b->si ? -1 : a->si > b->si;
 }
 
-/* `only`: SIZE_MAX, or the one trace whose candidates count. */
-static bool pick(cross_ctx *c, cand_list *const *es, int k, int i, size_t only, const cand **chosen)
+static bool pick(cross_ctx *c, cand_list *const *es, int k, int i, const cand **chosen)
 {
 	if (i == k)
 		return true;
@@ -92,14 +97,12 @@ static bool pick(cross_ctx *c, cand_list *const *es, int k, int i, size_t only, 
 
 		if (++c->steps > MAX_PICK_STEPS)
 			return false;
-		if (only != SIZE_MAX && x->trace != only)
-			continue;
 		for (int m = 0; m < i && ok; m++)
 			ok = compatible(x, chosen[m]);
 		if (!ok)
 			continue;
 		chosen[i] = x;
-		if (pick(c, es, k, i + 1, only, chosen))
+		if (pick(c, es, k, i + 1, chosen))
 			return true;
 	}
 	return false;
@@ -111,9 +114,9 @@ typedef struct {
 	const cand *chosen[LS_CLASS_COUNT];
 } verdict;
 
-/* The best deadlock on class cycle `cyc` from the candidates of trace `only` (SIZE_MAX: all),
- * judged with `written`. v->score < 0 when there is none. */
-static void evaluate(cross_ctx *c, const int *cyc, int k, size_t only, const bool *written,
+/* The best deadlock on class cycle `cyc` from the candidates of `g`, judged with `written`.
+ * v->score < 0 when there is none. */
+static void evaluate(cross_ctx *c, cand_graph *g, const int *cyc, int k, const bool *written,
 		     verdict *v)
 {
 	long combos = 1;
@@ -133,7 +136,7 @@ static void evaluate(cross_ctx *c, const int *cyc, int k, size_t only, const boo
 			modes[i][0] = (int)(x & 1);
 			modes[i][1] = (int)((x >> 1) & 1);
 			x >>= 2;
-			es[i] = &c->edges[cyc[i]][modes[i][0]][cyc[(i + 1) % k]][modes[i][1]];
+			es[i] = &g->edges[cyc[i]][modes[i][0]][cyc[(i + 1) % k]][modes[i][1]];
 			ok = es[i]->n > 0;
 		}
 		for (int i = 0; i < k && ok; i++) {
@@ -146,7 +149,7 @@ static void evaluate(cross_ctx *c, const int *cyc, int k, size_t only, const boo
 		if (!ok || score <= v->score)
 			continue;
 		c->steps = 0;
-		if (!pick(c, es, k, 0, only, chosen))
+		if (!pick(c, es, k, 0, chosen))
 			continue;
 		v->score = score;
 		memcpy(v->modes, modes, sizeof(modes));
@@ -316,6 +319,55 @@ nomem:
 	return ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
 }
 
+static bool edge_key_ok(const ls_summary_edge *se)
+{
+	return se->held_cls >= 0 && se->held_cls < LS_CLASS_COUNT && se->req_cls >= 0 &&
+	       se->req_cls < LS_CLASS_COUNT && se->held_mode >= 0 && se->held_mode < LS_MODE_COUNT &&
+	       se->req_mode >= 0 && se->req_mode < LS_MODE_COUNT;
+}
+
+/* Appends the candidates of trace `s` (rank `t`) to `g`; false on allocation failure. */
+static bool graph_add_trace(cand_graph *g, const ls_trace_summary *s, size_t t)
+{
+	for (size_t e = 0; e < s->n_edges; e++) {
+		const ls_summary_edge *se = &s->edges[e];
+
+		if (!edge_key_ok(se))
+			continue;
+		cand_list *l = &g->edges[se->held_cls][se->held_mode][se->req_cls][se->req_mode];
+
+		for (size_t i = 0; i < se->n_inst; i++) {
+			if (!ls_grow((void **)&l->c, &l->cap, l->n + 1, sizeof(*l->c)))
+				return false;
+			l->c[l->n++] = (cand){ t, &se->inst[i], se->count };
+		}
+	}
+	return true;
+}
+
+#define FOR_EACH_LIST(g, l)                                                                    \
+	for (cand_list *l = &(g)->edges[0][0][0][0];                                            \
+	     l < &(g)->edges[0][0][0][0] + sizeof((g)->edges) / sizeof(cand_list); l++)
+
+static void graph_sort(cand_graph *g)
+{
+	FOR_EACH_LIST(g, l)
+		if (l->n > 1)
+			qsort(l->c, l->n, sizeof(*l->c), cand_cmp);
+}
+
+static void graph_clear(cand_graph *g)
+{
+	FOR_EACH_LIST(g, l)
+		l->n = 0;
+}
+
+static void graph_free(cand_graph *g)
+{
+	FOR_EACH_LIST(g, l)
+		free(l->c);
+}
+
 static ls_status on_cycle(cross_ctx *c, const int *path, int k)
 {
 	int cyc[LS_CLASS_COUNT];
@@ -332,13 +384,17 @@ static ls_status on_cycle(cross_ctx *c, const int *path, int k)
 	for (size_t t = 0; t < c->n_traces; t++) {
 		if (!trace_has_cycle_edges(c, t, cyc, k))
 			continue;
-		evaluate(c, cyc, k, t, c->traces[t]->class_written, &v);
+		graph_clear(c->one);
+		if (!graph_add_trace(c->one, c->traces[t], t))
+			return ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
+		graph_sort(c->one);
+		evaluate(c, c->one, cyc, k, c->traces[t]->class_written, &v);
 		if (v.score >= 0) {
 			c->stats.single_trace++;
 			return LS_OK; /* the trace's own check reports it */
 		}
 	}
-	evaluate(c, cyc, k, SIZE_MAX, c->written, &v);
+	evaluate(c, &c->joined, cyc, k, c->written, &v);
 	return v.score >= 0 ? emit(c, cyc, k, &v) : LS_OK;
 }
 
@@ -409,50 +465,34 @@ ls_status ls_crossorder_check(ls_trace_summary *const *traces, size_t n, ls_find
 	c->n_traces = n;
 	c->out = out;
 	c->err = err;
+	if (!(c->one = calloc(1, sizeof(*c->one)))) {
+		st = ls_error_set(err, LS_ERR_NOMEM, NULL, "out of memory");
+		goto end;
+	}
 	for (size_t t = 0; t < n; t++) {
 		const ls_trace_summary *s = sorted[t];
 
 		for (int k = 0; k < LS_CLASS_COUNT; k++)
 			c->written[k] |= s->class_written[k];
-		for (size_t e = 0; e < s->n_edges; e++) {
-			const ls_summary_edge *se = &s->edges[e];
-			cand_list *l;
-
-			if (se->held_cls < 0 || se->held_cls >= LS_CLASS_COUNT || se->req_cls < 0 ||
-			    se->req_cls >= LS_CLASS_COUNT || se->held_mode < 0 ||
-			    se->held_mode >= LS_MODE_COUNT || se->req_mode < 0 ||
-			    se->req_mode >= LS_MODE_COUNT)
-				continue;
-			l = &c->edges[se->held_cls][se->held_mode][se->req_cls][se->req_mode];
-			c->adj[se->held_cls][se->req_cls] = true;
-			for (size_t i = 0; i < se->n_inst; i++) {
-				if (!ls_grow((void **)&l->c, &l->cap, l->n + 1, sizeof(*l->c))) {
-					st = ls_error_set(err, LS_ERR_NOMEM, NULL, "out of memory");
-					goto end;
-				}
-				l->c[l->n++] = (cand){ t, &se->inst[i], se->count };
-			}
+		for (size_t e = 0; e < s->n_edges; e++)
+			if (edge_key_ok(&s->edges[e]))
+				c->adj[s->edges[e].held_cls][s->edges[e].req_cls] = true;
+		if (!graph_add_trace(&c->joined, s, t)) {
+			st = ls_error_set(err, LS_ERR_NOMEM, NULL, "out of memory");
+			goto end;
 		}
 	}
-	for (int a = 0; a < LS_CLASS_COUNT; a++)
-		for (int ma = 0; ma < LS_MODE_COUNT; ma++)
-			for (int b = 0; b < LS_CLASS_COUNT; b++)
-				for (int mb = 0; mb < LS_MODE_COUNT; mb++) {
-					cand_list *l = &c->edges[a][ma][b][mb];
-
-					if (l->n > 1)
-						qsort(l->c, l->n, sizeof(*l->c), cand_cmp);
-				}
+	graph_sort(&c->joined);
 	st = find_cycles(c);
 	if (stats)
 		*stats = c->stats;
 end:
-	if (c)
-		for (int a = 0; a < LS_CLASS_COUNT; a++)
-			for (int ma = 0; ma < LS_MODE_COUNT; ma++)
-				for (int b = 0; b < LS_CLASS_COUNT; b++)
-					for (int mb = 0; mb < LS_MODE_COUNT; mb++)
-						free(c->edges[a][ma][b][mb].c);
+	if (c) {
+		graph_free(&c->joined);
+		if (c->one)
+			graph_free(c->one);
+		free(c->one);
+	}
 	free(c);
 	free(sorted);
 	return st;
