@@ -490,8 +490,10 @@ int fleetcli_check_many(int n, char **args, const fleetcli_options *opts, ls_rep
 	int rc, rc_sum;
 
 	rc = fleetcli_expand("check", args, n, false, &in);
-	if (rc != CLI_EXIT_OK)
+	if (rc != CLI_EXIT_OK) {
+		fleetcli_inputs_free(&in);
 		return rc;
+	}
 	rc_sum = fleetcli_summarize(&in, opts, collect_sink, &c);
 	/* A trace that cannot be read is reported and left out; the others are still joined. */
 	if (rc_sum == CLI_EXIT_FAILURE) {
