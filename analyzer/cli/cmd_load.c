@@ -36,12 +36,12 @@ int ls_cmd_load(int argc, char **argv)
 	struct timespec t0, t1;
 	int c, rc = CLI_EXIT_OK;
 
-	while ((c = getopt_long(argc, argv, "o:qh", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:qh", options, NULL)) != -1) {
 		switch (c) {
 		case 'o': output = optarg; break;
 		case 'q': quiet = true; break;
 		case 'h': help(); return CLI_EXIT_OK;
-		default: return cli_usage_error("load", "unknown option");
+		default: return cli_bad_option("load", argv, c);
 		}
 	}
 	if (optind != argc - 1)

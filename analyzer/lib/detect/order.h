@@ -7,6 +7,7 @@
 #ifndef LOCKSTEP_ORDER_H
 #define LOCKSTEP_ORDER_H
 
+#include "context.h"
 #include "error.h"
 #include "findings.h"
 #include "store.h"
@@ -20,6 +21,6 @@ typedef struct {
 
 /* Runs every lock-order rule over `store` and appends findings of kind lock-order, hierarchy,
  * protocol and note to `out`. `stats` may be NULL. */
-ls_status ls_order_check(ls_store *store, ls_findings *out, ls_order_stats *stats, ls_error *err);
+ls_status ls_order_check(ls_store *store, ls_context *cx, ls_findings *out, ls_order_stats *stats, ls_error *err);
 
 #endif

@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "context.h"
 #include "error.h"
 #include "findings.h"
 #include "store.h"
@@ -21,8 +22,9 @@ typedef struct {
 	uint64_t flagged_waits;  /* of those, over a threshold */
 } ls_starvation_stats;
 
-/* Appends writer-starvation findings and reader-fallback notes to `out`. `stats` may be NULL. */
-ls_status ls_starvation_check(ls_store *store, const ls_starvation_options *opts,
+/* Appends writer-starvation findings and reader-fallback notes to `out`; `cx` (borrowed) words
+ * times, tasks and call sites. `stats` may be NULL. */
+ls_status ls_starvation_check(ls_store *store, ls_context *cx, const ls_starvation_options *opts,
 			      ls_findings *out, ls_starvation_stats *stats, ls_error *err);
 
 #endif

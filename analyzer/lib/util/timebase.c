@@ -29,7 +29,14 @@ const char *ls_time_format(const ls_timebase *tb, int64_t t, char *buf, size_t s
 		snprintf(buf, size, "%" PRId64 " ns", t);
 		return buf;
 	}
-	ls_duration_format(t - (tb ? tb->t0 : 0), d, sizeof(d));
+	int64_t rel = t - (tb ? tb->t0 : 0);
+
+	/* Points in time keep µs precision past one second ("+1046.317 ms"): a time must find its
+	 * event, a duration only needs its size. */
+	if (rel >= 1000000 || rel <= -1000000)
+		snprintf(d, sizeof(d), "%.3f ms", (double)rel / 1e6);
+	else
+		ls_duration_format(rel, d, sizeof(d));
 	snprintf(buf, size, "%s%s", d[0] == '-' ? "" : "+", d);
 	return buf;
 }

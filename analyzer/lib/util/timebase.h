@@ -17,7 +17,7 @@ typedef struct {
 /* Large enough for any time or duration this module writes. */
 #define LS_TIME_BUF 40
 
-/* Writes `t` as "+12.345 ms" (relative: ns, µs, ms or s with 3-4 decimals, like the viewer)
+/* Writes `t` as "+12.345 ms" (relative: ns or µs below a millisecond, else ms with 3 decimals)
  * or "1795659698138631113 ns" (absolute) into buf; returns buf. tb may be NULL: relative to 0. */
 const char *ls_time_format(const ls_timebase *tb, int64_t t, char *buf, size_t size);
 
