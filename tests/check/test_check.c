@@ -649,7 +649,7 @@ static jnode *balance_report(const char *name, const char *symbols_map, char *db
 	snprintf(out, sizeof(out), "%s.json", dir);
 	tu_run("'%s' load -q '%s' 2>/dev/null", lockstep, dir);
 	tu_run("cp '%s' '%s/symbols.map'", symbols_map, dir);
-	check(db_path, "--format json", out);
+	check(db_path, "--format json --absolute-time", out);
 	return jload(out);
 }
 
@@ -670,15 +670,16 @@ static void stray_read_release_reported_at_its_own_site(const char *symbols_map)
 		   "summary names the releasing call site through symbols.map");
 	TAP_EQ_INT(jnum(rel, "count"), 1, "one release folded");
 	TAP_EQ_INT(ev ? (long long)ev->n : -1, 2, "evidence: the release and its proof");
-	TAP_EQ_INT(jnum(jat(ev, 0), "tid"), 1603, "evidence 0: the releasing task");
-	TAP_EQ_STR(jstr(jat(ev, 0), "event"), "lock_release", "evidence 0: its lock_release");
-	TAP_EQ_INT(jnum(jat(ev, 0), "event_id"), 5, "evidence 0: events.id 5");
-	TAP_EQ_STR(jstr(jat(ev, 0), "mode"), "read", "evidence 0: read");
-	TAP_EQ_STR(jstr(jat(ev, 0), "site"), "stack_map_get_build_id_offset+0x40", "evidence 0: at its call site");
-	TAP_EQ_STR(jstr(jat(ev, 0), "role"), "released read without holding it", "evidence 0: role");
-	TAP_EQ_INT(jnum(jat(ev, 1), "tid"), 1601, "evidence 1: the writer");
-	TAP_EQ_STR(jstr(jat(ev, 1), "mode"), "write", "evidence 1: its write hold");
-	TAP_EQ_STR(jstr(jat(ev, 1), "site"), "do_mprotect_pkey+0x10", "evidence 1: at the writer's site");
+	/* Evidence is in time order: the writer's earlier acquisition (the proof), then the release. */
+	TAP_EQ_INT(jnum(jat(ev, 1), "tid"), 1603, "evidence 1: the releasing task");
+	TAP_EQ_STR(jstr(jat(ev, 1), "event"), "lock_release", "evidence 1: its lock_release");
+	TAP_EQ_INT(jnum(jat(ev, 1), "event_id"), 5, "evidence 1: events.id 5");
+	TAP_EQ_STR(jstr(jat(ev, 1), "mode"), "read", "evidence 1: read");
+	TAP_EQ_STR(jstr(jat(ev, 1), "site"), "stack_map_get_build_id_offset+0x40", "evidence 1: at its call site");
+	TAP_EQ_STR(jstr(jat(ev, 1), "role"), "released read without holding it", "evidence 1: role");
+	TAP_EQ_INT(jnum(jat(ev, 0), "tid"), 1601, "evidence 0: the writer");
+	TAP_EQ_STR(jstr(jat(ev, 0), "mode"), "write", "evidence 0: its write hold");
+	TAP_EQ_STR(jstr(jat(ev, 0), "site"), "do_mprotect_pkey+0x10", "evidence 0: at the writer's site");
 	TAP_EQ_STR(jstr(hold, "rule"), "hold-open-at-end", "second: hold-open-at-end");
 	TAP_EQ_STR(jstr(hold, "severity"), "note", "the reader still inside the lock is the trace edge: a note");
 	TAP_EQ_INT(hev ? (long long)hev->n : -1, 1, "evidence: the reader's acquisition only");

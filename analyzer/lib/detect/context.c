@@ -75,6 +75,9 @@ const char *ls_context_comm(ls_context *cx, int64_t tid, char *buf, size_t size)
 	sqlite3_bind_int64(cx->comm, 1, tid);
 	if (sqlite3_step(cx->comm) == SQLITE_ROW && sqlite3_column_text(cx->comm, 0))
 		snprintf(buf, size, "%s", (const char *)sqlite3_column_text(cx->comm, 0));
+	/* An unreset statement keeps a read cursor open: storing the findings (DROP TABLE) would
+	 * then fail with "database table is locked". */
+	sqlite3_reset(cx->comm);
 	return buf;
 }
 
