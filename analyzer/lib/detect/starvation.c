@@ -518,16 +518,19 @@ static ls_status emit_sites(starve_ctx *c)
 			return st;
 		for (int j = 0; j < shown; j++) {
 			const blocker *b = &v->blockers[j];
-			char role[160], hd[LS_TIME_BUF];
+			char role[200], hd[LS_TIME_BUF];
+
+			char over[80] = "", tries[32] = "";
 
 			ls_duration_format(b->held_ns, hd, sizeof(hd));
-			snprintf(role, sizeof(role),
-				 "%s: %" PRIu64 " hold(s) during the wait, %s of it%s%s",
-				 b->overtook && (spin || b->modes == 1u << LS_MODE_READ)
-					 ? (spin ? "got in first" : "reader admitted past the waiting writer")
-					 : "holder",
-				 b->holds, hd, b->overtook ? ", some asked after the waiter" : "",
-				 b->trylocks ? ", trylock" : "");
+			if (b->overtook)
+				snprintf(over, sizeof(over), ", %s %" PRIu64 " time(s) after the waiter asked",
+					 spin ? "got in first" : "admitted past the waiting writer",
+					 b->overtook);
+			if (b->trylocks)
+				snprintf(tries, sizeof(tries), ", %" PRIu64 " by trylock", b->trylocks);
+			snprintf(role, sizeof(role), "holder%s: %" PRIu64 " hold(s) during the wait, %s of it%s",
+				 over, b->holds, hd, tries);
 			if (add_ev(f, &b->first, b->first.acq, LS_EV_LOCK_ACQUIRED, -1,
 				   b->first.rel == INT64_MAX ? c->t_end : b->first.rel, role) != LS_OK ||
 			    ls_finding_add_tid(f, b->tid) != LS_OK)

@@ -108,6 +108,16 @@ static void wrap(FILE *out, const char *s, int indent)
 	}
 }
 
+/* Bytes beyond one per character ("µs"): printf pads by bytes. */
+static int utf8_extra(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) == 0x80;
+	return n;
+}
+
 static void text_tasks(FILE *out, const int64_t *tids, size_t n, comm_lookup *cl)
 {
 	char comm[64];
@@ -185,8 +195,9 @@ static void text_finding(FILE *out, const ls_finding *f, const ls_report_context
 		const ls_evidence *ev = &f->evidence[i];
 		const char *en = short_event(ev->event);
 
-		fprintf(out, "    %-14s tid %-6" PRId64 " %-16s",
-			ls_time_format(&env->tb, ev->t_ns, a, sizeof(a)), ev->tid, en ? en : "-");
+		ls_time_format(&env->tb, ev->t_ns, a, sizeof(a));
+		fprintf(out, "    %-*s tid %-6" PRId64 " %-16s", 14 + utf8_extra(a), a, ev->tid,
+			en ? en : "-");
 		if (ev->cls >= 0) {
 			const char *cn = ls_class_name((uint64_t)ev->cls);
 			const char *mn = ev->mode >= 0 ? ls_mode_name((uint64_t)ev->mode) : NULL;
