@@ -518,9 +518,9 @@ static ls_status emit_sites(starve_ctx *c)
 			return st;
 		for (int j = 0; j < shown; j++) {
 			const blocker *b = &v->blockers[j];
-			char role[200], hd[LS_TIME_BUF];
+			char role[320], hd[LS_TIME_BUF];
 
-			char over[80] = "", tries[32] = "";
+			char over[128] = "", tries[48] = "";
 
 			ls_duration_format(b->held_ns, hd, sizeof(hd));
 			if (b->overtook)
