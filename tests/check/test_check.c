@@ -895,6 +895,12 @@ static void times_relative_to_the_trace_start(const char *symbols_map)
 	check(dir, "--fail-on never --absolute-time", out);
 	TAP_OK(file_contains(out, "1400 ns"), "text: --absolute-time prints trace-clock ns");
 
+	/* the free, the use, then the freeing task's events in the window: sorted by time */
+	r = report_of("vma-freed-without-rcu-buggy", symbols_map, "", dir, sizeof(dir));
+	TAP_OK(jget(r, "findings") && jget(r, "findings")->n > 0 && evidence_in_time_order(jget(r, "findings")),
+	       "use after free: evidence in time order (window events before the use come before it)");
+	jfree(r);
+
 	/* lock order: a held lock is shown at its acquisition, never at its request */
 	r = report_of("vma-anon-vma-inversion-buggy", symbols_map, "", dir, sizeof(dir));
 	ev = jget(jat(jget(r, "findings"), 0), "evidence");
