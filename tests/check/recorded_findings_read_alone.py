@@ -62,7 +62,7 @@ def main():
                 result(False, f'{t}: check gives JSON', err)
                 continue
             fs = report['findings']
-            rc, tout, _ = run(lockstep, 'query', '--format', 'json', db,
+            rc, tout, _ = run(lockstep, 'query', '--json', db,
                               'SELECT tid, first_ns, last_ns FROM tasks')
             alive = {r['tid']: (r['first_ns'], r['last_ns']) for r in json.loads(tout)}
             t0 = report.get('t0_ns', 0)
