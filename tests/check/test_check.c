@@ -797,7 +797,7 @@ static void spin_wait_names_who_got_in_first(const char *symbols_map)
 	TAP_EQ_STR(jstr(f, "severity"), "warning", "a long spin is a warning");
 	TAP_OK(has(sum, "task 2202 (fault-b) spun 11.000 ms for pte_lock at do_anonymous_page+0x10"),
 	       "summary: the waiter, how long, where: %s", sum ? sum : "(none)");
-	TAP_OK(has(sum, "task 2201 (madvise-a) took it 11 time(s) (first at zap_pte_range_batch+0x10"),
+	TAP_OK(has(sum, "task 2201 (madvise-a) took it 11 time(s) (first at zap_pte_range_batch+0x10 at +100 ns"),
 	       "summary: the blocker, its call site and how often");
 	TAP_OK(has(sum, "10 asked after the waiter, 1 by trylock") && has(sum, "holding it 8.499 ms of the wait"),
 	       "summary: acquirers that got in first, the trylock, how long it held the lock");
@@ -818,7 +818,7 @@ static void spin_wait_names_who_got_in_first(const char *symbols_map)
 	f = jat(jget(r, "findings"), 0);
 	ev = jget(f, "evidence");
 	sum = jstr(f, "summary");
-	TAP_OK(has(sum, "task 501 (mprotect) waited 28.000 ms for vma_lock (write) at mprotect_fixup+0x30: task 602 (fault-b) held it for read (taken at lock_vma_under_rcu+0x20"),
+	TAP_OK(has(sum, "task 501 (mprotect) waited 28.000 ms for vma_lock (write) at mprotect_fixup+0x30: task 602 (fault-b) held it for read (taken at lock_vma_under_rcu+0x20 at +2.000 ms"),
 	       "rwsem writer: summary names the reader holding it, where: %s", sum ? sum : "(none)");
 	TAP_OK(has(sum, "by trylock") && has(sum, "13 reader(s) admitted past it"),
 	       "rwsem writer: per-VMA read trylocks marked, bypasses counted");

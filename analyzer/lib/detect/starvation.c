@@ -443,12 +443,12 @@ static void describe_blocker(starve_ctx *c, const blocker *b, bool spin, char *b
 		snprintf(over, sizeof(over), ", %" PRIu64 " asked after the waiter", b->overtook);
 	if (spin)
 		snprintf(buf, size,
-			 "task %s took it %" PRIu64 " time(s) (first at %s %s%s%s), holding it %s of "
+			 "task %s took it %" PRIu64 " time(s) (first at %s at %s%s%s), holding it %s of "
 			 "the wait",
 			 task, b->holds, site, at, over, tries, held);
 	else
 		snprintf(buf, size,
-			 "task %s held it for %s (taken at %s %s; %" PRIu64 " hold(s)%s%s), %s of the "
+			 "task %s held it for %s (taken at %s at %s; %" PRIu64 " hold(s)%s%s), %s of the "
 			 "wait",
 			 task, modes_label(b->modes), site, at, b->holds, over, tries, held);
 }
@@ -546,7 +546,7 @@ static ls_status emit_sites(starve_ctx *c)
 		if (spin)
 			st = ls_finding_set_detail(
 				f,
-				"Task %s asked for %s 0x%" PRIx64 " at %s %s and %s at %s (%s; threshold "
+				"Task %s asked for %s 0x%" PRIx64 " at %s at %s and %s at %s (%s; threshold "
 				"%s). Who had it meanwhile: %s%s. %" PRIu64
 				" acquisition(s) by other tasks asked after it and got in first (limit %" PRIu64
 				").%s%s%s "
@@ -561,7 +561,7 @@ static ls_status emit_sites(starve_ctx *c)
 		else
 			st = ls_finding_set_detail(
 				f,
-				"Task %s asked for %s 0x%" PRIx64 " for write at %s %s and %s at %s (%s; "
+				"Task %s asked for %s 0x%" PRIx64 " for write at %s at %s and %s at %s (%s; "
 				"threshold %s). Who held it meanwhile: %s%s. %" PRIu64
 				" read acquisition(s) requested after the writer were granted first "
 				"(limit %" PRIu64 "), %" PRIu64 " reader(s) held the lock during the wait "

@@ -246,12 +246,12 @@ static void write_text(FILE *out, const ls_findings *list, const ls_report_conte
 		else
 			fprintf(out, "machine: not recorded (no machine file beside the trace)\n");
 		snprintf(t0, sizeof(t0), "%" PRId64, env.tb.t0);
-		fprintf(out, "times: %s\n",
-			env.tb.absolute ? "trace-clock ns (--absolute-time)"
-					: "relative to the trace start (+0 = trace clock ns below; "
-					  "--absolute-time for trace-clock ns)");
-		if (!env.tb.absolute)
-			fprintf(out, "trace start: %s ns\n", t0);
+		if (env.tb.absolute)
+			fprintf(out, "times: trace-clock ns (the trace starts at %s ns)\n", t0);
+		else
+			fprintf(out, "times: +offsets from the trace start, %s ns on the trace clock"
+				     " (--absolute-time for trace-clock ns)\n",
+				t0);
 	}
 	if (n == 0) {
 		fprintf(out, "no findings\n");
