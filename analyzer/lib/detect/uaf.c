@@ -888,7 +888,8 @@ static ls_status add_window(uaf_ctx *c, ls_finding *f, const instance *in, int64
 		seen e;
 
 		read_seen(st, &e);
-		const char *who = e.tid == in->freed.tid ? "freeing task" : "using task";
+		const char *who = e.tid == in->freed.tid ? "freeing task"
+				  : in->rule == RULE_PGTABLE_UNDER_WALKER ? "walker" : "using task";
 		char role[96];
 
 		if (e.type == LS_EV_VMA_LOOKUP || e.type == LS_EV_VMA_WRITE_MARK)
