@@ -349,20 +349,27 @@ static void report(uaf_ctx *c, const instance *in)
 		s->kind = in->kind;
 		s->ip = in->rule == RULE_PGTABLE_UNDER_WALKER ? in->use.ip : in->freed.ip;
 	}
-	for (size_t i = 0; i < s->n_keys; i++)
-		if (s->keys[i] == in->key) {
-			known = true;
-			break;
-		}
-	for (int i = 0; i < s->n_insts; i++)
-		if (s->insts[i].key == in->key)
-			shown = &s->insts[i];
+	/* Only page-table races gather several events; every other instance is reported once per
+	 * object lifetime, so it is always new (no list to search). The races' keys are searched
+	 * from the newest: a teardown's frees come together. */
+	if (in->rule == RULE_PGTABLE_UNDER_WALKER) {
+		for (size_t i = s->n_keys; i-- > 0;)
+			if (s->keys[i] == in->key) {
+				known = true;
+				break;
+			}
+		for (int i = 0; i < s->n_insts; i++)
+			if (s->insts[i].key == in->key)
+				shown = &s->insts[i];
+	}
 	if (!known) {
-		if (!ls_grow((void **)&s->keys, &s->cap_keys, s->n_keys + 1, sizeof(*s->keys))) {
+		if (in->rule == RULE_PGTABLE_UNDER_WALKER &&
+		    !ls_grow((void **)&s->keys, &s->cap_keys, s->n_keys + 1, sizeof(*s->keys))) {
 			c->nomem = true;
 			return;
 		}
-		s->keys[s->n_keys++] = in->key;
+		if (in->rule == RULE_PGTABLE_UNDER_WALKER)
+			s->keys[s->n_keys++] = in->key;
 		s->count++;
 		if (s->n_insts < LS_MAX_INSTANCES) {
 			shown = &s->insts[s->n_insts++];
@@ -1001,7 +1008,7 @@ static ls_status emit(uaf_ctx *c)
 			f = ls_findings_add(c->out, LS_FINDING_UAF_WINDOW, LS_SEV_ERROR,
 					    rule_names[in.rule],
 					    "%s 0x%" PRIx64 " freed by task %s while task %s still held its %s"
-					    " lock (%s)",
+					    " (%s)",
 					    kname(in.kind), in.obj, freer, user,
 					    in.use.cls >= 0 && ls_class_name((uint64_t)in.use.cls)
 						    ? ls_class_name((uint64_t)in.use.cls)
