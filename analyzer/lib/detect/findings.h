@@ -1,8 +1,9 @@
 /* findings.h — the finding model every detector fills and every report writer reads, and its
- * two database tables (`findings`, `finding_evidence`, docs/schema.md).
+ * three database tables (`findings`, `finding_evidence`, `finding_instances`, docs/schema.md).
  *
  * A finding is one verdict about the trace (a lock-order cycle, a starved writer, a use after
- * free …) with the tasks, lock classes and objects it concerns and the events that show it.
+ * free …) with the tasks, lock classes and objects it concerns, the events that show it and,
+ * when it folds several, the instances (each with its own tasks and object lifetime).
  * This module only holds and stores them; deciding what is a finding is the detectors' job. */
 #ifndef LOCKSTEP_FINDINGS_H
 #define LOCKSTEP_FINDINGS_H

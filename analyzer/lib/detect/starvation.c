@@ -1,11 +1,14 @@
-/* starvation.c — writers kept waiting on an rwsem or a per-VMA lock, and per-VMA readers that
- * fell back to mmap_lock.
+/* starvation.c — waits kept long on an rwsem, a per-VMA lock or a page-table spinlock, who kept
+ * the waiter out, and per-VMA readers that fell back to mmap_lock.
  *
- * Every writer wait (a `waits` row of a write hold) is laid over its lock's holds through the
- * holds(lock_id, requested_ns) index: a reader that asked after the writer and got the lock
- * before it bypassed it — exactly what an rwsem must not allow (a queued writer blocks later
- * readers) and what the per-VMA counter of the seed's patch 41 allowed. Reader fallback comes
- * from two grouped queries.
+ * Every wait (a `waits` row of a write hold; spinlocks are taken in write mode) is laid over its
+ * lock's holds through the holds(lock_id, requested_ns) index. Every other task that held the
+ * lock during the wait is a blocker, named in the finding with its call site, its holds and the
+ * time it held the lock. What bypassed the waiter depends on the lock: for an rwsem, readers that
+ * asked after the writer and got the lock before it — exactly what an rwsem must not allow (a
+ * queued writer blocks later readers) and what the per-VMA counter of the seed's patch 41
+ * allowed; for a spinlock, any acquirer that asked later and got in first (it has no readers).
+ * Reader fallback comes from two grouped queries.
  *
  * It never prints and never writes the database: findings go to the caller's list. */
 #include "starvation.h"

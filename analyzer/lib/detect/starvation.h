@@ -1,5 +1,6 @@
-/* starvation.h — writer starvation on the mm rw-semaphores and the per-VMA lock, and the
- * per-mm statistics of readers that fell back from the per-VMA lock to mmap_lock.
+/* starvation.h — long waits on the mm rw-semaphores, the per-VMA lock and the page-table
+ * spinlocks, each naming the tasks that held the lock meanwhile, and the per-mm statistics of
+ * readers that fell back from the per-VMA lock to mmap_lock.
  *
  * Reads the store, appends findings; prints nothing. docs/detectors.md is the reference. */
 #ifndef LOCKSTEP_STARVATION_H
@@ -14,7 +15,8 @@
 
 typedef struct {
 	int64_t threshold_ns; /* a writer waiting longer than this is flagged (default 10 ms) */
-	uint64_t max_bypass;  /* more read grants than this past a waiting writer are flagged */
+	uint64_t max_bypass;  /* more bypasses than this are flagged: read grants past a waiting
+			       * writer, or (spinlocks) acquisitions that asked later and got in first */
 } ls_starvation_options;
 
 typedef struct {
