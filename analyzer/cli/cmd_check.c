@@ -8,18 +8,23 @@
 
 #include "check.h"
 #include "cli.h"
+#include "fleetcli.h"
 #include "report.h"
 #include "symbols.h"
 
 static void help(void)
 {
-	printf("usage: lockstep check [OPTIONS] TRACE_DIR|DB\n\n"
+	printf("usage: lockstep check [OPTIONS] TRACE_DIR|DB\n"
+	       "       lockstep check [OPTIONS] [-j N] TRACE_DIR|DB|DIR...\n\n"
 	       "Finds lock-order violations (cycles, hierarchy inversions, per-VMA lock protocol\n"
 	       "breaches, failed inverted trylocks), writer starvation, use-after-free windows and\n"
 	       "lock imbalance (releases without a hold, holds open at trace end).\n"
 	       "Findings are also stored in the database's `findings` and `finding_evidence` tables.\n\n"
 	       "options:\n"
-	       "  --format text|json     report format (default text; docs/report-format.md)\n"
+	       "  --format text|json     report format (default text; docs/report-format.md);\n"
+	       "                         --json is the same as --format json\n"
+	       "  --absolute-time        print trace-clock nanoseconds instead of times relative to\n"
+	       "                         the trace start (+12.345 ms)\n"
 	       "  -o, --output FILE      write the report to FILE instead of standard output\n"
 	       "  --starvation-ms MS     flag writer waits longer than MS milliseconds (default %g)\n"
 	       "  --max-bypass N         flag writers bypassed by more than N readers (default %d)\n"
@@ -29,9 +34,13 @@ static void help(void)
 	       "                         trace directory, when there is one)\n"
 	       "  --no-store             do not write the findings into the database\n"
 	       "  --stats                print detector figures and timing on standard error\n"
+	       "  -j, --jobs N           with several traces: check N at a time (default 1)\n"
 	       "  -h, --help             this text\n\n"
 	       "Exit status: 0 no finding at or above --fail-on, 1 findings, 2 usage or input error,\n"
-	       "3 internal failure.\n",
+	       "3 internal failure.\n\n"
+	       "With several inputs (or a directory of traces) each trace is checked as above and\n"
+	       "their lock-order graphs are joined: cycles no single trace shows are reported with\n"
+	       "the trace of each edge (docs/fleet.md).\n",
 	       LS_CHECK_DEFAULT_STARVATION_MS, LS_CHECK_DEFAULT_MAX_BYPASS);
 }
 
@@ -58,7 +67,7 @@ static bool parse_u64(const char *s, uint64_t *out)
 int ls_cmd_check(int argc, char **argv)
 {
 	enum { OPT_FORMAT = 256, OPT_STARVATION, OPT_BYPASS, OPT_FAIL_ON, OPT_SYMBOLS, OPT_NO_STORE,
-	       OPT_STATS };
+	       OPT_STATS, OPT_ABSOLUTE, OPT_JSON };
 	static const struct option options[] = {
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "output", required_argument, NULL, 'o' },
@@ -68,6 +77,9 @@ int ls_cmd_check(int argc, char **argv)
 		{ "symbols", required_argument, NULL, OPT_SYMBOLS },
 		{ "no-store", no_argument, NULL, OPT_NO_STORE },
 		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "absolute-time", no_argument, NULL, OPT_ABSOLUTE },
+		{ "json", no_argument, NULL, OPT_JSON },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -83,17 +95,26 @@ int ls_cmd_check(int argc, char **argv)
 	FILE *out = stdout;
 	char source[4096];
 	ls_error err;
-	int c, rc;
+	int c, rc, jobs = 1;
 
 	ls_check_options_init(&opts);
 	opts.stats = &stats;
 	ls_error_clear(&err);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "ho:", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":ho:j:", options, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			help();
 			return CLI_EXIT_OK;
+		case 'j': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (end == optarg || *end || v < 1 || v > 256)
+				return cli_usage_error("check", "-j takes 1 to 256 jobs, not '%s'", optarg);
+			jobs = (int)v;
+			break;
+		}
 		case 'o':
 			output = optarg;
 			break;
@@ -136,12 +157,26 @@ int ls_cmd_check(int argc, char **argv)
 		case OPT_STATS:
 			show_stats = true;
 			break;
+		case OPT_ABSOLUTE:
+			opts.absolute_time = true;
+			break;
+		case OPT_JSON:
+			format = LS_REPORT_JSON;
+			break;
 		default:
-			return cli_usage_error("check", "unknown option");
+			return cli_bad_option("check", argv, c);
 		}
 	}
+	if (fleetcli_wants_many(argc - optind, argv + optind)) {
+		fleetcli_options many = { .check = opts, .writable = opts.store_findings,
+					  .symbols_path = symbols_path, .jobs = jobs };
+
+		many.check.stats = NULL;
+		return fleetcli_check_many(argc - optind, argv + optind, &many, format, output, fail_on,
+					   show_stats);
+	}
 	if (optind != argc - 1)
-		return cli_usage_error("check", "expects exactly one TRACE_DIR or DB");
+		return cli_usage_error("check", "expects a TRACE_DIR or DB (or several)");
 
 	rc = cli_open_input(argv[optind], opts.store_findings, &store);
 	if (rc != CLI_EXIT_OK)
@@ -163,7 +198,7 @@ int ls_cmd_check(int argc, char **argv)
 			goto end;
 		}
 	}
-	ls_report_context ctx = { source, ls_store_path(store), syms, store };
+	ls_report_context ctx = { source, ls_store_path(store), syms, store, opts.absolute_time };
 
 	if (ls_report_write(out, format, findings, &ctx, &err) != LS_OK) {
 		rc = cli_report_error(&err);

@@ -22,43 +22,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_STACK 8        /* held-lock stack kept as evidence per edge instance */
-#define MAX_GATES 4        /* gate locks kept per edge instance (outermost first) */
-#define MAX_GATED_REPS 8   /* distinct gate sets remembered per edge */
+#define MAX_STACK LS_ORDER_MAX_STACK
+#define MAX_GATES LS_ORDER_MAX_GATES
+#define MAX_GATED_REPS LS_ORDER_MAX_GATED_REPS
 #define SAME_CLASS_PAIRS 4 /* same-class locks (most recent first) paired with a new one */
 #define MAX_TIDS 16        /* tids listed in an aggregated finding */
-/* The global mutex of mm_take_all_locks (mm_all_locks_mutex) is not traced; a task inside a
- * mm_take_all_locks phase is treated as holding this virtual gate lock. */
-#define GATE_ALL_LOCKS ((int64_t)-1)
+#define GATE_ALL_LOCKS LS_ORDER_GATE_ALL_LOCKS
 
 typedef ls_hold hold;
-
-typedef struct {
-	int cls, mode;
-	uint64_t lock;
-	uint64_t ip;
-	int64_t t;
-} stack_entry;
-
-typedef struct {
-	bool valid;
-	hold a, b;
-	int64_t wait_ns;
-	int n_stack;
-	stack_entry stack[MAX_STACK];
-	int n_gates;
-	int64_t gates[MAX_GATES];       /* lock ids, GATE_ALL_LOCKS for the mutex */
-	uint64_t gate_lock[MAX_GATES];  /* for the text: address and class of each gate */
-	int gate_cls[MAX_GATES];
-} edge_inst;
-
-/* One class-level edge with modes: (class A held in mode ma) -> (class B requested in mode mb). */
-typedef struct {
-	uint64_t count;
-	edge_inst first, worst, ungated;
-	int n_gated;
-	edge_inst gated[MAX_GATED_REPS];
-} edge;
+typedef ls_order_frame stack_entry;
+typedef ls_order_instance edge_inst; /* order.h */
+typedef ls_order_edge edge;
 
 /* Same-class nesting, remembered per ordered pair of lock instances. */
 typedef struct {
@@ -120,9 +94,12 @@ typedef struct {
 typedef struct {
 	ls_store *store;
 	sqlite3 *db;
+	ls_context *cx;
 	ls_findings *out;
 	ls_error *err;
 	int64_t t_end;
+	char times[8][LS_TIME_BUF]; /* tm()'s ring: up to 8 times in one printf */
+	unsigned next_time;
 
 	phase_span *all_locks;
 	size_t n_all_locks;
@@ -148,6 +125,14 @@ typedef struct {
 } order_ctx;
 
 /* ---- small helpers ------------------------------------------------------------------------ */
+
+/* A time as reports print it; the buffer stays valid for the next 7 calls. */
+static const char *tm(order_ctx *c, int64_t t)
+{
+	char *buf = c->times[c->next_time++ % 8];
+
+	return ls_context_time(c->cx, t, buf, LS_TIME_BUF);
+}
 
 static void add_tid(int64_t *tids, int *n, int64_t tid)
 {
@@ -420,7 +405,8 @@ static void record_edge(order_ctx *c, const hold *a, const hold *b, const int64_
  * Returns 2 for a direct conflict (either is a write), 1 when both are reads
  * and the class has writers (an rwsem reader is not recursive: a writer queued between them
  * makes the second reader wait — lockdep's rule for down_read), 0 when it cannot block. */
-static int node_conflict(const order_ctx *c, int cls, int held_mode, int req_mode)
+int ls_order_node_conflict(const bool class_written[LS_CLASS_COUNT], int cls, int held_mode,
+			   int req_mode)
 {
 	/* A write-marked VMA blocks nobody: vma_start_read() never waits (it is refused and falls
 	 * back to mmap_lock), and another vma_start_write() on it needs the mm's mmap write lock,
@@ -429,7 +415,12 @@ static int node_conflict(const order_ctx *c, int cls, int held_mode, int req_mod
 		return 0;
 	if (held_mode == LS_MODE_WRITE || req_mode == LS_MODE_WRITE)
 		return 2;
-	return c->class_written[cls] ? 1 : 0;
+	return class_written[cls] ? 1 : 0;
+}
+
+static int node_conflict(const order_ctx *c, int cls, int held_mode, int req_mode)
+{
+	return ls_order_node_conflict(c->class_written, cls, held_mode, req_mode);
 }
 
 /* False on allocation failure. */
@@ -979,8 +970,9 @@ static ls_status add_edge_ev(ls_finding *f, const edge_inst *e, const char *labe
 {
 	char role[64];
 
+	/* The held lock is shown at its acquisition: its request is not "holds". */
 	snprintf(role, sizeof(role), "%sholds", label);
-	if (add_hold_ev(f, &e->a, e->a.req, role) != LS_OK)
+	if (add_hold_ev(f, &e->a, e->a.acquired ? e->a.acq : e->a.req, role) != LS_OK)
 		return LS_ERR_NOMEM;
 	snprintf(role, sizeof(role), "%srequests", label);
 	if (add_hold_ev(f, &e->b, e->b.req, role) != LS_OK)
@@ -1043,7 +1035,7 @@ static void tprintf(text *t, const char *fmt, ...)
 	t->len += (size_t)n;
 }
 
-static void describe_edge(text *t, const edge_inst *e, uint64_t count, bool show_gates)
+static void describe_edge(order_ctx *c, text *t, const edge_inst *e, uint64_t count, bool show_gates)
 {
 	char stack[512], gates[256];
 	size_t len = 0;
@@ -1063,12 +1055,12 @@ static void describe_edge(text *t, const edge_inst *e, uint64_t count, bool show
 		}
 	}
 	tprintf(t,
-		"%s(%s) -> %s(%s): task %" PRId64 " held %s 0x%" PRIx64 " (%s) since t=%" PRId64
-		" and requested %s 0x%" PRIx64 " (%s) at t=%" PRId64 ", waiting %" PRId64
+		"%s(%s) -> %s(%s): task %" PRId64 " held %s 0x%" PRIx64 " (%s) since %s"
+		" and requested %s 0x%" PRIx64 " (%s) at %s, waiting %" PRId64
 		" ns; held stack %s%s; seen %" PRIu64 " time(s). ",
 		ls_class_label(e->a.cls), ls_mode_label(e->a.mode), ls_class_label(e->b.cls), ls_mode_label(e->b.mode), e->a.tid,
-		ls_class_label(e->a.cls), e->a.lock, ls_mode_label(e->a.mode), e->a.acq, ls_class_label(e->b.cls), e->b.lock,
-		ls_mode_label(e->b.mode), e->b.req, e->wait_ns, stack, gates, count);
+		ls_class_label(e->a.cls), e->a.lock, ls_mode_label(e->a.mode), tm(c, e->a.acq), ls_class_label(e->b.cls), e->b.lock,
+		ls_mode_label(e->b.mode), tm(c, e->b.req), e->wait_ns, stack, gates, count);
 }
 
 /* Picks one instance per cycle edge so that no two share a gate (gate-lock argument). */
@@ -1181,11 +1173,11 @@ static ls_status emit_cycle(order_ctx *c, const int *path, int k)
 		TRY(ls_finding_add_class(f, cyc[i]));
 		TRY(add_edge_ev(f, best_inst[i], ""));
 		tprintf(&t, "Edge %d: ", i + 1);
-		describe_edge(&t, best_inst[i], e->count, true);
+		describe_edge(c, &t, best_inst[i], e->count, true);
 		if (e->worst.valid && e->worst.b.id != best_inst[i]->b.id &&
 		    e->worst.wait_ns > best_inst[i]->wait_ns) {
 			tprintf(&t, "Worst instance: ");
-			describe_edge(&t, &e->worst, e->count, true);
+			describe_edge(c, &t, &e->worst, e->count, true);
 			TRY(add_edge_ev(f, &e->worst, "worst: "));
 		}
 	}
@@ -1283,9 +1275,9 @@ static ls_status emit_same_class(order_ctx *c)
 		TRY(add_edge_ev(f, &s->x, ""));
 		TRY(add_edge_ev(f, &s->y, ""));
 		tprintf(&t, "First order: ");
-		describe_edge(&t, &s->x, 1, true);
+		describe_edge(c, &t, &s->x, 1, true);
 		tprintf(&t, "Opposite order: ");
-		describe_edge(&t, &s->y, 1, true);
+		describe_edge(c, &t, &s->y, 1, true);
 		tprintf(&t, "The two nestings share no gate lock (no common mmap_lock held for write, "
 			    "not both inside mm_take_all_locks); %" PRIu64
 			    " inverted pair(s) of %s locks in all.",
@@ -1316,9 +1308,9 @@ nomem_t:
 		TRY(ls_finding_set_detail(
 			f,
 			"Task %" PRId64 " held %s 0x%" PRIx64 " (%s) and asked for it again (%s) at "
-			"t=%" PRId64 ". %s %" PRIu64 " time(s) in all.",
+			"%s. %s %" PRIu64 " time(s) in all.",
 			s->x.a.tid, ls_class_label(cls), s->x.a.lock, ls_mode_label(s->x.a.mode), ls_mode_label(s->x.b.mode),
-			s->x.b.req,
+			tm(c, s->x.b.req),
 			s->needs_writer ? "A second down_read deadlocks as soon as a writer queues "
 					  "between the two (rwsem readers are not recursive)."
 					: "It waits for itself.",
@@ -1361,7 +1353,7 @@ static ls_status emit_inversions(order_ctx *c)
 				"(no cycle), but any path taking them in the documented order can "
 				"deadlock against this one. ",
 				ls_class_label(b), ls_class_label(a));
-			describe_edge(&t, &inv->first, inv->count, false);
+			describe_edge(c, &t, &inv->first, inv->count, false);
 			if (t.failed) {
 				free(t.s);
 				goto nomem;
@@ -1433,10 +1425,10 @@ static ls_status emit_trylocks(order_ctx *c)
 			"Taking %s while holding %s inverts the lock order, but a trylock fails "
 			"instead of waiting, so it adds no deadlock edge. The caller must cope with "
 			"the failure: whatever it wanted %s for went unprotected %" PRIu64
-			" time(s). First failure by task %" PRId64 " at t=%" PRId64
+			" time(s). First failure by task %" PRId64 " at %s"
 			", held stack %s.",
 			ls_class_label(s->cls), held, ls_class_label(s->cls), s->failures, s->first_failure.b.tid,
-			s->first_failure.b.req, stack));
+			tm(c, s->first_failure.b.req), stack));
 	}
 	return LS_OK;
 nomem:
@@ -1469,9 +1461,9 @@ static ls_status emit_protocol(order_ctx *c)
 				"moves on at mmap_write_unlock, so a mark made without it is never "
 				"ordered against the unlock-all and readers may see a half-changed "
 				"VMA. Task %" PRId64 " marked VMA 0x%" PRIx64 " (mm 0x%" PRIx64
-				") at t=%" PRId64 " holding %s; %" PRIu64 " such mark(s) from this "
+				") at %s holding %s; %" PRIu64 " such mark(s) from this "
 				"call site.",
-				e->b.tid, e->b.obj ? e->b.obj : e->b.lock, e->b.mm, e->b.req, stack,
+				e->b.tid, e->b.obj ? e->b.obj : e->b.lock, e->b.mm, tm(c, e->b.req), stack,
 				s->count));
 		} else {
 			/* a = the write-mark hold, b = the read hold */
@@ -1491,15 +1483,15 @@ static ls_status emit_protocol(order_ctx *c)
 				f,
 				"vma_start_write() must wait for readers and vma_start_read() must "
 				"refuse a marked VMA, so a read hold may not overlap [mark, "
-				"unlock-all). Task %" PRId64 " read-held VMA 0x%" PRIx64 " from t=%" PRId64
-				" to %s%" PRId64 " while task %" PRId64 " had it write-marked from t=%" PRId64
-				" to the unlock-all at %s%" PRId64 ". %" PRIu64 " such read hold(s) from "
+				"unlock-all). Task %" PRId64 " read-held VMA 0x%" PRIx64 " from %s"
+				" to %s%s while task %" PRId64 " had it write-marked from %s"
+				" to the unlock-all at %s%s. %" PRIu64 " such read hold(s) from "
 				"this call site.",
-				e->b.tid, e->b.obj ? e->b.obj : e->b.lock, e->b.acq,
-				e->b.rel == INT64_MAX ? "trace end, t=" : "t=",
-				e->b.rel == INT64_MAX ? c->t_end : e->b.rel, e->a.tid, e->a.acq,
-				e->a.rel == INT64_MAX ? "trace end, t=" : "t=",
-				e->a.rel == INT64_MAX ? c->t_end : e->a.rel, s->count));
+				e->b.tid, e->b.obj ? e->b.obj : e->b.lock, tm(c, e->b.acq),
+				e->b.rel == INT64_MAX ? "trace end, " : "",
+				tm(c, e->b.rel == INT64_MAX ? c->t_end : e->b.rel), e->a.tid, tm(c, e->a.acq),
+				e->a.rel == INT64_MAX ? "trace end, " : "",
+				tm(c, e->a.rel == INT64_MAX ? c->t_end : e->a.rel), s->count));
 		}
 		f->count = s->count;
 		for (int j = 0; j < s->n_tids; j++)
@@ -1538,7 +1530,13 @@ static order_ctx *ctx_new(ls_store *store, ls_findings *out, ls_error *err)
 	return c;
 }
 
-ls_status ls_order_check(ls_store *store, ls_findings *out, ls_order_stats *stats, ls_error *err)
+ls_status ls_order_check(ls_store *store, ls_context *cx, ls_findings *out, ls_order_stats *stats, ls_error *err)
+{
+	return ls_order_check_graph(store, cx, out, stats, NULL, err);
+}
+
+ls_status ls_order_check_graph(ls_store *store, ls_context *cx, ls_findings *out,
+			       ls_order_stats *stats, ls_order_graph **graph, ls_error *err)
 {
 	order_ctx *c = NULL;
 	ls_status status = LS_OK;
@@ -1549,6 +1547,7 @@ ls_status ls_order_check(ls_store *store, ls_findings *out, ls_order_stats *stat
 		c = ctx_new(store, out, err);
 		if (!c)
 			return ls_error_set(err, LS_ERR_NOMEM, NULL, "out of memory");
+		c->cx = cx;
 		status = load_phases(c);
 		if (status == LS_OK)
 			status = task_pass(c, attempt == 0, &out_of_order);
@@ -1567,6 +1566,15 @@ ls_status ls_order_check(ls_store *store, ls_findings *out, ls_order_stats *stat
 		status = emit_protocol(c);
 	if (stats)
 		*stats = c->stats;
+	if (status == LS_OK && graph) {
+		*graph = malloc(sizeof(**graph));
+		if (!*graph) {
+			status = ls_error_set(err, LS_ERR_NOMEM, NULL, "out of memory");
+		} else {
+			memcpy((*graph)->edges, c->edges, sizeof(c->edges));
+			memcpy((*graph)->class_written, c->class_written, sizeof(c->class_written));
+		}
+	}
 	ctx_free(c);
 	return status;
 }

@@ -8,6 +8,7 @@
  * writes the temporary file; the parent renames it when the child reports success, and removes
  * it otherwise. */
 #include "load.h"
+#include "machine.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -362,6 +363,21 @@ static ls_status set_meta_int(ls_store *s, const char *key, int64_t v, ls_error 
 	return ls_store_set_meta(s, key, buf, err);
 }
 
+/* meta.machine: what recorded the trace (machine.h). A broken machine file costs the line, not
+ * the load: a warning names it. */
+static ls_status write_machine(struct consumer *c, const char *dir, ls_error *err)
+{
+	char machine[1024], msg[2048];
+	ls_error merr;
+
+	ls_error_clear(&merr);
+	if (ls_machine_read(dir, machine, sizeof(machine), &merr) != LS_OK) {
+		warn(c->opts, "%s", ls_error_format(&merr, msg, sizeof(msg)));
+		return LS_OK;
+	}
+	return machine[0] ? ls_store_set_meta(c->store, "machine", machine, err) : LS_OK;
+}
+
 static ls_status write_summary(struct consumer *c, const char *dir, ls_error *err)
 {
 	char abs[PATH_MAX], when[64];
@@ -392,7 +408,7 @@ static ls_status write_summary(struct consumer *c, const char *dir, ls_error *er
 		if ((st = ls_store_set_meta(c->store, key, c->notes->kept[i], err)) != LS_OK)
 			return st;
 	}
-	return LS_OK;
+	return write_machine(c, dir, err);
 }
 
 char *ls_load_default_db_path(const char *trace_dir)
