@@ -50,6 +50,9 @@ fi
 nice -n 19 ninja -C "$build" -j2 tests/fuzz/fuzz-load tests/fuzz/fuzz-scenario tests/fuzz/fuzz-metadata analyzer/cli/lockstep \
   >"$build.build.log" 2>&1 || { tail -30 "$build.build.log"; exit 1; }
 
+# the harnesses' work files: a crashed job cannot remove its own, the script removes them all
+export TMPDIR=$build/tmp
+rm -rf "$TMPDIR" && mkdir -p "$TMPDIR"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=0:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1}
 
@@ -114,5 +117,6 @@ for name in $targets; do
     "$in_bt inside libbabeltrace2 ($verified answered by lockstep load with one line and exit 2)," \
     "$in_ls in lockstep"
 done
+rm -rf "$TMPDIR"
 [ $keep_going = 1 ] && exit 0
 exit $status
