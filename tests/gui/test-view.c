@@ -21,6 +21,7 @@
 #include "tap.h"
 #include "timeline.h"
 #include "window.h"
+#include "xinput.h"
 
 #define MM 0xffff888000001000ull
 #define VMA 0xffff88800000a000ull
@@ -441,6 +442,72 @@ static void test_pixels(const char *dir)
 	cairo_surface_destroy(s);
 }
 
+/* Fraction of the ruler's label area (right of the header) that has text on it. */
+static int ruler_ink(cairo_surface_t *s)
+{
+	int ink = 0, rgb[3], w = cairo_image_surface_get_width(s);
+	for (int y = 2; y < LSV_TL_RULER_H - 10; y++)
+		for (int x = LSV_TL_HEADER_W + 1; x < w; x++) {
+			pixel(s, x, y, rgb);
+			ink += rgb[0] < 120 && rgb[1] < 120 && rgb[2] < 120;
+		}
+	return ink;
+}
+
+/* Issue 15: one Ctrl+wheel notch blanked the ruler and piled every mark at the left edge. Real
+ * wheel events through the X server: Ctrl+wheel zooms around the pointer, keeps the time under
+ * it, leaves the ruler labelled and the holds where they belong; Shift+wheel and drag pan. */
+static void test_wheel_zoom(void)
+{
+	if (!xin_available()) {
+		TAP_OK(0, "XTEST available on the display");
+		return;
+	}
+	lsv_window_select_finding(win, -1);
+	lsv_timeline_set_view(tl, 1000, 10000);
+	xin_spin(50);
+	int y201 = lsv_timeline_lane_y(tl, 201);
+	int64_t a0, b0, a, b;
+	lsv_timeline_get_view(tl, &a0, &b0);
+	double x = px(5500);
+	int64_t under = lsv_timeline_x_to_time(tl, x);
+	xin_wheel(GTK_WIDGET(tl), x, lsv_timeline_row_y(y201, 0), 4, true, false);
+	lsv_timeline_get_view(tl, &a, &b);
+	TAP_OK(b - a < b0 - a0 && b - a > (b0 - a0) / 2, "Ctrl+wheel up zooms in one notch ([%lld, %lld] → [%lld, %lld])",
+	       (long long)a0, (long long)b0, (long long)a, (long long)b);
+	TAP_OK(llabs(lsv_timeline_x_to_time(tl, x) - under) <= (b - a) / 200,
+	       "the time under the pointer stays under it (%lld → %lld)", (long long)under,
+	       (long long)lsv_timeline_x_to_time(tl, x));
+	cairo_surface_t *s = render();
+	TAP_OK(ruler_ink(s) > 50, "the ruler still has its labels (%d ink pixels)", ruler_ink(s));
+	int rgb[3];
+	pixel(s, px(5500), lsv_timeline_row_y(y201, 0), rgb);
+	TAP_OK(near_class(rgb, 0, 2), "201's write hold is still drawn at its time");
+	/* the frame after the wheel is the frame of the same range set directly */
+	lsv_timeline_set_view(tl, a, b);
+	cairo_surface_t *direct = render();
+	int differ = 0, rgb2[3];
+	for (int yy = 0; yy < cairo_image_surface_get_height(s); yy++)
+		for (int xx = LSV_TL_HEADER_W; xx < cairo_image_surface_get_width(s); xx++) {
+			pixel(s, xx, yy, rgb);
+			pixel(direct, xx, yy, rgb2);
+			differ += rgb[0] != rgb2[0] || rgb[1] != rgb2[1] || rgb[2] != rgb2[2];
+		}
+	TAP_OK(differ < 200, "ruler and marks where they belong: as drawn for [%lld, %lld] set directly (%d pixels differ)",
+	       (long long)a, (long long)b, differ);
+	cairo_surface_destroy(direct);
+	xin_wheel(GTK_WIDGET(tl), x, lsv_timeline_row_y(y201, 0), 5, true, false);
+	lsv_timeline_get_view(tl, &a, &b);
+	TAP_OK(llabs((b - a) - (b0 - a0)) <= (b0 - a0) / 50, "Ctrl+wheel down zooms back out (span %lld)", (long long)(b - a));
+	xin_wheel(GTK_WIDGET(tl), x, lsv_timeline_row_y(y201, 0), 5, false, true);
+	int64_t a2, b2;
+	lsv_timeline_get_view(tl, &a2, &b2);
+	TAP_OK(a2 > a && b2 - a2 == b - a, "Shift+wheel pans right (%lld → %lld)", (long long)a, (long long)a2);
+	xin_drag(GTK_WIDGET(tl), x, lsv_timeline_row_y(y201, 0), x + 100, lsv_timeline_row_y(y201, 0));
+	lsv_timeline_get_view(tl, &a, &b);
+	TAP_OK(a < a2 && b - a == b2 - a2, "drag pans back (%lld → %lld)", (long long)a2, (long long)a);
+}
+
 static void test_filters_and_style(void)
 {
 	lsv_window_set_task_filter(win, "munmap");
@@ -671,6 +738,7 @@ int main(int argc, char **argv)
 	test_keys();
 	test_findings();
 	test_pixels(dir);
+	test_wheel_zoom();
 	test_filters_and_style();
 
 	/* opened again, the stored overview is read, not rebuilt */
