@@ -406,8 +406,8 @@ void lsv_timeline_render(LsvTimeline *self, cairo_surface_t *surface, int w, int
 
 	/* finding window */
 	if (self->highlight && self->highlight->has_window) {
-		double x0 = lsv_timeline_time_to_x(self, self->highlight->t_begin);
-		double x1 = lsv_timeline_time_to_x(self, self->highlight->t_end);
+		double x0 = lsv_timeline_time_to_x(self, self->highlight->band_begin);
+		double x1 = lsv_timeline_time_to_x(self, self->highlight->band_end);
 		x0 = MAX(x0, LSV_TL_HEADER_W);
 		if (x1 - x0 < 2)
 			x1 = x0 + 2;

@@ -357,16 +357,49 @@ void lsv_window_select_finding(LsvWindow *self, int index)
 		return; /* row-selected comes back here */
 	}
 	self->finding = index;
-	self->evidence = 0;
 	const lsv_finding *f = g_ptr_array_index(self->findings, index);
+	/* the cursor starts on the first evidence inside the band: for a wait finding the
+	 * request, not an outer lock taken before it */
+	self->evidence = 0;
+	while ((guint)self->evidence + 1 < f->evidence->len &&
+	       g_array_index(f->evidence, lsv_evidence, self->evidence).t_ns < f->band_begin)
+		self->evidence++;
 	lsv_timeline_set_highlight(self->timeline, f);
-	int64_t a = f->t_begin, b = f->t_end;
-	int64_t pad = (b - a) / 4 + 50;
-	if (f->has_window)
-		lsv_timeline_set_view(self->timeline, a - pad, b + pad);
+	int64_t a = 0, b = 0;
+	if (f->has_window) {
+		lsv_finding_frame(f, self->trace->t_begin, self->trace->t_end, &a, &b);
+		lsv_timeline_set_view(self->timeline, a, b);
+	}
 	goto_evidence(self);
 	if (f->has_window)
-		lsv_timeline_set_view(self->timeline, a - pad, b + pad);
+		lsv_timeline_set_view(self->timeline, a, b);
+}
+
+const lsv_finding *lsv_window_get_finding(LsvWindow *self, int index)
+{
+	if (!self->findings || index < 0 || (guint)index >= self->findings->len)
+		return NULL;
+	return g_ptr_array_index(self->findings, index);
+}
+
+char *lsv_window_get_finding_row_text(LsvWindow *self, int index)
+{
+	GtkListBoxRow *row = gtk_list_box_get_row_at_index(GTK_LIST_BOX(self->findings_list), index);
+	GString *s = g_string_new(NULL);
+	/* the row's labels, depth first */
+	GtkWidget *stack[16];
+	int n = 0;
+	if (row)
+		stack[n++] = GTK_WIDGET(row);
+	while (n) {
+		GtkWidget *w = stack[--n];
+		if (GTK_IS_LABEL(w))
+			g_string_append_printf(s, "%s%s", s->len ? "\n" : "", gtk_label_get_text(GTK_LABEL(w)));
+		GtkWidget *last = gtk_widget_get_last_child(w);
+		for (GtkWidget *c = last; c && n < 16; c = gtk_widget_get_prev_sibling(c))
+			stack[n++] = c;
+	}
+	return g_string_free(s, FALSE);
 }
 
 static void on_finding_selected(GtkListBox *box, GtkListBoxRow *row, gpointer data)
@@ -404,7 +437,7 @@ static void fill_findings(LsvWindow *self)
 		gtk_label_set_text(GTK_LABEL(l1), head);
 		gtk_widget_add_css_class(l1, css);
 		gtk_label_set_text(GTK_LABEL(gtk_builder_get_object(b, "summary")), f->summary ? f->summary : "");
-		g_autofree char *at = f->has_window ? fmt_rel(self, f->t_begin) : g_strdup("—");
+		g_autofree char *at = f->has_window ? fmt_rel(self, f->band_begin) : g_strdup("—");
 		g_autofree char *meta = g_strdup_printf("%s · at %s · %u evidence", f->rule ? f->rule : "", at,
 							f->evidence->len);
 		gtk_label_set_text(GTK_LABEL(gtk_builder_get_object(b, "meta")), meta);

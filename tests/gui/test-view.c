@@ -298,12 +298,15 @@ static void test_findings(void)
 	lsv_window_select_finding(win, 1); /* sorted: the error first, then the warning */
 	spin(50);
 	TAP_OK(has(lsv_window_get_evidence_text(win), "writer-starvation") &&
-	       has(lsv_window_get_evidence_text(win), "holds fault-thread/101"),
-	       "finding selected: first evidence shown");
-	TAP_EQ_INT(cursor(), 1, "cursor on the first evidence event");
+	       has(lsv_window_get_evidence_text(win), "requests munmap/201"),
+	       "wait finding selected: the evidence shown is the writer's request");
+	TAP_EQ_INT(cursor(), 5, "cursor on the request (#5), not on the reader's earlier hold");
 	int64_t a, b;
 	lsv_timeline_get_view(tl, &a, &b);
-	TAP_OK(a <= 2000 && b >= 4000 && b - a < 4000, "zoomed to the finding's window");
+	TAP_OK(a <= 2000 && a > 1000 && b >= 4000 && b - a < 4000, "zoomed to the wait [%lld, %lld]", (long long)a, (long long)b);
+	act("evidence-prev");
+	TAP_EQ_INT(cursor(), 1, "previous evidence → the reader's hold (#1)");
+	TAP_EQ_INT(lsv_timeline_get_selected_tid(tl), 101, "its task selected");
 	act("evidence-next");
 	TAP_EQ_INT(cursor(), 5, "next evidence → #5");
 	TAP_EQ_INT(lsv_timeline_get_selected_tid(tl), 201, "its task selected");
@@ -690,6 +693,133 @@ static void test_recorded_race(const char *src, const char *dir)
 		 (long long)cursor());
 	db_text(sdb, sql, comm, sizeof(comm));
 	TAP_OK(!strcmp(comm, "oom_mrelease"), "cursor on the reaper's event (task %s)", comm);
+	{
+		/* the tasks of this instance, not every victim that reused the mm address */
+		const lsv_finding *f = lsv_window_get_finding(win, 0);
+		GString *hl = g_string_new(NULL), *all = g_string_new(NULL);
+		gboolean stray = FALSE;
+		for (guint i = 0; i < t->tasks->len; i++) {
+			const lsv_task *k = g_ptr_array_index(t->tasks, i);
+			gboolean in_evidence = FALSE;
+			for (guint e = 0; e < f->evidence->len; e++)
+				in_evidence |= g_array_index(f->evidence, lsv_evidence, e).tid == k->tid;
+			if (lsv_finding_has_tid(f, k->tid))
+				g_string_append_printf(hl, " %lld", (long long)k->tid);
+			stray |= lsv_finding_has_tid(f, k->tid) != in_evidence;
+		}
+		for (guint i = 0; i < f->tids->len; i++)
+			g_string_append_printf(all, " %lld", (long long)g_array_index(f->tids, int64_t, i));
+		TAP_OK(!stray && f->tids->len > 0, "highlighted:%s — only the tasks of its evidence (the rule's tids column:%s)", hl->str, all->str);
+		/* and on screen: a lane of the tids column outside the evidence has a plain header */
+		int rgb[3];
+		cairo_surface_t *s = render();
+		int checked = 0;
+		for (guint i = 0; i < f->tids->len; i++) {
+			int64_t tid = g_array_index(f->tids, int64_t, i);
+			int y = lsv_timeline_lane_y(tl, tid);
+			if (y < LSV_TL_RULER_H || y + 4 >= cairo_image_surface_get_height(s) || tid == lsv_timeline_get_selected_tid(tl))
+				continue;
+			pixel(s, 3, y + 4, rgb);
+			gboolean yellow = rgb[0] > 220 && rgb[1] > 180 && rgb[2] < 100;
+			if (yellow != lsv_finding_has_tid(f, tid))
+				checked = -1000;
+			checked++;
+		}
+		TAP_OK(checked > 0, "lane headers: yellow exactly for the evidence's tasks (%d lanes checked)", checked);
+		cairo_surface_destroy(s);
+		g_string_free(hl, TRUE);
+		g_string_free(all, TRUE);
+	}
+	lsv_window_select_finding(win, -1);
+}
+
+/* Loads a trace directory to dir/NAME.db and opens it (checked on open). */
+static gboolean open_trace(const char *src, const char *dir, const char *name)
+{
+	g_autofree char *db = g_strdup_printf("%s/%s.db", dir, name);
+	ls_error err;
+	ls_error_clear(&err);
+	g_unlink(db);
+	if (ls_load(src, db, NULL, NULL, &err) != LS_OK || !lsv_window_open_sync(win, db, &err)) {
+		char buf[2048];
+		TAP_OK(0, "opens %s: %s", src, ls_error_format(&err, buf, sizeof(buf)));
+		return FALSE;
+	}
+	xin_spin(50);
+	return TRUE;
+}
+
+static int finding_with_rule(const char *rule)
+{
+	for (int i = 0; lsv_window_get_finding(win, i); i++)
+		if (!g_strcmp0(lsv_window_get_finding(win, i)->rule, rule))
+			return i;
+	return -1;
+}
+
+/* Issue 15: a finding's view contains all its evidence, starts at its wait (a wait finding) and
+ * never before the trace start; the band and the list time are the wait's. */
+static void test_finding_frames(const char *starved, const char *cycle, const char *dir)
+{
+	if (starved && open_trace(starved, dir, "starved")) {
+		lsv_trace *t = lsv_window_get_trace(win);
+		int i = finding_with_rule("readers-bypass-writer");
+		TAP_OK(i >= 0, "vma-writer-starved: the readers-bypass-writer finding is listed");
+		const lsv_finding *f = lsv_window_get_finding(win, i);
+		if (f) {
+			int64_t wait = -1, last = 0;
+			for (guint k = 0; k < f->evidence->len; k++) {
+				const lsv_evidence *e = &g_array_index(f->evidence, lsv_evidence, k);
+				if (!g_strcmp0(e->role, "writer requests"))
+					wait = e->t_ns;
+				last = MAX(last, e->t_ns);
+			}
+			lsv_window_select_finding(win, i);
+			xin_spin(50);
+			int64_t a, b;
+			lsv_timeline_get_view(tl, &a, &b);
+			TAP_OK(wait > 0 && f->band_begin == wait, "the band starts at the writer's request (+%lld ns), not at the outer lock it took (+%lld ns)",
+			       (long long)(f->band_begin - t->t_begin), (long long)(f->t_begin - t->t_begin));
+			TAP_OK(a >= t->t_begin && a <= wait && wait - a <= (b - a) / 25,
+			       "the view starts at the wait (view +%lld ns, wait +%lld ns)", (long long)(a - t->t_begin),
+			       (long long)(wait - t->t_begin));
+			gboolean all = TRUE;
+			for (guint k = 0; k < f->evidence->len; k++) {
+				const lsv_evidence *e = &g_array_index(f->evidence, lsv_evidence, k);
+				/* before the wait: only holds the writer kept across it, drawn crossing the edge */
+				all &= (e->t_ns >= a && e->t_ns <= b) || (e->t_ns < a && strstr(e->role, "holds"));
+			}
+			TAP_OK(all && last <= b, "the view contains all its evidence (last at +%lld ns, view ends +%lld ns)",
+			       (long long)(last - t->t_begin), (long long)(b - t->t_begin));
+			g_autofree char *row = lsv_window_get_finding_row_text(win, i);
+			g_autofree char *d = lsv_format_duration(wait - t->t_begin);
+			g_autofree char *want = g_strdup_printf("at +%s", d);
+			TAP_OK(has(row, want), "the list gives the wait's time (%s)", want);
+			int64_t c;
+			lsv_window_get_cursor(win, &c);
+			TAP_EQ_INT(c, wait, "the cursor starts on the writer's request");
+		}
+	}
+	if (cycle && open_trace(cycle, dir, "cycle")) {
+		lsv_trace *t = lsv_window_get_trace(win);
+		int i = finding_with_rule("cycle");
+		const lsv_finding *f = lsv_window_get_finding(win, i);
+		TAP_OK(f != NULL, "vma-anon-vma-inversion: the cycle is listed");
+		if (f) {
+			lsv_window_select_finding(win, i);
+			xin_spin(50);
+			int64_t a, b;
+			lsv_timeline_get_view(tl, &a, &b);
+			TAP_OK(a >= t->t_begin, "the cycle's view does not start before the trace (+%lld ns)", (long long)(a - t->t_begin));
+			gboolean all = TRUE;
+			for (guint k = 0; k < f->evidence->len; k++) {
+				int64_t e = g_array_index(f->evidence, lsv_evidence, k).t_ns;
+				all &= e >= a && e <= b;
+			}
+			TAP_OK(all, "the view contains both edges' evidence ([+%lld, +%lld] ns)", (long long)(a - t->t_begin),
+			       (long long)(b - t->t_begin));
+		}
+	}
 	lsv_window_select_finding(win, -1);
 }
 
@@ -749,6 +879,8 @@ int main(int argc, char **argv)
 		test_sample(argv[4], dir);
 	if (argc > 5 && g_file_test(argv[5], G_FILE_TEST_IS_DIR))
 		test_recorded_race(argv[5], dir);
+
+	test_finding_frames(argc > 6 ? argv[6] : NULL, argc > 7 ? argv[7] : NULL, dir);
 
 	/* a database never checked: no findings table */
 	ok = lsv_window_open_sync(win, db_plain, &err);
