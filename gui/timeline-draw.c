@@ -490,11 +490,15 @@ void lsv_timeline_render(LsvTimeline *self, cairo_surface_t *surface, int w, int
 		else
 			cairo_set_source_rgb(cr, p.fg[0], p.fg[1], p.fg[2]);
 		pango_layout_set_text(layout, l->label, -1);
-		pango_layout_set_width(layout, (LSV_TL_HEADER_W - 12) * PANGO_SCALE);
+		/* a process header spans the whole width: never cut its pid; a task's name leaves
+		 * room for the row labels */
+		pango_layout_set_width(layout, (l->is_group ? w - 12 : LSV_TL_HEADER_W - 70) * PANGO_SCALE);
 		pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END);
-		cairo_move_to(cr, l->is_group ? 6 : 14, y + (l->is_group ? 2 : 12));
+		cairo_move_to(cr, l->is_group ? 6 : 8, y + (l->is_group ? 2 : 12));
 		pango_cairo_show_layout(cr, layout);
 		pango_layout_set_width(layout, -1);
+		if (!l->is_group)
+			lsv_tl_draw_row_labels(self, cr, layout, &p, (int)y);
 		y += lh;
 	}
 	pango_layout_set_font_description(layout, small);
@@ -507,6 +511,9 @@ void lsv_timeline_render(LsvTimeline *self, cairo_surface_t *surface, int w, int
 	}
 
 	draw_ruler(self, cr, layout, &p, w, h, FALSE);
+	if (h > LSV_TL_RULER_H + LSV_TL_LEGEND_H * 2)
+		lsv_tl_draw_legend(self, cr, layout, &p, w, h);
+	pango_layout_set_font_description(layout, small);
 
 	/* cursor */
 	if (self->cursor_event >= 0) {

@@ -107,6 +107,10 @@ static inline void lsv_tl_blend(lsv_tl_pixbuf *pb, int x, int y, const double rg
 }
 
 
+/* timeline-legend.c: the class labels of a lane's rows, the legend strip */
+void lsv_tl_draw_row_labels(LsvTimeline *self, cairo_t *cr, PangoLayout *layout, const lsv_tl_palette *p, int lane_y);
+void lsv_tl_draw_legend(LsvTimeline *self, cairo_t *cr, PangoLayout *layout, const lsv_tl_palette *p, int w, int h);
+
 /* timeline-lock-lane.c */
 void lsv_tl_draw_lock_lane(LsvTimeline *self, lsv_tl_pixbuf *pb, cairo_t *cr, PangoLayout *layout,
 			   const lsv_tl_palette *p, int w, int lw);

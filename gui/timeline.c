@@ -36,8 +36,8 @@ const double lsv_tl_class_rgb[LSV_LOD_CLASSES][3] = {
 	[LS_CLASS_MMAP_LOCK] = { 0x1c / 255.0, 0x71 / 255.0, 0xd8 / 255.0 },
 	[LS_CLASS_VMA_LOCK] = { 0x2e / 255.0, 0xc2 / 255.0, 0x7e / 255.0 },
 	[LS_CLASS_ANON_VMA] = { 0xe5 / 255.0, 0xa5 / 255.0, 0x0a / 255.0 },
-	[LS_CLASS_I_MMAP] = { 0x91 / 255.0, 0x41 / 255.0, 0xac / 255.0 },
-	[LS_CLASS_PTE_LOCK] = { 0xe6 / 255.0, 0x61 / 255.0, 0x00 / 255.0 },
+	[LS_CLASS_I_MMAP] = { 0xb0 / 255.0, 0x40 / 255.0, 0xc0 / 255.0 },
+	[LS_CLASS_PTE_LOCK] = { 0x00 / 255.0, 0x99 / 255.0, 0xa8 / 255.0 },
 	[LS_CLASS_PMD_LOCK] = { 0xc0 / 255.0, 0x1c / 255.0, 0x28 / 255.0 },
 	[LS_CLASS_PAGE_TABLE_LOCK] = { 0x86 / 255.0, 0x5e / 255.0, 0x3c / 255.0 },
 };
@@ -142,7 +142,8 @@ void lsv_tl_clamp_view(LsvTimeline *self)
 	double vis = self->ns_per_px * w;
 	double lo = self->trace->t_begin - vis * 0.5, hi = self->trace->t_end - vis * 0.5;
 	self->t0 = CLAMP(self->t0, lo, hi > lo ? hi : lo);
-	int maxv = lsv_tl_content_height(self) - (gtk_widget_get_height(GTK_WIDGET(self)) - lsv_tl_lanes_top(self));
+	int maxv = lsv_tl_content_height(self) -
+		   (gtk_widget_get_height(GTK_WIDGET(self)) - LSV_TL_LEGEND_H - lsv_tl_lanes_top(self));
 	self->v_offset = CLAMP(self->v_offset, 0, maxv > 0 ? maxv : 0);
 }
 

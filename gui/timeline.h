@@ -24,11 +24,12 @@ G_DECLARE_FINAL_TYPE(LsvTimeline, lsv_timeline, LSV, TIMELINE, GtkWidget)
 
 /* Geometry, in pixels (tests compute expected positions from these). */
 #define LSV_TL_RULER_H 28
-#define LSV_TL_HEADER_W 170
+#define LSV_TL_HEADER_W 200
 #define LSV_TL_GROUP_H 20
 #define LSV_TL_MARK_H 9        /* instants strip at the top of a task lane */
-#define LSV_TL_ROW_H 6         /* one row per lock class, outermost class on top */
+#define LSV_TL_ROW_H 8         /* one row per lock class, outermost class on top, labelled */
 #define LSV_TL_LANE_H (LSV_TL_MARK_H + 7 * LSV_TL_ROW_H + 4)
+#define LSV_TL_LEGEND_H 20     /* the legend strip at the bottom */
 
 GtkWidget *lsv_timeline_new(void);
 
@@ -72,6 +73,8 @@ int lsv_timeline_lane_y(LsvTimeline *self, int64_t tid);
 int lsv_timeline_row_y(int lane_y, int cls);
 /* The hold drawn at (x, y) — what a click selects and the tooltip describes. */
 gboolean lsv_timeline_span_at(LsvTimeline *self, double x, double y, lsv_span *out);
+/* Centre of the legend swatch of class cls (FALSE when the widget is too small for one). */
+gboolean lsv_timeline_legend_swatch(LsvTimeline *self, int cls, int *x, int *y);
 /* The colour of a lock class (r, g, b in 0..1). */
 void lsv_timeline_class_rgb(int cls, double rgb[3]);
 

@@ -76,10 +76,13 @@ void lsv_win_update_state(LsvWindow *self)
 	for (guint i = 0; i < locks->len; i++) {
 		const lsv_lock_state *ls = g_ptr_array_index(locks, i);
 		g_autofree char *addr = lsv_format_addr(ls->lock);
-		char *m = g_markup_printf_escaped("<span foreground=\"%s\">■</span> %s %s%s\n",
-			ls->cls == 0 ? "#1c71d8" : ls->cls == 1 ? "#2ec27e" : ls->cls == 2 ? "#e5a50a" :
-			ls->cls == 3 ? "#9141ac" : ls->cls == 4 ? "#e66100" : ls->cls == 5 ? "#c01c28" : "#865e3c",
-			lsv_win_cls_name(ls->cls), addr, ls->lock == self->selected_lock ? "  (selected)" : "");
+		double rgb[3];
+		lsv_timeline_class_rgb((int)ls->cls, rgb);
+		char colour[8];
+		g_snprintf(colour, sizeof(colour), "#%02x%02x%02x", (int)lround(rgb[0] * 255), (int)lround(rgb[1] * 255),
+			   (int)lround(rgb[2] * 255));
+		char *m = g_markup_printf_escaped("<span foreground=\"%s\">■</span> %s %s%s\n", colour,
+						  lsv_win_cls_name(ls->cls), addr, ls->lock == self->selected_lock ? "  (selected)" : "");
 		g_string_append(s, m);
 		g_free(m);
 		for (int pass = 0; pass < 2; pass++) {

@@ -511,6 +511,80 @@ static void test_wheel_zoom(void)
 	TAP_OK(a < a2 && b - a == b2 - a2, "drag pans back (%lld → %lld)", (long long)a2, (long long)a);
 }
 
+static void to_lab(const double c[3], double lab[3])
+{
+	double l[3];
+	for (int i = 0; i < 3; i++)
+		l[i] = c[i] > 0.04045 ? pow((c[i] + 0.055) / 1.055, 2.4) : c[i] / 12.92;
+	double X = (l[0] * 0.4124 + l[1] * 0.3576 + l[2] * 0.1805) / 0.95047, Y = l[0] * 0.2126 + l[1] * 0.7152 + l[2] * 0.0722;
+	double Z = (l[0] * 0.0193 + l[1] * 0.1192 + l[2] * 0.9505) / 1.08883, v[3] = { X, Y, Z };
+	for (int i = 0; i < 3; i++)
+		v[i] = v[i] > 0.008856 ? cbrt(v[i]) : 7.787 * v[i] + 16.0 / 116;
+	lab[0] = 116 * v[1] - 16;
+	lab[1] = 500 * (v[0] - v[1]);
+	lab[2] = 200 * (v[1] - v[2]);
+}
+
+/* Issue 15: a legend, labelled class rows, class colours that can be told apart. */
+static void test_legend_and_labels(void)
+{
+	double worst = 1e9;
+	int wa = 0, wb = 0;
+	for (int a = 0; a < 7; a++)
+		for (int b = a + 1; b < 7; b++) {
+			double ca[3], cb[3], la[3], lb[3];
+			lsv_timeline_class_rgb(a, ca);
+			lsv_timeline_class_rgb(b, cb);
+			to_lab(ca, la);
+			to_lab(cb, lb);
+			double d = sqrt(pow(la[0] - lb[0], 2) + pow(la[1] - lb[1], 2) + pow(la[2] - lb[2], 2));
+			if (d < worst) {
+				worst = d;
+				wa = a;
+				wb = b;
+			}
+		}
+	TAP_OK(worst >= 45, "every two class colours differ by ΔE ≥ 45 (closest: classes %d and %d, ΔE %.1f)", wa, wb, worst);
+	lsv_timeline_set_view(tl, 1000, 10000);
+	cairo_surface_t *s = render();
+	int ok = 0, rgb[3];
+	for (int c = 0; c < 7; c++) {
+		int x, y;
+		if (lsv_timeline_legend_swatch(tl, c, &x, &y)) {
+			pixel(s, x, y, rgb);
+			ok += near_class(rgb, c, 2);
+		}
+	}
+	TAP_EQ_INT(ok, 7, "the legend has a swatch in each class colour");
+	/* row labels: text left of each row's swatch in the lane header */
+	int y101 = lsv_timeline_lane_y(tl, 101), rows = 0;
+	for (int c = 0; c < 7; c++) {
+		int ink = 0, top = lsv_timeline_row_y(y101, c) - LSV_TL_ROW_H / 2;
+		for (int y = top; y < top + LSV_TL_ROW_H; y++)
+			for (int x = LSV_TL_HEADER_W - 50; x < LSV_TL_HEADER_W - 8; x++) {
+				pixel(s, x, y, rgb);
+				ink += rgb[0] < 150 && rgb[1] < 150 && rgb[2] < 150;
+			}
+		pixel(s, LSV_TL_HEADER_W - 4, lsv_timeline_row_y(y101, c), rgb);
+		rows += ink > 3 && near_class(rgb, c, 2);
+	}
+	TAP_EQ_INT(rows, 7, "every class row of a lane is labelled, with its colour beside the label");
+	/* the process header is not cut at the lane header's width */
+	lsv_trace *t = lsv_window_get_trace(win);
+	int gy = -1;
+	double yy = lsv_timeline_lane_y(tl, 101) - LSV_TL_GROUP_H;
+	gy = (int)yy;
+	int ink = 0;
+	(void)t;
+	for (int y = gy + 2; y < gy + LSV_TL_GROUP_H - 2; y++)
+		for (int x = 6; x < LSV_TL_HEADER_W + 200; x++) {
+			pixel(s, x, y, rgb);
+			ink += rgb[0] < 120 && rgb[1] < 120 && rgb[2] < 120;
+		}
+	TAP_OK(ink > 30, "the process header is drawn (%d ink pixels)", ink);
+	cairo_surface_destroy(s);
+}
+
 static void test_filters_and_style(void)
 {
 	lsv_window_set_task_filter(win, "munmap");
@@ -869,6 +943,7 @@ int main(int argc, char **argv)
 	test_findings();
 	test_pixels(dir);
 	test_wheel_zoom();
+	test_legend_and_labels();
 	test_filters_and_style();
 
 	/* opened again, the stored overview is read, not rebuilt */
