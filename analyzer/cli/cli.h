@@ -53,5 +53,7 @@ int ls_cmd_stats(int argc, char **argv);
 int ls_cmd_query(int argc, char **argv);
 int ls_cmd_check(int argc, char **argv); /* cmd_check.c */
 int ls_cmd_record(int argc, char **argv); /* cmd_record.c: runs tracer/lockstep-record */
+int ls_cmd_fleet(int argc, char **argv); /* cmd_fleet.c */
+int ls_cmd_diff(int argc, char **argv); /* cmd_diff.c */
 
 #endif

@@ -14,6 +14,8 @@ static const struct {
 	{ "stats", ls_cmd_stats, "lock statistics per class or call site (lock_stat / perf lock columns)" },
 	{ "query", ls_cmd_query, "run SQL against a database (see docs/schema.md)" },
 	{ "check", ls_cmd_check, "find lock-order violations, writer starvation and use-after-free windows" },
+	{ "diff", ls_cmd_diff, "compare two traces: lock figures per class and call site, findings" },
+	{ "fleet", ls_cmd_fleet, "a fleet database of many traces: add summaries, check the joined lock order" },
 	{ "record", ls_cmd_record, "record an LTTng kernel trace of the mm locks around a command" },
 };
 

@@ -2,6 +2,7 @@
  * It owns no rule of its own; it must not print. */
 #include "check.h"
 
+#include <stdlib.h>
 #include <time.h>
 
 void ls_check_options_init(ls_check_options *opts)
@@ -11,6 +12,7 @@ void ls_check_options_init(ls_check_options *opts)
 	opts->store_findings = true;
 	opts->symbols = NULL;
 	opts->stats = NULL;
+	opts->graph = NULL;
 }
 
 static double now_seconds(void)
@@ -32,6 +34,8 @@ ls_status ls_check_run(ls_store *store, const ls_check_options *opts, ls_finding
 	double t0 = now_seconds();
 
 	*out = NULL;
+	if (opts && opts->graph)
+		*opts->graph = NULL;
 	if (!opts) {
 		ls_check_options_init(&defaults);
 		opts = &defaults;
@@ -54,7 +58,7 @@ ls_status ls_check_run(ls_store *store, const ls_check_options *opts, ls_finding
 	status = ls_store_exec(store, "BEGIN", err);
 	if (status != LS_OK)
 		goto end;
-	status = ls_order_check(store, list, &stats.order, err);
+	status = ls_order_check_graph(store, list, &stats.order, opts->graph, err);
 	if (status == LS_OK)
 		status = ls_starvation_check(store, &sopts, list, &stats.starvation, err);
 	if (status == LS_OK)
@@ -77,6 +81,10 @@ ls_status ls_check_run(ls_store *store, const ls_check_options *opts, ls_finding
 	*out = list;
 	list = NULL;
 end:
+	if (status != LS_OK && opts->graph) {
+		free(*opts->graph);
+		*opts->graph = NULL;
+	}
 	stats.seconds = now_seconds() - t0;
 	if (opts->stats)
 		*opts->stats = stats;

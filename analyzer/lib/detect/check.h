@@ -30,6 +30,8 @@ typedef struct {
 	const ls_symbols *symbols; /* borrowed, may be NULL (the default): names call sites in the
 				    * summaries of per-site findings; hex without it */
 	ls_check_stats *stats;  /* filled when not NULL */
+	ls_order_graph **graph; /* when not NULL, receives the lock-order class graph (order.h),
+				 * malloc'd and owned by the caller (free()); NULL on failure */
 } ls_check_options;
 
 #define LS_CHECK_DEFAULT_STARVATION_MS 10.0

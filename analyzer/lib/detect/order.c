@@ -22,43 +22,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_STACK 8        /* held-lock stack kept as evidence per edge instance */
-#define MAX_GATES 4        /* gate locks kept per edge instance (outermost first) */
-#define MAX_GATED_REPS 8   /* distinct gate sets remembered per edge */
+#define MAX_STACK LS_ORDER_MAX_STACK
+#define MAX_GATES LS_ORDER_MAX_GATES
+#define MAX_GATED_REPS LS_ORDER_MAX_GATED_REPS
 #define SAME_CLASS_PAIRS 4 /* same-class locks (most recent first) paired with a new one */
 #define MAX_TIDS 16        /* tids listed in an aggregated finding */
-/* The global mutex of mm_take_all_locks (mm_all_locks_mutex) is not traced; a task inside a
- * mm_take_all_locks phase is treated as holding this virtual gate lock. */
-#define GATE_ALL_LOCKS ((int64_t)-1)
+#define GATE_ALL_LOCKS LS_ORDER_GATE_ALL_LOCKS
 
 typedef ls_hold hold;
-
-typedef struct {
-	int cls, mode;
-	uint64_t lock;
-	uint64_t ip;
-	int64_t t;
-} stack_entry;
-
-typedef struct {
-	bool valid;
-	hold a, b;
-	int64_t wait_ns;
-	int n_stack;
-	stack_entry stack[MAX_STACK];
-	int n_gates;
-	int64_t gates[MAX_GATES];       /* lock ids, GATE_ALL_LOCKS for the mutex */
-	uint64_t gate_lock[MAX_GATES];  /* for the text: address and class of each gate */
-	int gate_cls[MAX_GATES];
-} edge_inst;
-
-/* One class-level edge with modes: (class A held in mode ma) -> (class B requested in mode mb). */
-typedef struct {
-	uint64_t count;
-	edge_inst first, worst, ungated;
-	int n_gated;
-	edge_inst gated[MAX_GATED_REPS];
-} edge;
+typedef ls_order_frame stack_entry;
+typedef ls_order_instance edge_inst; /* order.h */
+typedef ls_order_edge edge;
 
 /* Same-class nesting, remembered per ordered pair of lock instances. */
 typedef struct {
@@ -420,7 +394,8 @@ static void record_edge(order_ctx *c, const hold *a, const hold *b, const int64_
  * Returns 2 for a direct conflict (either is a write), 1 when both are reads
  * and the class has writers (an rwsem reader is not recursive: a writer queued between them
  * makes the second reader wait — lockdep's rule for down_read), 0 when it cannot block. */
-static int node_conflict(const order_ctx *c, int cls, int held_mode, int req_mode)
+int ls_order_node_conflict(const bool class_written[LS_CLASS_COUNT], int cls, int held_mode,
+			   int req_mode)
 {
 	/* A write-marked VMA blocks nobody: vma_start_read() never waits (it is refused and falls
 	 * back to mmap_lock), and another vma_start_write() on it needs the mm's mmap write lock,
@@ -429,7 +404,12 @@ static int node_conflict(const order_ctx *c, int cls, int held_mode, int req_mod
 		return 0;
 	if (held_mode == LS_MODE_WRITE || req_mode == LS_MODE_WRITE)
 		return 2;
-	return c->class_written[cls] ? 1 : 0;
+	return class_written[cls] ? 1 : 0;
+}
+
+static int node_conflict(const order_ctx *c, int cls, int held_mode, int req_mode)
+{
+	return ls_order_node_conflict(c->class_written, cls, held_mode, req_mode);
 }
 
 /* False on allocation failure. */
@@ -1540,6 +1520,12 @@ static order_ctx *ctx_new(ls_store *store, ls_findings *out, ls_error *err)
 
 ls_status ls_order_check(ls_store *store, ls_findings *out, ls_order_stats *stats, ls_error *err)
 {
+	return ls_order_check_graph(store, out, stats, NULL, err);
+}
+
+ls_status ls_order_check_graph(ls_store *store, ls_findings *out, ls_order_stats *stats,
+			       ls_order_graph **graph, ls_error *err)
+{
 	order_ctx *c = NULL;
 	ls_status status = LS_OK;
 	bool out_of_order = true;
@@ -1567,6 +1553,15 @@ ls_status ls_order_check(ls_store *store, ls_findings *out, ls_order_stats *stat
 		status = emit_protocol(c);
 	if (stats)
 		*stats = c->stats;
+	if (status == LS_OK && graph) {
+		*graph = malloc(sizeof(**graph));
+		if (!*graph) {
+			status = ls_error_set(err, LS_ERR_NOMEM, NULL, "out of memory");
+		} else {
+			memcpy((*graph)->edges, c->edges, sizeof(c->edges));
+			memcpy((*graph)->class_written, c->class_written, sizeof(c->class_written));
+		}
+	}
 	ctx_free(c);
 	return status;
 }
