@@ -33,7 +33,8 @@ static void show_evidence(LsvWindow *self)
 	g_string_append(s, m);
 	g_free(m);
 	if (f->detail) {
-		m = g_markup_printf_escaped("<small>%s</small>\n", f->detail);
+		g_autofree char *rel = lsv_win_relative_times(self, f->detail);
+		m = g_markup_printf_escaped("<small>%s</small>\n", rel);
 		g_string_append(s, m);
 		g_free(m);
 	}
@@ -42,9 +43,11 @@ static void show_evidence(LsvWindow *self)
 		g_autofree char *who = lsv_win_task_name(self, e->tid);
 		g_autofree char *at = lsv_win_fmt_rel(self, e->t_ns);
 		g_autofree char *lock = e->lock ? lsv_format_addr(e->lock) : g_strdup("");
-		m = g_markup_printf_escaped("\n<b>%s</b> %s %s %s%s%s %s\n", e->role ? e->role : "", who, at,
+		g_autofree char *site = e->ip ? lsv_win_fmt_ip(self, e->ip) : NULL;
+		m = g_markup_printf_escaped("\n<b>%s</b> %s %s %s%s%s %s%s%s\n", e->role ? e->role : "", who, at,
 					    e->event ? e->event : "", e->cls >= 0 ? " " : "",
-					    e->cls >= 0 ? lsv_win_cls_name(e->cls) : "", lock);
+					    e->cls >= 0 ? lsv_win_cls_name(e->cls) : "", lock, site ? "\n  at " : "",
+					    site ? site : "");
 		g_string_append(s, m);
 		g_free(m);
 	}
@@ -176,4 +179,30 @@ void lsv_win_fill_findings(LsvWindow *self)
 	}
 	self->finding = -1;
 	show_evidence(self);
+}
+
+/* Times of 13 digits or more are absolute (ns since boot or the epoch); the trace's own are
+ * never that small. Rewritten as "+1.250 ms" from the trace start. */
+char *lsv_win_relative_times(LsvWindow *self, const char *text)
+{
+	GString *out = g_string_new(NULL);
+	for (const char *p = text; *p;) {
+		const char *q = p;
+		while (g_ascii_isdigit(*q))
+			q++;
+		if (q - p >= 13 && (p == text || !g_ascii_isalnum(p[-1]))) {
+			int64_t t = g_ascii_strtoll(p, NULL, 10);
+			g_autofree char *rel = lsv_win_fmt_rel(self, t);
+			g_string_append(out, rel);
+			p = q;
+			if (g_str_has_prefix(p, " ns"))
+				p += 3;
+		} else if (q > p) {
+			g_string_append_len(out, p, q - p);
+			p = q;
+		} else {
+			g_string_append_c(out, *p++);
+		}
+	}
+	return g_string_free(out, FALSE);
 }

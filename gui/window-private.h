@@ -48,6 +48,11 @@ void lsv_win_close_trace(LsvWindow *self);
 const char *lsv_win_cls_name(int64_t c);
 void lsv_win_fill_findings(LsvWindow *self);
 char *lsv_win_fmt_rel(LsvWindow *self, int64_t t);
+/* A call site as symbol+0xoff (the trace's symbols.map), hex without one; g_free it. */
+char *lsv_win_fmt_ip(LsvWindow *self, int64_t ip);
+/* text with every absolute time "t=NS" (and "[NS, NS]") rewritten relative to the trace
+ * start, as the ruler shows it; g_free it. */
+char *lsv_win_relative_times(LsvWindow *self, const char *text);
 void lsv_win_goto_evidence(LsvWindow *self);
 void lsv_win_move_cursor(LsvWindow *self, int64_t id, gboolean follow, gboolean refresh_state);
 void lsv_win_on_class_toggled(GtkCheckButton *b, gpointer data);

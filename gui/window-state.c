@@ -15,7 +15,7 @@
 
 /* ---- formatting ---- */
 
-static char *fmt_ip(LsvWindow *self, int64_t ip)
+char *lsv_win_fmt_ip(LsvWindow *self, int64_t ip)
 {
 	if (ip == LSV_NONE || ip == 0)
 		return g_strdup("?");
@@ -62,7 +62,7 @@ void lsv_win_update_state(LsvWindow *self)
 		g_autofree char *what = lsv_event_describe(self->trace, &ev);
 		g_autofree char *who = lsv_win_task_name(self, ev.tid);
 		g_autofree char *rel = lsv_win_fmt_rel(self, ev.t_ns);
-		g_autofree char *ip = fmt_ip(self, ev.ip);
+		g_autofree char *ip = lsv_win_fmt_ip(self, ev.ip);
 		char *m = g_markup_printf_escaped("<b>Event #%" G_GINT64_FORMAT "</b>  %s\n%s: %s\n<small>at %s</small>\n\n",
 						  (gint64)ev.id, rel, who, what, ip);
 		g_string_append(s, m);
@@ -111,7 +111,7 @@ void lsv_win_update_state(LsvWindow *self)
 			const lsv_hold *h = &g_array_index(stack, lsv_hold, j);
 			g_autofree char *addr = lsv_format_addr(h->lock);
 			gboolean held = h->acquired_ns != LSV_NONE && h->acquired_ns <= self->cursor_t;
-			g_autofree char *site = fmt_ip(self, held ? h->acquired_ip : h->request_ip);
+			g_autofree char *site = lsv_win_fmt_ip(self, held ? h->acquired_ip : h->request_ip);
 			g_autofree char *since = lsv_win_fmt_rel(self, held ? h->acquired_ns : h->requested_ns);
 			m = g_markup_printf_escaped("  %u. %s %s %s %s since %s\n      <small>at %s</small>\n", j + 1,
 						    held ? "holds" : "waits for", lsv_win_cls_name(h->cls),

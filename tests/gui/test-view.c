@@ -570,12 +570,7 @@ static void test_legend_and_labels(void)
 	}
 	TAP_EQ_INT(rows, 7, "every class row of a lane is labelled, with its colour beside the label");
 	/* the process header is not cut at the lane header's width */
-	lsv_trace *t = lsv_window_get_trace(win);
-	int gy = -1;
-	double yy = lsv_timeline_lane_y(tl, 101) - LSV_TL_GROUP_H;
-	gy = (int)yy;
-	int ink = 0;
-	(void)t;
+	int gy = lsv_timeline_lane_y(tl, 101) - LSV_TL_GROUP_H, ink = 0;
 	for (int y = gy + 2; y < gy + LSV_TL_GROUP_H - 2; y++)
 		for (int x = 6; x < LSV_TL_HEADER_W + 200; x++) {
 			pixel(s, x, y, rgb);
@@ -757,6 +752,13 @@ static void test_recorded_race(const char *src, const char *dir)
 	TAP_OK(has(lsv_window_get_evidence_text(win), "pgtable-freed-under-walker") &&
 	       has(lsv_window_get_evidence_text(win), "walker holds mmap_lock"),
 	       "the race's finding selected, its first evidence the walker's mmap_lock");
+	{
+		/* issue 11/15: times relative to the trace start, call sites as symbol+offset */
+		const char *ev = lsv_window_get_evidence_text(win);
+		TAP_OK(!strstr(ev, "t=17") && !g_regex_match_simple("[0-9]{13,}", ev, 0, 0),
+		       "evidence and detail text carry no absolute nanoseconds");
+		TAP_OK(g_regex_match_simple("at [a-z_]+\\+0x[0-9a-f]+", ev, 0, 0), "the evidence row names its call site as symbol+offset");
+	}
 	db_text(sdb, "SELECT min(t_begin_ns) FROM findings WHERE rule = 'pgtable-freed-under-walker'", begin, sizeof(begin));
 	db_text(sdb, "SELECT max(t_end_ns) FROM findings WHERE rule = 'pgtable-freed-under-walker'", end, sizeof(end));
 	int64_t a, b;
