@@ -69,6 +69,7 @@ static void set_band(lsv_finding *f)
 {
 	f->band_begin = f->t_begin;
 	f->band_end = f->t_end;
+	f->is_wait = is_wait_finding(f);
 	if (!f->has_window)
 		return;
 	for (guint i = 0; i < f->evidence->len; i++) {

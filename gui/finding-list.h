@@ -27,6 +27,7 @@ typedef struct {
 	/* The band the timeline highlights: for a wait (starvation) finding from the waiter's
 	 * request to the end, not from an outer lock it took earlier; else the window. */
 	int64_t band_begin, band_end;
+	bool is_wait;                  /* a wait (starvation) finding */
 	GArray *tids;                  /* int64_t */
 	GArray *objects;               /* int64_t addresses (objects or locks) */
 	unsigned class_mask;           /* bit per lock class */

@@ -82,7 +82,7 @@ void lsv_tl_draw_legend(LsvTimeline *self, cairo_t *cr, PangoLayout *layout, con
 		{ "write", 0 }, { "read", 1 }, { "wait", 2 }, { "failed trylock", 3 }, { "refused VMA lock", 4 },
 		{ "freed", 5 }, { "finding", 6 },
 	};
-	x += 8;
+	x += 30; /* "page_table_lock" runs past its step */
 	for (unsigned k = 0; k < G_N_ELEMENTS(looks) && x < w - 40; k++) {
 		switch (looks[k].look) {
 		case 0:

@@ -92,7 +92,7 @@ void lsv_window_select_finding(LsvWindow *self, int index)
 	/* the cursor starts on the first evidence inside the band: for a wait finding the
 	 * request, not an outer lock taken before it */
 	self->evidence = 0;
-	while ((guint)self->evidence + 1 < f->evidence->len &&
+	while (f->is_wait && (guint)self->evidence + 1 < f->evidence->len &&
 	       g_array_index(f->evidence, lsv_evidence, self->evidence).t_ns < f->band_begin)
 		self->evidence++;
 	lsv_timeline_set_highlight(self->timeline, f);

@@ -788,21 +788,25 @@ static void test_recorded_race(const char *src, const char *dir)
 		TAP_OK(!stray && f->tids->len > 0, "highlighted:%s — only the tasks of its evidence (the rule's tids column:%s)", hl->str, all->str);
 		/* and on screen: a lane of the tids column outside the evidence has a plain header */
 		int rgb[3];
-		cairo_surface_t *s = render();
 		int checked = 0;
 		for (guint i = 0; i < f->tids->len; i++) {
 			int64_t tid = g_array_index(f->tids, int64_t, i);
+			lsv_timeline_show_tid(tl, tid);
+			cairo_surface_t *s = render();
 			int y = lsv_timeline_lane_y(tl, tid);
-			if (y < LSV_TL_RULER_H || y + 4 >= cairo_image_surface_get_height(s) || tid == lsv_timeline_get_selected_tid(tl))
+			if (y < LSV_TL_RULER_H || y + 4 >= cairo_image_surface_get_height(s) - LSV_TL_LEGEND_H ||
+			    tid == lsv_timeline_get_selected_tid(tl)) {
+				cairo_surface_destroy(s);
 				continue;
+			}
 			pixel(s, 3, y + 4, rgb);
 			gboolean yellow = rgb[0] > 220 && rgb[1] > 180 && rgb[2] < 100;
 			if (yellow != lsv_finding_has_tid(f, tid))
 				checked = -1000;
 			checked++;
+			cairo_surface_destroy(s);
 		}
 		TAP_OK(checked > 0, "lane headers: yellow exactly for the evidence's tasks (%d lanes checked)", checked);
-		cairo_surface_destroy(s);
 		g_string_free(hl, TRUE);
 		g_string_free(all, TRUE);
 	}
