@@ -7,6 +7,7 @@
 #include <math.h>
 
 #include "contract.h"
+#include "symbols.h"
 
 gboolean lsv_timeline_span_at(LsvTimeline *self, double x, double y, lsv_span *out)
 {
@@ -145,6 +146,34 @@ gboolean lsv_tl_span_at(LsvTimeline *self, double x, double y, lsv_span *out)
 	return found;
 }
 
+char *lsv_timeline_describe_span(LsvTimeline *self, const lsv_span *s)
+{
+	g_autofree char *lock = lsv_format_addr(s->lock);
+	g_autofree char *held = lsv_format_duration(s->acq != LSV_NONE ? s->end - s->acq : 0);
+	g_autofree char *wait = lsv_format_duration((s->flags & LSV_SPAN_WAIT) ? s->wait_end - s->start : 0);
+	const lsv_task *k = self->trace ? lsv_trace_task(self->trace, s->tid) : NULL;
+	/* the call sites, from the holds row (one lookup by primary key, on hover only) */
+	char site[256] = "", buf[200];
+	sqlite3_stmt *q = NULL;
+	if (self->trace && sqlite3_prepare_v2(self->trace->db, "SELECT request_ip, acquired_ip FROM holds WHERE id = ?", -1,
+					      &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(q, 1, s->id);
+		if (sqlite3_step(q) == SQLITE_ROW) {
+			int64_t rip = sqlite3_column_int64(q, 0), aip = sqlite3_column_int64(q, 1);
+			int64_t ip = aip ? aip : rip;
+			if (ip)
+				g_snprintf(site, sizeof(site), "\nat %s",
+					   ls_symbols_format(self->symbols, (uint64_t)ip, buf, sizeof(buf)));
+		}
+	}
+	sqlite3_finalize(q);
+	return g_strdup_printf("%s %s %s\n%s/%d%s\n%s%sheld %s%s%s\nclick: select this lock",
+			       ls_class_name(s->cls) ? ls_class_name(s->cls) : "?", s->mode ? "write" : "read", lock,
+			       k && *k->comm ? k->comm : "?", s->tid, site, (s->flags & LSV_SPAN_FAILED) ? "FAILED, " : "",
+			       (s->flags & LSV_SPAN_AT_END) ? "until the end, " : "", held,
+			       (s->flags & LSV_SPAN_WAIT) ? ", waited " : "", (s->flags & LSV_SPAN_WAIT) ? wait : "");
+}
+
 static gboolean on_query_tooltip(GtkWidget *w, int x, int y, gboolean kb, GtkTooltip *tip, gpointer data)
 {
 	(void)kb;
@@ -153,17 +182,14 @@ static gboolean on_query_tooltip(GtkWidget *w, int x, int y, gboolean kb, GtkToo
 	lsv_span sp;
 	if (!lsv_tl_span_at(self, x, y, &sp))
 		return FALSE;
-	const lsv_span *s = &sp;
-	g_autofree char *lock = lsv_format_addr(s->lock);
-	g_autofree char *held = lsv_format_duration(s->acq != LSV_NONE ? s->end - s->acq : 0);
-	g_autofree char *wait = lsv_format_duration((s->flags & LSV_SPAN_WAIT) ? s->wait_end - s->start : 0);
-	g_autofree char *txt = g_strdup_printf(
-		"%s %s %s (tid %d)\n%s%sheld %s%s%s\nclick: select this lock", ls_class_name(s->cls) ? ls_class_name(s->cls) : "?",
-		s->mode ? "write" : "read", lock, s->tid, (s->flags & LSV_SPAN_FAILED) ? "FAILED, " : "",
-		(s->flags & LSV_SPAN_AT_END) ? "until the end, " : "", held,
-		(s->flags & LSV_SPAN_WAIT) ? ", waited " : "", (s->flags & LSV_SPAN_WAIT) ? wait : "");
+	g_autofree char *txt = lsv_timeline_describe_span(self, &sp);
 	gtk_tooltip_set_text(tip, txt);
 	return TRUE;
+}
+
+void lsv_timeline_set_symbols(LsvTimeline *self, const ls_symbols *symbols)
+{
+	self->symbols = symbols;
 }
 
 void lsv_tl_input_init(LsvTimeline *self)

@@ -6,6 +6,7 @@
 #define LSV_TIMELINE_PRIVATE_H
 
 #include "timeline.h"
+#include "symbols.h"
 
 struct _LsvTimeline {
 	GtkWidget parent;
@@ -23,6 +24,7 @@ struct _LsvTimeline {
 	double zoom_ns0;
 	/* pointer, from the motion controller: the Ctrl+wheel zoom anchor */
 	double pointer_x;
+	const ls_symbols *symbols; /* borrowed from the window: call sites in tooltips */
 	gboolean pointer_in;
 	/* detail cache */
 	GHashTable *detail;     /* tid (int64 key, owned by value) → lane_detail* */

@@ -75,6 +75,12 @@ int lsv_timeline_row_y(int lane_y, int cls);
 gboolean lsv_timeline_span_at(LsvTimeline *self, double x, double y, lsv_span *out);
 /* Centre of the legend swatch of class cls (FALSE when the widget is too small for one). */
 gboolean lsv_timeline_legend_swatch(LsvTimeline *self, int cls, int *x, int *y);
+/* The tooltip of a hold: class, mode, lock, task comm/tid, call site as symbol+0xoff (with the
+ * symbols given to lsv_timeline_set_symbols), times; g_free it. */
+char *lsv_timeline_describe_span(LsvTimeline *self, const lsv_span *s);
+/* The trace's symbol map (borrowed; NULL: hex call sites). */
+struct ls_symbols;
+void lsv_timeline_set_symbols(LsvTimeline *self, const struct ls_symbols *symbols);
 /* The colour of a lock class (r, g, b in 0..1). */
 void lsv_timeline_class_rgb(int cls, double rgb[3]);
 

@@ -167,6 +167,7 @@ void lsv_win_close_trace(LsvWindow *self)
 		lsv_trace_free(self->trace);
 		self->trace = NULL;
 	}
+	lsv_timeline_set_symbols(self->timeline, NULL);
 	ls_symbols_free(self->symbols);
 	self->symbols = NULL;
 }
@@ -202,6 +203,7 @@ static void open_finish(LsvWindow *self, open_job *j)
 	j->findings = NULL;
 	self->findings_present = j->findings_present;
 	self->symbols = j->symbols;
+	lsv_timeline_set_symbols(self->timeline, self->symbols);
 	j->symbols = NULL;
 	self->selected_tid = self->selected_lock = self->selected_obj = LSV_NONE;
 	self->cursor_event = -1;

@@ -759,6 +759,23 @@ static void test_recorded_race(const char *src, const char *dir)
 		       "evidence and detail text carry no absolute nanoseconds");
 		TAP_OK(g_regex_match_simple("at [a-z_]+\\+0x[0-9a-f]+", ev, 0, 0), "the evidence row names its call site as symbol+offset");
 	}
+	{
+		/* the tooltip of the reaper's mmap_lock hold: named by task, call site symbol+offset */
+		lsv_span sp = { 0 };
+		sqlite3_stmt *q = NULL;
+		sqlite3_prepare_v2(sdb, "SELECT h.id, h.tid, h.mode FROM holds h JOIN locks l ON l.id = h.lock_id "
+				   "WHERE l.class = 0 AND h.tid = 135 AND h.acquired_ns IS NOT NULL LIMIT 1", -1, &q, NULL);
+		if (sqlite3_step(q) == SQLITE_ROW) {
+			sp.id = sqlite3_column_int64(q, 0);
+			sp.tid = sqlite3_column_int(q, 1);
+			sp.mode = (uint8_t)sqlite3_column_int(q, 2);
+			sp.acq = sp.end = 0;
+		}
+		sqlite3_finalize(q);
+		g_autofree char *tip = lsv_timeline_describe_span(tl, &sp);
+		TAP_OK(has(tip, "oom_mrelease/135") && g_regex_match_simple("at [a-z_]+\\+0x[0-9a-f]+", tip, 0, 0),
+		       "a hold's tooltip names its task and its call site as symbol+offset");
+	}
 	db_text(sdb, "SELECT min(t_begin_ns) FROM findings WHERE rule = 'pgtable-freed-under-walker'", begin, sizeof(begin));
 	db_text(sdb, "SELECT max(t_end_ns) FROM findings WHERE rule = 'pgtable-freed-under-walker'", end, sizeof(end));
 	int64_t a, b;
