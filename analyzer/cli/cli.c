@@ -2,8 +2,10 @@
  * progress on a terminal. */
 #include "cli.h"
 
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "load.h"
@@ -30,8 +32,51 @@ int cli_usage_error(const char *subcommand, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (see 'lockstep %s --help')\n", subcommand);
+	fprintf(stderr, " (see 'lockstep help %s')\n", subcommand);
 	return CLI_EXIT_USAGE;
+}
+
+int cli_bad_option(const char *subcommand, char **argv, int c)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : NULL;
+	char shortopt[3] = { '-', (char)optopt, '\0' };
+	const char *name = shortopt;
+
+	/* An unknown or argument-less long option is the argument getopt_long just passed. */
+	if (arg && strncmp(arg, "--", 2) == 0 && (optopt == 0 || c == ':'))
+		name = arg;
+	else if (!optopt)
+		name = arg ? arg : "?";
+	if (c == ':')
+		return cli_usage_error(subcommand, "option '%s' needs an argument", name);
+	return cli_usage_error(subcommand, "unknown option '%s'", name);
+}
+
+int cli_parse_format(const char *subcommand, const char *arg, bool *json)
+{
+	if (strcmp(arg, "text") == 0)
+		*json = false;
+	else if (strcmp(arg, "json") == 0)
+		*json = true;
+	else
+		return cli_usage_error(subcommand, "--format takes text or json, not '%s'", arg);
+	return CLI_EXIT_OK;
+}
+
+void cli_json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(out, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(out, "\\u%04x", ch);
+		else
+			fputc(ch, out);
+	}
+	fputc('"', out);
 }
 
 bool cli_stderr_is_tty(void)

@@ -4,6 +4,7 @@
 #define LOCKSTEP_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "error.h"
 #include "load.h"
@@ -20,8 +21,21 @@ enum {
 /* Prints "lockstep: FILE: message" on stderr; returns the exit code that fits err->status. */
 int cli_report_error(const ls_error *err);
 
-/* Prints "lockstep SUBCOMMAND: message" plus a hint to --help on stderr; returns CLI_EXIT_USAGE. */
+/* Prints "lockstep SUBCOMMAND: message (see 'lockstep help SUBCOMMAND')" on stderr, one line;
+ * returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *subcommand, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* After getopt_long returned c = '?' (unknown option) or ':' (missing argument; optstrings
+ * start with ':' and opterr is 0, so getopt itself prints nothing): prints ONE line naming the
+ * option and returns CLI_EXIT_USAGE. */
+int cli_bad_option(const char *subcommand, char **argv, int c);
+
+/* Parses a --format argument ("text" or "json") into *json; on anything else prints one usage
+ * line and returns CLI_EXIT_USAGE, else CLI_EXIT_OK. */
+int cli_parse_format(const char *subcommand, const char *arg, bool *json);
+
+/* Prints a JSON string literal (quotes and escapes) on `out`. */
+void cli_json_string(FILE *out, const char *s);
 
 /* Opens a trace directory or database for a subcommand (loading the trace if needed, with
  * progress on a terminal). On failure prints the error and returns its exit code; on success

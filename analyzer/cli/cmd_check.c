@@ -21,7 +21,10 @@ static void help(void)
 	       "lock imbalance (releases without a hold, holds open at trace end).\n"
 	       "Findings are also stored in the database's `findings` and `finding_evidence` tables.\n\n"
 	       "options:\n"
-	       "  --format text|json     report format (default text; docs/report-format.md)\n"
+	       "  --format text|json     report format (default text; docs/report-format.md);\n"
+	       "                         --json is the same as --format json\n"
+	       "  --absolute-time        print trace-clock nanoseconds instead of times relative to\n"
+	       "                         the trace start (+12.345 ms)\n"
 	       "  -o, --output FILE      write the report to FILE instead of standard output\n"
 	       "  --starvation-ms MS     flag writer waits longer than MS milliseconds (default %g)\n"
 	       "  --max-bypass N         flag writers bypassed by more than N readers (default %d)\n"
@@ -64,7 +67,7 @@ static bool parse_u64(const char *s, uint64_t *out)
 int ls_cmd_check(int argc, char **argv)
 {
 	enum { OPT_FORMAT = 256, OPT_STARVATION, OPT_BYPASS, OPT_FAIL_ON, OPT_SYMBOLS, OPT_NO_STORE,
-	       OPT_STATS };
+	       OPT_STATS, OPT_ABSOLUTE, OPT_JSON };
 	static const struct option options[] = {
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "output", required_argument, NULL, 'o' },
@@ -75,6 +78,8 @@ int ls_cmd_check(int argc, char **argv)
 		{ "no-store", no_argument, NULL, OPT_NO_STORE },
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "jobs", required_argument, NULL, 'j' },
+		{ "absolute-time", no_argument, NULL, OPT_ABSOLUTE },
+		{ "json", no_argument, NULL, OPT_JSON },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -96,7 +101,7 @@ int ls_cmd_check(int argc, char **argv)
 	opts.stats = &stats;
 	ls_error_clear(&err);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "ho:j:", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":ho:j:", options, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			help();
@@ -152,8 +157,14 @@ int ls_cmd_check(int argc, char **argv)
 		case OPT_STATS:
 			show_stats = true;
 			break;
+		case OPT_ABSOLUTE:
+			opts.absolute_time = true;
+			break;
+		case OPT_JSON:
+			format = LS_REPORT_JSON;
+			break;
 		default:
-			return cli_usage_error("check", "unknown option");
+			return cli_bad_option("check", argv, c);
 		}
 	}
 	if (fleetcli_wants_many(argc - optind, argv + optind)) {
@@ -187,7 +198,7 @@ int ls_cmd_check(int argc, char **argv)
 			goto end;
 		}
 	}
-	ls_report_context ctx = { source, ls_store_path(store), syms, store };
+	ls_report_context ctx = { source, ls_store_path(store), syms, store, opts.absolute_time };
 
 	if (ls_report_write(out, format, findings, &ctx, &err) != LS_OK) {
 		rc = cli_report_error(&err);

@@ -9,13 +9,14 @@
 
 static void help(void)
 {
-	printf("usage: lockstep load [-o DB] [-q] TRACE_DIR\n\n"
+	printf("usage: lockstep load [-o DB] [-q] [--format text|json] TRACE_DIR\n\n"
 	       "Reads every stream of the CTF trace in TRACE_DIR through libbabeltrace2 and writes a\n"
 	       "lockstep database (docs/schema.md): events, tasks, locks, objects, holds, waits, phases.\n"
 	       "The database is written to a temporary file and renamed only when complete.\n"
 	       "Releases that matched no hold and holds open at trace end are counted on stderr.\n\n"
 	       "  -o, --output DB   database path (default: TRACE_DIR.lockstep.db beside the trace)\n"
 	       "  -q, --quiet       print nothing but errors, warnings and the balance line\n"
+	       "  --format text|json  the summary as a line (default) or as one JSON object\n"
 	       "  -h, --help        this text\n");
 }
 
@@ -24,24 +25,29 @@ int ls_cmd_load(int argc, char **argv)
 	static const struct option options[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *output = NULL;
 	char *default_path = NULL;
-	bool quiet = false;
+	bool quiet = false, json = false;
 	ls_load_options opts;
 	ls_load_summary sum;
 	ls_error err;
 	struct timespec t0, t1;
 	int c, rc = CLI_EXIT_OK;
 
-	while ((c = getopt_long(argc, argv, "o:qh", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:qh", options, NULL)) != -1) {
 		switch (c) {
 		case 'o': output = optarg; break;
 		case 'q': quiet = true; break;
+		case 'f':
+			if ((rc = cli_parse_format("load", optarg, &json)) != CLI_EXIT_OK)
+				return rc;
+			break;
 		case 'h': help(); return CLI_EXIT_OK;
-		default: return cli_usage_error("load", "unknown option");
+		default: return cli_bad_option("load", argv, c);
 		}
 	}
 	if (optind != argc - 1)
@@ -60,7 +66,20 @@ int ls_cmd_load(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	cli_end_progress(&opts);
-	if (!quiet) {
+	if (!quiet && json) {
+		double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+
+		printf("{\"format\": \"lockstep-load\", \"version\": 1, \"trace\": ");
+		cli_json_string(stdout, argv[optind]);
+		printf(", \"database\": ");
+		cli_json_string(stdout, output);
+		printf(", \"events\": %llu, \"holds\": %llu, \"waits\": %llu, \"discarded_events\": %llu,"
+		       " \"discarded_packets\": %llu, \"releases_without_hold\": %llu, \"held_at_end\": %llu,"
+		       " \"seconds\": %.3f}\n",
+		       (unsigned long long)sum.events, (unsigned long long)sum.holds, (unsigned long long)sum.waits,
+		       (unsigned long long)sum.discarded_events, (unsigned long long)sum.discarded_packets,
+		       (unsigned long long)sum.unmatched_releases, (unsigned long long)sum.held_at_end, secs);
+	} else if (!quiet) {
 		double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 		printf("loaded %llu events (%llu holds, %llu waits) from %s into %s in %.2f s (%.0f events/s)\n",
 		       (unsigned long long)sum.events, (unsigned long long)sum.holds, (unsigned long long)sum.waits,

@@ -7,9 +7,10 @@
 
 static void help(void)
 {
-	printf("usage: lockstep query [--json] TRACE_DIR|DB SQL\n\n"
+	printf("usage: lockstep query [--format text|json] TRACE_DIR|DB SQL\n\n"
 	       "Runs SQL (read-only) against the database and prints the rows: a header line, then\n"
-	       "tab-separated values ('NULL' for null); with --json, an array of objects.\n"
+	       "tab-separated values ('NULL' for null); with --format json (or --json), an array of\n"
+	       "objects.\n"
 	       "Tables and example queries: docs/schema.md. Addresses are signed 64-bit integers:\n"
 	       "use printf('0x%%x', lock) to see them in hex.\n");
 }
@@ -66,18 +67,23 @@ static bool print_row(void *user, int n, const char *const *names, const char *c
 int ls_cmd_query(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' }, { 0 }
+		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
+		{ "format", required_argument, NULL, 'f' }, { 0 }
 	};
 	struct printer p = { 0 };
 	ls_store *store = NULL;
 	ls_error err;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "jh", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":jh", options, NULL)) != -1) {
 		switch (c) {
 		case 'j': p.json = true; break;
+		case 'f':
+			if ((rc = cli_parse_format("query", optarg, &p.json)) != CLI_EXIT_OK)
+				return rc;
+			break;
 		case 'h': help(); return CLI_EXIT_OK;
-		default: return cli_usage_error("query", "unknown option");
+		default: return cli_bad_option("query", argv, c);
 		}
 	}
 	if (optind != argc - 2)

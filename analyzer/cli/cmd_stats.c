@@ -10,8 +10,8 @@
 
 static void help(void)
 {
-	printf("usage: lockstep stats [--by class|site] [--sort KEY] [--limit N] [--symbols FILE] [--json]\n"
-	       "                      TRACE_DIR|DB\n\n"
+	printf("usage: lockstep stats [--by class|site] [--sort KEY] [--limit N] [--symbols FILE]\n"
+	       "                      [--format text|json] TRACE_DIR|DB\n\n"
 	       "Per lock class (default) or per call site: acquisitions, failed trylocks, contentions,\n"
 	       "wait total/max/mean/p99 and hold total/max/mean — lock_stat's and perf lock's columns.\n\n"
 	       "  --by class|site   group by lock class or by class and acquiring call site\n"
@@ -20,7 +20,9 @@ static void help(void)
 	       "  --limit N         print the first N rows only\n"
 	       "  --symbols FILE    kallsyms-format map for call sites (default: symbols.map in the\n"
 	       "                    trace directory, when there is one); sites print as symbol+offset\n"
-	       "  --json            one JSON object per row, in an array\n");
+	       "  --format text|json  a table (default) or one JSON object per row, in an array\n"
+	       "  --json            the same as --format json\n"
+	       "  -h, --help        this text\n");
 }
 
 int ls_cmd_stats(int argc, char **argv)
@@ -29,6 +31,7 @@ int ls_cmd_stats(int argc, char **argv)
 		{ "by", required_argument, NULL, 'b' },   { "sort", required_argument, NULL, 's' },
 		{ "limit", required_argument, NULL, 'n' }, { "json", no_argument, NULL, 'j' },
 		{ "symbols", required_argument, NULL, 'y' }, { "help", no_argument, NULL, 'h' },
+		{ "format", required_argument, NULL, 'f' },
 		{ 0 },
 	};
 	ls_stats_group group = LS_STATS_BY_CLASS;
@@ -43,7 +46,7 @@ int ls_cmd_stats(int argc, char **argv)
 	char *end;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			if (!strcmp(optarg, "class"))
@@ -63,9 +66,13 @@ int ls_cmd_stats(int argc, char **argv)
 				return cli_usage_error("stats", "--limit takes a number, not '%s'", optarg);
 			break;
 		case 'j': json = true; break;
+		case 'f':
+			if ((rc = cli_parse_format("stats", optarg, &json)) != CLI_EXIT_OK)
+				return rc;
+			break;
 		case 'y': symbols_path = optarg; break;
 		case 'h': help(); return CLI_EXIT_OK;
-		default: return cli_usage_error("stats", "unknown option");
+		default: return cli_bad_option("stats", argv, c);
 		}
 	}
 	if (optind != argc - 1)

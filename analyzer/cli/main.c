@@ -1,4 +1,5 @@
 /* main.c — the `lockstep` command: picks the subcommand and hands over its arguments. */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,15 +27,42 @@ static void usage(FILE *out)
 	for (unsigned i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-7s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\nEvery command takes a trace directory (loaded to TRACE_DIR.lockstep.db on first use)\n"
-		     "or a database. 'lockstep COMMAND --help' for a command's options; man lockstep.\n"
+		     "or a database. 'lockstep help COMMAND' for a command's options; man lockstep-COMMAND.\n"
 		     "Exit status: 0 ok, 1 findings (check), 2 usage or input error, 3 internal failure.\n");
+}
+
+static int find_command(const char *name)
+{
+	for (unsigned i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(name, commands[i].name))
+			return (int)i;
+	return -1;
 }
 
 int main(int argc, char **argv)
 {
+	/* Commands report bad options themselves, in one line (cli_bad_option). */
+	opterr = 0;
 	if (argc < 2) {
 		usage(stderr);
 		return CLI_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "help") && argc >= 3) {
+		int i = find_command(argv[2]);
+		char help_flag[] = "--help";
+		char *args[] = { argv[2], help_flag, NULL };
+
+		if (argc > 3) {
+			fprintf(stderr, "lockstep help: expects one COMMAND (see 'lockstep help')\n");
+			return CLI_EXIT_USAGE;
+		}
+		if (i < 0) {
+			fprintf(stderr, "lockstep help: unknown command '%s' (see 'lockstep help')\n",
+				argv[2]);
+			return CLI_EXIT_USAGE;
+		}
+		/* record passes its arguments on to the recorder, which has its own --help. */
+		return commands[i].run(2, args);
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
@@ -44,9 +72,10 @@ int main(int argc, char **argv)
 		printf("lockstep %s\n", LOCKSTEP_VERSION);
 		return CLI_EXIT_OK;
 	}
-	for (unsigned i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "lockstep: unknown command '%s' (see 'lockstep --help')\n", argv[1]);
+	int i = find_command(argv[1]);
+
+	if (i >= 0)
+		return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "lockstep: unknown command '%s' (see 'lockstep help')\n", argv[1]);
 	return CLI_EXIT_USAGE;
 }

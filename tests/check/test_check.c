@@ -649,7 +649,7 @@ static jnode *balance_report(const char *name, const char *symbols_map, char *db
 	snprintf(out, sizeof(out), "%s.json", dir);
 	tu_run("'%s' load -q '%s' 2>/dev/null", lockstep, dir);
 	tu_run("cp '%s' '%s/symbols.map'", symbols_map, dir);
-	check(db_path, "--format json", out);
+	check(db_path, "--format json --absolute-time", out);
 	return jload(out);
 }
 
@@ -670,15 +670,16 @@ static void stray_read_release_reported_at_its_own_site(const char *symbols_map)
 		   "summary names the releasing call site through symbols.map");
 	TAP_EQ_INT(jnum(rel, "count"), 1, "one release folded");
 	TAP_EQ_INT(ev ? (long long)ev->n : -1, 2, "evidence: the release and its proof");
-	TAP_EQ_INT(jnum(jat(ev, 0), "tid"), 1603, "evidence 0: the releasing task");
-	TAP_EQ_STR(jstr(jat(ev, 0), "event"), "lock_release", "evidence 0: its lock_release");
-	TAP_EQ_INT(jnum(jat(ev, 0), "event_id"), 5, "evidence 0: events.id 5");
-	TAP_EQ_STR(jstr(jat(ev, 0), "mode"), "read", "evidence 0: read");
-	TAP_EQ_STR(jstr(jat(ev, 0), "site"), "stack_map_get_build_id_offset+0x40", "evidence 0: at its call site");
-	TAP_EQ_STR(jstr(jat(ev, 0), "role"), "released read without holding it", "evidence 0: role");
-	TAP_EQ_INT(jnum(jat(ev, 1), "tid"), 1601, "evidence 1: the writer");
-	TAP_EQ_STR(jstr(jat(ev, 1), "mode"), "write", "evidence 1: its write hold");
-	TAP_EQ_STR(jstr(jat(ev, 1), "site"), "do_mprotect_pkey+0x10", "evidence 1: at the writer's site");
+	/* Evidence is in time order: the writer's earlier acquisition (the proof), then the release. */
+	TAP_EQ_INT(jnum(jat(ev, 1), "tid"), 1603, "evidence 1: the releasing task");
+	TAP_EQ_STR(jstr(jat(ev, 1), "event"), "lock_release", "evidence 1: its lock_release");
+	TAP_EQ_INT(jnum(jat(ev, 1), "event_id"), 5, "evidence 1: events.id 5");
+	TAP_EQ_STR(jstr(jat(ev, 1), "mode"), "read", "evidence 1: read");
+	TAP_EQ_STR(jstr(jat(ev, 1), "site"), "stack_map_get_build_id_offset+0x40", "evidence 1: at its call site");
+	TAP_EQ_STR(jstr(jat(ev, 1), "role"), "released read without holding it", "evidence 1: role");
+	TAP_EQ_INT(jnum(jat(ev, 0), "tid"), 1601, "evidence 0: the writer");
+	TAP_EQ_STR(jstr(jat(ev, 0), "mode"), "write", "evidence 0: its write hold");
+	TAP_EQ_STR(jstr(jat(ev, 0), "site"), "do_mprotect_pkey+0x10", "evidence 0: at the writer's site");
 	TAP_EQ_STR(jstr(hold, "rule"), "hold-open-at-end", "second: hold-open-at-end");
 	TAP_EQ_STR(jstr(hold, "severity"), "note", "the reader still inside the lock is the trace edge: a note");
 	TAP_EQ_INT(hev ? (long long)hev->n : -1, 1, "evidence: the reader's acquisition only");
@@ -740,11 +741,234 @@ static int run_balance(const char *symbols_map)
 	return tap_done();
 }
 
+
+/* ---- report: blockers, one finding per race, time base, machine (issue 15) ---------------- */
+
+/* Loads scenario NAME with the test symbol map beside it; writes the JSON report (ARGS added)
+ * to DIR.json and returns it parsed. */
+static jnode *report_of(const char *name, const char *symbols_map, const char *args, char *dir,
+			size_t size)
+{
+	char out[1200], all[256];
+
+	if (!make_trace(name, dir, size))
+		return NULL;
+	tu_run("cp '%s' '%s/symbols.map'", symbols_map, dir);
+	snprintf(out, sizeof(out), "%s.json", dir);
+	snprintf(all, sizeof(all), "--format json --fail-on never %s", args);
+	check(dir, all, out);
+	return jload(out);
+}
+
+static bool has(const char *s, const char *needle)
+{
+	return s && strstr(s, needle);
+}
+
+static bool jbool(const jnode *o, const char *key)
+{
+	const jnode *v = jget(o, key);
+
+	return v && v->t == J_BOOL && v->num != 0;
+}
+
+/* Every evidence list in time order. */
+static bool evidence_in_time_order(const jnode *fs)
+{
+	for (size_t i = 0; fs && i < fs->n; i++) {
+		const jnode *ev = jget(jat(fs, i), "evidence");
+
+		for (size_t j = 1; ev && j < ev->n; j++)
+			if (jnum(jat(ev, j), "t_ns") < jnum(jat(ev, j - 1), "t_ns"))
+				return false;
+	}
+	return true;
+}
+
+static void spin_wait_names_who_got_in_first(const char *symbols_map)
+{
+	char dir[1024];
+	jnode *r = report_of("pte-lock-spin-overtaken", symbols_map, "", dir, sizeof(dir));
+	const jnode *f = jat(jget(r, "findings"), 0), *ev = jget(f, "evidence");
+	const char *sum = jstr(f, "summary");
+	const jnode *holder = NULL;
+
+	TAP_EQ_STR(jstr(f, "rule"), "long-spin-wait", "a pte_lock wait is a spin: long-spin-wait");
+	TAP_EQ_STR(jstr(f, "severity"), "warning", "a long spin is a warning");
+	TAP_OK(has(sum, "task 2202 (fault-b) spun 11.000 ms for pte_lock at do_anonymous_page+0x10"),
+	       "summary: the waiter, how long, where: %s", sum ? sum : "(none)");
+	TAP_OK(has(sum, "task 2201 (madvise-a) took it 11 time(s) (first at zap_pte_range_batch+0x10 at +100 ns"),
+	       "summary: the blocker, its call site and how often");
+	TAP_OK(has(sum, "10 asked after the waiter, 1 by trylock") && has(sum, "holding it 8.499 ms of the wait"),
+	       "summary: acquirers that got in first, the trylock, how long it held the lock");
+	TAP_OK(!has(sum, "reader"), "no readers counted for a spinlock");
+	for (size_t i = 0; ev && i < ev->n; i++)
+		if (jnum(jat(ev, i), "tid") == 2201)
+			holder = jat(ev, i);
+	TAP_OK(holder && has(jstr(holder, "role"), "holder, got in first 10 time(s) after the waiter asked") &&
+		       has(jstr(holder, "role"), "1 by trylock"),
+	       "evidence: the blocker's row says what it did: %s", holder ? jstr(holder, "role") : "(none)");
+	TAP_EQ_STR(jstr(holder, "site"), "zap_pte_range_batch+0x10", "evidence: the blocker's call site");
+	TAP_OK(holder && jnum(holder, "end_ns") > jnum(holder, "t_ns"), "evidence: the blocker's hold has its end");
+	TAP_EQ_INT(jnum(f, "t_begin_ns"), 500000, "the finding starts at the wait's request (+500 us)");
+	TAP_OK(evidence_in_time_order(jget(r, "findings")), "evidence in time order");
+	jfree(r);
+
+	r = report_of("vma-writer-starved-buggy", symbols_map, "", dir, sizeof(dir));
+	f = jat(jget(r, "findings"), 0);
+	ev = jget(f, "evidence");
+	sum = jstr(f, "summary");
+	TAP_OK(has(sum, "task 501 (mprotect) waited 28.000 ms for vma_lock (write) at mprotect_fixup+0x30: task 602 (fault-b) held it for read (taken at lock_vma_under_rcu+0x20 at +2.000 ms"),
+	       "rwsem writer: summary names the reader holding it, where: %s", sum ? sum : "(none)");
+	TAP_OK(has(sum, "by trylock") && has(sum, "13 reader(s) admitted past it"),
+	       "rwsem writer: per-VMA read trylocks marked, bypasses counted");
+	holder = NULL;
+	for (size_t i = 0; ev && i < ev->n; i++)
+		if (jnum(jat(ev, i), "tid") == 602)
+			holder = jat(ev, i);
+	TAP_OK(holder && jbool(holder, "trylock"), "evidence: the reader's row is marked trylock");
+	jfree(r);
+
+	/* the viewer's columns */
+	char out[1200];
+	snprintf(out, sizeof(out), "%s.q", dir);
+	tu_run("'%s' query '%s.lockstep.db' \"SELECT count(*) FROM finding_evidence WHERE tid = 602"
+	       " AND trylock = 1 AND end_ns > t_ns\" > '%s'", lockstep, dir, out);
+	TAP_OK(file_contains(out, "\n1\n"), "finding_evidence stores the holder's end_ns and trylock");
+}
+
+static void one_race_reported_once_with_its_own_tasks(const char *symbols_map)
+{
+	char dir[1024], out[1200];
+	jnode *r = report_of("exit-mmap-two-victims-reused-mm", symbols_map, "", dir, sizeof(dir));
+	const jnode *fs = jget(r, "findings"), *f = jat(fs, 0), *ins = jget(f, "instances");
+	const jnode *tids = jget(f, "tids");
+
+	TAP_EQ_INT(fs ? (long long)fs->n : -1, 1, "PTE and PMD tables of two teardowns: one finding");
+	TAP_EQ_INT(jnum(f, "count"), 2, "two races (one per mm lifetime) folded into it");
+	TAP_OK(tids && tids->n == 2 && (long)jat(tids, 0)->num == 1001 && (long)jat(tids, 1)->num == 1101,
+	       "the finding names the tasks of its first race only (1001, 1101)");
+	TAP_EQ_INT(ins ? (long long)ins->n : -1, 2, "both races listed as instances");
+	TAP_OK(jat(ins, 1) && (long)jat(jget(jat(ins, 1), "tids"), 0)->num == 1002,
+	       "the second instance names its own victim (1002)");
+	TAP_OK(jnum(jat(ins, 0), "obj_alloc_ns") != jnum(jat(ins, 1), "obj_alloc_ns") &&
+		       !strcmp(jstr(jat(ins, 0), "obj"), jstr(jat(ins, 1), "obj")),
+	       "same mm address, two lifetimes told apart by their allocation");
+	TAP_EQ_INT(jnum(jat(ins, 0), "events"), 2, "first race: a PTE and a PMD table");
+	TAP_OK(has(jstr(f, "summary"), "freed by task 1001 (victim-1) while task 1101 (oom_reaper) held its mmap_lock (read, in oom_reap)"),
+	       "summary: the comm where the comm goes, the phase apart: %s", jstr(f, "summary"));
+	jfree(r);
+	snprintf(out, sizeof(out), "%s.q", dir);
+	tu_run("'%s' query '%s.lockstep.db' \"SELECT group_concat(tids, ';') FROM finding_instances\" > '%s'",
+	       lockstep, dir, out);
+	TAP_OK(file_contains(out, "1001,1101;1002,1101"), "finding_instances holds each race's tasks");
+}
+
+static void times_relative_to_the_trace_start(const char *symbols_map)
+{
+	char dir[1024], out[1200];
+	jnode *r = report_of("exit-mmap-vs-oom-reaper-buggy", symbols_map, "", dir, sizeof(dir));
+	const jnode *f = jat(jget(r, "findings"), 0), *ev = jget(f, "evidence");
+	bool phase_named = false;
+
+	TAP_EQ_STR(jstr(r, "time_base"), "relative", "JSON: times relative by default");
+	TAP_EQ_INT(jnum(r, "t0_ns"), 100, "JSON: t0_ns is the first event's time");
+	TAP_EQ_INT(jnum(f, "t_begin_ns"), 1300, "JSON: the window starts 1300 ns after t0 (t=1400)");
+	for (size_t i = 0; ev && i < ev->n; i++)
+		if (!strcmp(jstr(jat(ev, i), "event") ? jstr(jat(ev, i), "event") : "", "phase"))
+			phase_named |= has(jstr(jat(ev, i), "role"), "free_pgtables ends");
+	TAP_OK(phase_named, "a phase evidence row names its phase");
+	TAP_OK(evidence_in_time_order(jget(r, "findings")), "evidence in time order");
+	TAP_OK(!has(jstr(f, "summary"), "1101 (oom_reap)"), "no phase where the comm goes");
+	jfree(r);
+	r = report_of("exit-mmap-vs-oom-reaper-buggy", symbols_map, "--absolute-time", dir, sizeof(dir));
+	f = jat(jget(r, "findings"), 0);
+	TAP_EQ_STR(jstr(r, "time_base"), "absolute", "--absolute-time: absolute");
+	TAP_EQ_INT(jnum(f, "t_begin_ns"), 1400, "--absolute-time: trace-clock ns");
+	jfree(r);
+
+	snprintf(out, sizeof(out), "%s.txt", dir);
+	check(dir, "--fail-on never", out);
+	TAP_OK(file_contains(out, "    +1.300 µs      tid 1001   obj_free"), "text: evidence at +1.300 µs");
+	TAP_OK(file_contains(out, "Window [+1.300 µs, +1.900 µs]") && !file_contains(out, "t=1"),
+	       "text: the detail in relative times, no absolute t=");
+	check(dir, "--fail-on never --absolute-time", out);
+	TAP_OK(file_contains(out, "1400 ns"), "text: --absolute-time prints trace-clock ns");
+
+	/* the free, the use, then the freeing task's events in the window: sorted by time */
+	r = report_of("vma-freed-without-rcu-buggy", symbols_map, "", dir, sizeof(dir));
+	TAP_OK(jget(r, "findings") && jget(r, "findings")->n > 0 && evidence_in_time_order(jget(r, "findings")),
+	       "use after free: evidence in time order (window events before the use come before it)");
+	jfree(r);
+
+	/* lock order: a held lock is shown at its acquisition, never at its request */
+	r = report_of("vma-anon-vma-inversion-buggy", symbols_map, "", dir, sizeof(dir));
+	ev = jget(jat(jget(r, "findings"), 0), "evidence");
+	bool ok = ev && ev->n > 0;
+
+	for (size_t i = 0; ev && i < ev->n; i++)
+		if (has(jstr(jat(ev, i), "role"), "holds") && strcmp(jstr(jat(ev, i), "event"), "lock_acquired"))
+			ok = false;
+	TAP_OK(ok, "lock order: every 'holds' row is a lock_acquired");
+	TAP_OK(evidence_in_time_order(jget(r, "findings")), "lock order: evidence in time order");
+	jfree(r);
+}
+
+static void machine_shown_and_emulation_warned(void)
+{
+	char dir[1024], trace[1100], out[1200], err[1300];
+
+	snprintf(dir, sizeof(dir), "%s/tcg-run", tmp);
+	snprintf(trace, sizeof(trace), "%s/vma-writer-starved-buggy", dir);
+	tu_run("rm -rf '%s' && mkdir -p '%s'", dir, dir);
+	TAP_EQ_INT(tu_run("'%s' '%s/vma-writer-starved-buggy.scn' -o '%s' >/dev/null", synth, scenarios, trace), 0,
+		   "synth starved under a recorder directory");
+	/* lockstep-vm writes the machine file beside each trace; here in the parent */
+	tu_run("echo 'accel=tcg vcpus=4 host_cpus=2 qemu=7.2.15 kernel=6.12.118-lockstep' > '%s/machine'", dir);
+	snprintf(out, sizeof(out), "%s.info", trace);
+	tu_run("'%s' info '%s' > '%s' 2>&1", lockstep, trace, out);
+	TAP_OK(file_contains(out, "machine    accel=tcg vcpus=4 host_cpus=2 qemu=7.2.15 kernel=6.12.118-lockstep") &&
+		       file_contains(out, "emulated CPU (TCG)"),
+	       "info: the machine line from the parent directory, emulation said");
+	tu_run("'%s' info --format json '%s' > '%s' 2>&1", lockstep, trace, out);
+	TAP_OK(file_contains(out, "\"emulated\": true"), "info --format json: emulated");
+	snprintf(out, sizeof(out), "%s.txt", trace);
+	check(trace, "--fail-on never", out);
+	TAP_OK(file_contains(out, "machine: accel=tcg") , "check: the machine in the header");
+	TAP_OK(file_contains(out, "emulated CPU (TCG): a vCPU the host did not run"),
+	       "check: the timing rule carries the emulation warning");
+	snprintf(out, sizeof(out), "%s.json", trace);
+	check(trace, "--format json --fail-on never", out);
+	TAP_OK(file_contains(out, "\"emulated\": true"), "check JSON: emulated");
+
+	/* TRACE/machine wins over the parent's; a broken one is a warning naming it */
+	tu_run("echo 'accel=kvm vcpus=2' > '%s/machine'", trace);
+	tu_run("'%s' load -q '%s' 2>/dev/null", lockstep, trace);
+	snprintf(out, sizeof(out), "%s.info", trace);
+	tu_run("'%s' info '%s' > '%s' 2>&1", lockstep, trace, out);
+	TAP_OK(file_contains(out, "machine    accel=kvm vcpus=2\n"), "info: the trace's own machine file first");
+	tu_run("echo 'not a machine line' > '%s/machine'", trace);
+	snprintf(err, sizeof(err), "%s.err", trace);
+	TAP_EQ_INT(tu_run("'%s' load -q '%s' 2>'%s'", lockstep, trace, err), 0, "a broken machine file does not fail the load");
+	TAP_OK(file_contains(err, "machine: not a machine file"), "it is a warning naming the file");
+}
+
+static int run_report(const char *symbols_map)
+{
+	spin_wait_names_who_got_in_first(symbols_map);
+	one_race_reported_once_with_its_own_tasks(symbols_map);
+	times_relative_to_the_trace_start(symbols_map);
+	machine_shown_and_emulation_warned();
+	return tap_done();
+}
+
 int main(int argc, char **argv)
 {
-	if (argc < 5 || (strcmp(argv[1], "verdicts") && strcmp(argv[1], "cli") && strcmp(argv[1], "balance")) ||
+	if (argc < 5 ||
+	    (strcmp(argv[1], "verdicts") && strcmp(argv[1], "cli") && strcmp(argv[1], "balance") &&
+	     strcmp(argv[1], "report")) ||
 	    (strcmp(argv[1], "verdicts") && argc < 6)) {
-		fprintf(stderr, "usage: test_check verdicts|cli|balance LOCKSTEP SYNTH SCENARIO_DIR [SYMBOLS]\n");
+		fprintf(stderr, "usage: test_check verdicts|cli|balance|report LOCKSTEP SYNTH SCENARIO_DIR [SYMBOLS]\n");
 		return 2;
 	}
 	lockstep = argv[2];
@@ -756,6 +980,7 @@ int main(int argc, char **argv)
 	}
 	int rc = !strcmp(argv[1], "verdicts") ? run_verdicts()
 		 : !strcmp(argv[1], "cli")      ? run_cli(argv[5])
+		 : !strcmp(argv[1], "report")   ? run_report(argv[5])
 						: run_balance(argv[5]);
 
 	if (!getenv("LOCKSTEP_KEEP_TMP"))

@@ -8,8 +8,12 @@ CREATE TABLE findings(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, rule TEXT NOT 
 CREATE TABLE finding_evidence(id INTEGER PRIMARY KEY, finding_id INTEGER NOT NULL
   REFERENCES findings(id), seq INTEGER NOT NULL, t_ns INTEGER, tid INTEGER,
   event_id INTEGER, event TEXT, lock INTEGER, class INTEGER, mode INTEGER, ip INTEGER,
-  obj INTEGER, role TEXT);
+  obj INTEGER, role TEXT, end_ns INTEGER, trylock INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX finding_evidence_finding ON finding_evidence(finding_id, seq);
+CREATE TABLE finding_instances(id INTEGER PRIMARY KEY, finding_id INTEGER NOT NULL
+  REFERENCES findings(id), seq INTEGER NOT NULL, t_begin_ns INTEGER, t_end_ns INTEGER,
+  tids TEXT NOT NULL, obj INTEGER, obj_alloc_ns INTEGER, events INTEGER NOT NULL);
+CREATE INDEX finding_instances_finding ON finding_instances(finding_id, seq);
 INSERT INTO findings VALUES
  (1,'writer-starvation','writer-wait','warning','munmap/201 waited 2.000 us for mmap_lock write behind a reader',
   NULL,2000,4000,1,'201,101','mmap_lock','0xffff888000001000'),

@@ -94,7 +94,7 @@ INSERT INTO holds VALUES
 INSERT INTO waits VALUES (1,3,1,-131391639515136,0,1,201,2000,4000,2000,1500,'released');
 INSERT INTO phases VALUES (1,201,-131391639515136,1,1900,7100);
 
-INSERT INTO meta VALUES ('schema_version','2'),('tool_version','0.1.0'),('source','/fixture'),
+INSERT INTO meta VALUES ('schema_version','3'),('tool_version','0.1.0'),('source','/fixture'),
   ('loaded_at','2026-11-25T00:00:00Z'),('event_count','17'),('t_begin_ns','1000'),('t_end_ns','10000'),
   ('discarded_events','0'),('discarded_packets','0');
 CREATE INDEX holds_lock ON holds(lock_id, requested_ns);

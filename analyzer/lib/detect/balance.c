@@ -62,7 +62,7 @@ typedef struct {
 typedef struct {
 	ls_store *store;
 	sqlite3 *db;
-	const ls_symbols *symbols;
+	ls_context *cx;
 	ls_findings *out;
 	ls_error *err;
 	group *groups;
@@ -378,10 +378,10 @@ static ls_status add_instance(ls_finding *f, const group *g, const instance *in)
 	return ls_finding_add_evidence(f, &ev);
 }
 
-static ls_status add_proof(ls_finding *f, const group *g, const proof *pr)
+static ls_status add_proof(const balance_ctx *c, ls_finding *f, const group *g, const proof *pr)
 {
 	ls_evidence ev = ls_evidence_blank();
-	char role[160];
+	char role[160], at[LS_TIME_BUF];
 
 	ev.t_ns = pr->t_ns;
 	ev.tid = pr->tid;
@@ -394,9 +394,9 @@ static ls_status add_proof(ls_finding *f, const group *g, const proof *pr)
 		ev.cls = g->cls;
 		ev.mode = pr->mode;
 		ev.ip = pr->ip;
-		snprintf(role, sizeof(role), "%s: acquired %s at t=%" PRId64,
+		snprintf(role, sizeof(role), "%s: acquired %s at %s",
 			 g->release ? "excludes a hold from before the trace" : "acquired after the hold, excluding it",
-			 ls_mode_label(pr->mode), pr->acquired_ns);
+			 ls_mode_label(pr->mode), ls_context_time(c->cx, pr->acquired_ns, at, sizeof(at)));
 	}
 	ev.role = role;
 	return ls_finding_add_evidence(f, &ev);
@@ -406,7 +406,7 @@ static ls_status set_detail(ls_finding *f, const balance_ctx *c, const group *g)
 {
 	const char *cn = ls_class_label(g->cls), *mn = ls_mode_label(g->mode);
 	const proof *pr = &g->first_proof;
-	char tail[256];
+	char tail[256], t1[LS_TIME_BUF], t2[LS_TIME_BUF];
 
 	snprintf(tail, sizeof(tail), " %zu task(s) shown%s, %" PRIu64 " lock(s).", g->n_shown,
 		 g->n_shown == MAX_SHOWN ? " (the first of each, capped)" : " (the first instance of each)",
@@ -415,13 +415,14 @@ static ls_status set_detail(ls_finding *f, const balance_ctx *c, const group *g)
 		return ls_finding_set_detail(
 			f,
 			"Each release came after the lock was acquired in a mode that excludes %s (first: task %" PRId64
-			" took %s %s at t=%" PRId64 "; task %" PRId64 " released it for %s at t=%" PRId64
+			" took %s %s at %s; task %" PRId64 " released it for %s at %s"
 			" without having acquired it since), so the released hold cannot have been taken before "
 			"recording started: a lock_acquire the kernel side did not emit, a release traced twice, or a "
 			"non-owner release (up_read_non_owner(), mmap_read_unlock_non_owner(); lock_release has no "
 			"flag for it). A release is never matched to another task's hold. %" PRIu64
 			" of them came while another task held the lock for read.%s",
-			mn, pr->tid, cn, ls_mode_label(pr->mode), pr->acquired_ns, g->first.tid, mn, g->first.t_ns,
+			mn, pr->tid, cn, ls_mode_label(pr->mode), ls_context_time(c->cx, pr->acquired_ns, t1, sizeof(t1)),
+			g->first.tid, mn, ls_context_time(c->cx, g->first.t_ns, t2, sizeof(t2)),
 			g->beside_readers, tail);
 	if (g->release)
 		return ls_finding_set_detail(
@@ -436,17 +437,18 @@ static ls_status set_detail(ls_finding *f, const balance_ctx *c, const group *g)
 			f,
 			"The trace shows each hold ended without a lock_release: its task exited later (%" PRIu64
 			") or the lock was acquired later in a mode that excludes %s (%" PRIu64 "; first: task %" PRId64
-			" at t=%" PRId64 "). A lock_release the kernel side did not emit on this path (an error or "
+			" at %s). A lock_release the kernel side did not emit on this path (an error or "
 			"early-return path) leaves this.%s",
-			g->by_exit, mn, g->by_conflict, pr->tid, pr->kind == PROOF_EXIT ? pr->t_ns : pr->acquired_ns,
+			g->by_exit, mn, g->by_conflict, pr->tid,
+			ls_context_time(c->cx, pr->kind == PROOF_EXIT ? pr->t_ns : pr->acquired_ns, t1, sizeof(t1)),
 			tail);
 	return ls_finding_set_detail(
 		f,
 		"Nothing later in the trace shows these holds ended (no exit of the task, no acquisition of the "
-		"lock excluding %s up to the last event at t=%" PRId64 "): as far as the trace shows, each task "
+		"lock excluding %s up to the last event at %s): as far as the trace shows, each task "
 		"was still inside the lock when recording stopped (expected at the trace end; a task exiting "
 		"without a traced sched_process_exit would look the same).%s",
-		mn, c->t_end, tail);
+		mn, ls_context_time(c->cx, c->t_end, t1, sizeof(t1)), tail);
 }
 
 static ls_status emit(balance_ctx *c, const group *g)
@@ -456,7 +458,7 @@ static ls_status emit(balance_ctx *c, const group *g)
 	ls_finding *f;
 	ls_status st;
 
-	ls_symbols_format(c->symbols, g->ip, site, sizeof(site));
+	ls_context_site(c->cx, g->ip, site, sizeof(site));
 	if (g->release)
 		f = ls_findings_add(c->out, LS_FINDING_LOCK_BALANCE, g->sev, "release-without-hold",
 				    "%" PRIu64 " release(s) of %s(%s) at %s matched no hold of the releasing task%s",
@@ -482,7 +484,7 @@ static ls_status emit(balance_ctx *c, const group *g)
 	for (size_t i = 0; i < g->n_shown && st == LS_OK; i++)
 		st = add_instance(f, g, &g->shown[i]);
 	if (st == LS_OK && g->first_proof.kind != PROOF_NONE)
-		st = add_proof(f, g, &g->first_proof);
+		st = add_proof(c, f, g, &g->first_proof);
 	if (st != LS_OK)
 		return nomem(c);
 	/* A hold open at the end lasts to the end of the trace. */
@@ -500,10 +502,10 @@ static int group_cmp(const void *a, const void *b)
 	return (x->first.t_ns > y->first.t_ns) - (x->first.t_ns < y->first.t_ns);
 }
 
-ls_status ls_balance_check(ls_store *store, const ls_symbols *symbols, ls_findings *out,
+ls_status ls_balance_check(ls_store *store, ls_context *cx, ls_findings *out,
 			   ls_balance_stats *stats, ls_error *err)
 {
-	balance_ctx c = { .store = store, .db = ls_store_borrow_db(store), .symbols = symbols, .out = out,
+	balance_ctx c = { .store = store, .db = ls_store_borrow_db(store), .cx = cx, .out = out,
 			  .err = err };
 	ls_status status = LS_OK;
 

@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 
+#include "context.h"
 #include "error.h"
 #include "findings.h"
 #include "store.h"
@@ -24,9 +25,9 @@ typedef struct {
 	uint64_t defects;               /* instances of either that the trace proves are no edge effect */
 } ls_balance_stats;
 
-/* Appends lock-balance findings to `out`. `symbols` (borrowed, may be NULL) names the call site in
- * each summary as symbol+0xoff (hex without it). `stats` may be NULL. */
-ls_status ls_balance_check(ls_store *store, const ls_symbols *symbols, ls_findings *out,
+/* Appends lock-balance findings to `out`. `cx` (borrowed) names the call site in each summary as
+ * symbol+0xoff (hex without a symbol map) and words times. `stats` may be NULL. */
+ls_status ls_balance_check(ls_store *store, ls_context *cx, ls_findings *out,
 			   ls_balance_stats *stats, ls_error *err);
 
 #endif

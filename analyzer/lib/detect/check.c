@@ -11,6 +11,7 @@ void ls_check_options_init(ls_check_options *opts)
 	opts->max_bypass = LS_CHECK_DEFAULT_MAX_BYPASS;
 	opts->store_findings = true;
 	opts->symbols = NULL;
+	opts->absolute_time = false;
 	opts->stats = NULL;
 	opts->graph = NULL;
 }
@@ -30,6 +31,7 @@ ls_status ls_check_run(ls_store *store, const ls_check_options *opts, ls_finding
 	ls_starvation_options sopts;
 	ls_check_stats stats = { 0 };
 	ls_findings *list = NULL;
+	ls_context *cx = NULL;
 	ls_status status;
 	double t0 = now_seconds();
 
@@ -45,6 +47,9 @@ ls_status ls_check_run(ls_store *store, const ls_check_options *opts, ls_finding
 	list = ls_findings_new();
 	if (!list)
 		return ls_error_set(err, LS_ERR_NOMEM, NULL, "out of memory");
+	status = ls_context_open(store, opts->symbols, opts->absolute_time, &cx, err);
+	if (status != LS_OK)
+		goto end;
 	sopts.threshold_ns = (int64_t)(opts->starvation_ms * 1e6);
 	sopts.max_bypass = opts->max_bypass;
 
@@ -58,13 +63,13 @@ ls_status ls_check_run(ls_store *store, const ls_check_options *opts, ls_finding
 	status = ls_store_exec(store, "BEGIN", err);
 	if (status != LS_OK)
 		goto end;
-	status = ls_order_check_graph(store, list, &stats.order, opts->graph, err);
+	status = ls_order_check_graph(store, cx, list, &stats.order, opts->graph, err);
 	if (status == LS_OK)
-		status = ls_starvation_check(store, &sopts, list, &stats.starvation, err);
+		status = ls_starvation_check(store, cx, &sopts, list, &stats.starvation, err);
 	if (status == LS_OK)
-		status = ls_uaf_check(store, list, &stats.uaf, err);
+		status = ls_uaf_check(store, cx, list, &stats.uaf, err);
 	if (status == LS_OK)
-		status = ls_balance_check(store, opts->symbols, list, &stats.balance, err);
+		status = ls_balance_check(store, cx, list, &stats.balance, err);
 	if (status != LS_OK) {
 		sqlite3_exec(ls_store_borrow_db(store), "ROLLBACK", NULL, NULL, NULL);
 		goto end;
@@ -88,6 +93,7 @@ end:
 	stats.seconds = now_seconds() - t0;
 	if (opts->stats)
 		*opts->stats = stats;
+	ls_context_close(cx);
 	ls_findings_free(list);
 	return status;
 }

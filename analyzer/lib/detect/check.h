@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "balance.h"
+#include "context.h"
 #include "findings.h"
 #include "order.h"
 #include "starvation.h"
@@ -29,6 +30,8 @@ typedef struct {
 	bool store_findings;    /* replace the findings tables of the (writable) store (true) */
 	const ls_symbols *symbols; /* borrowed, may be NULL (the default): names call sites in the
 				    * summaries of per-site findings; hex without it */
+	bool absolute_time;     /* times in summaries and details as trace-clock ns (false: relative
+				 * to the trace's first event, "+12.345 ms") */
 	ls_check_stats *stats;  /* filled when not NULL */
 	ls_order_graph **graph; /* when not NULL, receives the lock-order class graph (order.h),
 				 * malloc'd and owned by the caller (free()); NULL on failure */

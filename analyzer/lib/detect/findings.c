@@ -80,6 +80,7 @@ static void finding_finalize(ls_finding *f)
 	for (size_t i = 0; i < f->n_evidence; i++)
 		free(f->evidence[i].role);
 	free(f->evidence);
+	free(f->instances);
 }
 
 void ls_findings_free(ls_findings *list)
@@ -204,7 +205,19 @@ ls_evidence ls_evidence_blank(void)
 	ev.event = LS_EV_UNKNOWN;
 	ev.cls = -1;
 	ev.mode = -1;
+	ev.end_ns = LS_NO_TIME;
 	return ev;
+}
+
+ls_status ls_finding_add_instance(ls_finding *f, const ls_instance *in)
+{
+	if (f->n_instances >= LS_MAX_INSTANCES)
+		return LS_OK;
+	if (!ls_grow((void **)&f->instances, &f->cap_instances, f->n_instances + 1,
+		     sizeof(*f->instances)))
+		return LS_ERR_NOMEM;
+	f->instances[f->n_instances++] = *in;
+	return LS_OK;
 }
 
 ls_status ls_finding_add_evidence(ls_finding *f, const ls_evidence *ev)
@@ -249,8 +262,26 @@ static int finding_cmp(const void *a, const void *b)
 	return strcmp(x->rule, y->rule);
 }
 
+/* Evidence in time order; insertion sort keeps equal times in the order they were added (the
+ * detectors add a request before its acquisition) and the lists are short. */
+static void sort_evidence(ls_finding *f)
+{
+	for (size_t i = 1; i < f->n_evidence; i++) {
+		ls_evidence ev = f->evidence[i];
+		size_t j = i;
+
+		while (j > 0 && f->evidence[j - 1].t_ns > ev.t_ns) {
+			f->evidence[j] = f->evidence[j - 1];
+			j--;
+		}
+		f->evidence[j] = ev;
+	}
+}
+
 void ls_findings_sort(ls_findings *list)
 {
+	for (size_t i = 0; i < list->n; i++)
+		sort_evidence(&list->items[i]);
 	if (list->n > 1)
 		qsort(list->items, list->n, sizeof(*list->items), finding_cmp);
 }
@@ -278,6 +309,7 @@ size_t ls_findings_count_at_least(const ls_findings *list, ls_severity sev)
 /* ---- database ---------------------------------------------------------------------------- */
 
 static const char schema_sql[] =
+	"DROP TABLE IF EXISTS finding_instances;"
 	"DROP TABLE IF EXISTS finding_evidence;"
 	"DROP TABLE IF EXISTS findings;"
 	"CREATE TABLE findings(id INTEGER PRIMARY KEY, kind TEXT NOT NULL, rule TEXT NOT NULL,"
@@ -287,8 +319,12 @@ static const char schema_sql[] =
 	"CREATE TABLE finding_evidence(id INTEGER PRIMARY KEY, finding_id INTEGER NOT NULL"
 	" REFERENCES findings(id), seq INTEGER NOT NULL, t_ns INTEGER, tid INTEGER,"
 	" event_id INTEGER, event TEXT, lock INTEGER, class INTEGER, mode INTEGER, ip INTEGER,"
-	" obj INTEGER, role TEXT);"
-	"CREATE INDEX finding_evidence_finding ON finding_evidence(finding_id, seq);";
+	" obj INTEGER, role TEXT, end_ns INTEGER, trylock INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX finding_evidence_finding ON finding_evidence(finding_id, seq);"
+	"CREATE TABLE finding_instances(id INTEGER PRIMARY KEY, finding_id INTEGER NOT NULL"
+	" REFERENCES findings(id), seq INTEGER NOT NULL, t_begin_ns INTEGER, t_end_ns INTEGER,"
+	" tids TEXT NOT NULL, obj INTEGER, obj_alloc_ns INTEGER, events INTEGER NOT NULL);"
+	"CREATE INDEX finding_instances_finding ON finding_instances(finding_id, seq);";
 
 /* Growable string for the comma lists. */
 typedef struct {
@@ -375,7 +411,7 @@ static void bind_opt_int(sqlite3_stmt *st, int col, int64_t v, bool present)
 ls_status ls_findings_store(const ls_findings *list, ls_store *store, ls_error *err)
 {
 	sqlite3 *db = ls_store_borrow_db(store);
-	sqlite3_stmt *fst = NULL, *est = NULL;
+	sqlite3_stmt *fst = NULL, *est = NULL, *ist = NULL;
 	ls_status status = LS_OK;
 	bool in_tx = false;
 
@@ -393,9 +429,13 @@ ls_status ls_findings_store(const ls_findings *list, ls_store *store, ls_error *
 			       -1, &fst, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db,
 			       "INSERT INTO finding_evidence(finding_id, seq, t_ns, tid, event_id,"
-			       " event, lock, class, mode, ip, obj, role)"
-			       " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
-			       -1, &est, NULL) != SQLITE_OK)
+			       " event, lock, class, mode, ip, obj, role, end_ns, trylock)"
+			       " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+			       -1, &est, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+			       "INSERT INTO finding_instances(finding_id, seq, t_begin_ns, t_end_ns,"
+			       " tids, obj, obj_alloc_ns, events) VALUES(?,?,?,?,?,?,?,?)",
+			       -1, &ist, NULL) != SQLITE_OK)
 		goto db_error;
 	for (size_t i = 0; i < list->n; i++) {
 		const ls_finding *f = &list->items[i];
@@ -441,7 +481,29 @@ ls_status ls_findings_store(const ls_findings *list, ls_store *store, ls_error *
 			bind_opt_int(est, 10, (int64_t)ev->ip, ev->ip != 0);
 			bind_opt_int(est, 11, (int64_t)ev->obj, ev->obj != 0);
 			sqlite3_bind_text(est, 12, ev->role ? ev->role : "", -1, SQLITE_STATIC);
+			bind_opt_int(est, 13, ev->end_ns, ev->end_ns != LS_NO_TIME);
+			sqlite3_bind_int(est, 14, ev->trylock);
 			if (sqlite3_step(est) != SQLITE_DONE)
+				goto db_error;
+		}
+		for (size_t j = 0; j < f->n_instances; j++) {
+			const ls_instance *in = &f->instances[j];
+			char tids[LS_INSTANCE_TIDS * 24] = "";
+			size_t len = 0;
+
+			for (int k = 0; k < in->n_tids; k++)
+				len += (size_t)snprintf(tids + len, sizeof(tids) - len, "%s%" PRId64,
+							k ? "," : "", in->tids[k]);
+			sqlite3_reset(ist);
+			sqlite3_bind_int64(ist, 1, (int64_t)i + 1);
+			sqlite3_bind_int64(ist, 2, (int64_t)j);
+			sqlite3_bind_int64(ist, 3, in->t_begin_ns);
+			sqlite3_bind_int64(ist, 4, in->t_end_ns);
+			sqlite3_bind_text(ist, 5, tids, -1, SQLITE_TRANSIENT);
+			bind_opt_int(ist, 6, (int64_t)in->obj, in->obj != 0);
+			bind_opt_int(ist, 7, in->obj_alloc_ns, in->obj_alloc_ns != LS_NO_TIME);
+			sqlite3_bind_int64(ist, 8, (int64_t)in->events);
+			if (sqlite3_step(ist) != SQLITE_DONE)
 				goto db_error;
 		}
 	}
@@ -456,6 +518,7 @@ db_error:
 end:
 	sqlite3_finalize(fst);
 	sqlite3_finalize(est);
+	sqlite3_finalize(ist);
 	if (in_tx)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	return status;
@@ -503,7 +566,7 @@ static const char *col_text(sqlite3_stmt *st, int col)
 ls_status ls_findings_load(ls_store *store, ls_findings **out, ls_error *err)
 {
 	sqlite3 *db = ls_store_borrow_db(store);
-	sqlite3_stmt *fst = NULL, *est = NULL;
+	sqlite3_stmt *fst = NULL, *est = NULL, *ist = NULL;
 	ls_findings *list = ls_findings_new();
 	ls_status status = LS_OK;
 	int rc;
@@ -520,9 +583,13 @@ ls_status ls_findings_load(ls_store *store, ls_findings **out, ls_error *err)
 		goto done;
 	}
 	if (sqlite3_prepare_v2(db,
-			       "SELECT t_ns, tid, event_id, event, lock, class, mode, ip, obj, role"
-			       " FROM finding_evidence WHERE finding_id = ? ORDER BY seq",
-			       -1, &est, NULL) != SQLITE_OK)
+			       "SELECT t_ns, tid, event_id, event, lock, class, mode, ip, obj, role,"
+			       " end_ns, trylock FROM finding_evidence WHERE finding_id = ? ORDER BY seq",
+			       -1, &est, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+			       "SELECT t_begin_ns, t_end_ns, tids, obj, obj_alloc_ns, events"
+			       " FROM finding_instances WHERE finding_id = ? ORDER BY seq",
+			       -1, &ist, NULL) != SQLITE_OK)
 		goto db_error;
 	while ((rc = sqlite3_step(fst)) == SQLITE_ROW) {
 		ls_finding_kind kind;
@@ -565,7 +632,35 @@ ls_status ls_findings_load(ls_store *store, ls_findings **out, ls_error *err)
 			ev.ip = (uint64_t)sqlite3_column_int64(est, 7);
 			ev.obj = (uint64_t)sqlite3_column_int64(est, 8);
 			ev.role = (char *)col_text(est, 9);
+			if (sqlite3_column_type(est, 10) != SQLITE_NULL)
+				ev.end_ns = sqlite3_column_int64(est, 10);
+			ev.trylock = sqlite3_column_int(est, 11) != 0;
 			if (ls_finding_add_evidence(f, &ev) != LS_OK)
+				goto nomem;
+		}
+		if (rc != SQLITE_DONE)
+			goto db_error;
+		sqlite3_reset(ist);
+		sqlite3_bind_int64(ist, 1, sqlite3_column_int64(fst, 0));
+		while ((rc = sqlite3_step(ist)) == SQLITE_ROW) {
+			ls_instance in;
+			const char *t = col_text(ist, 2);
+
+			memset(&in, 0, sizeof(in));
+			in.t_begin_ns = sqlite3_column_int64(ist, 0);
+			in.t_end_ns = sqlite3_column_int64(ist, 1);
+			while (*t && in.n_tids < LS_INSTANCE_TIDS) {
+				in.tids[in.n_tids++] = strtoll(t, NULL, 10);
+				t += strcspn(t, ",");
+				if (*t == ',')
+					t++;
+			}
+			in.obj = (uint64_t)sqlite3_column_int64(ist, 3);
+			in.obj_alloc_ns = sqlite3_column_type(ist, 4) == SQLITE_NULL
+						  ? LS_NO_TIME
+						  : sqlite3_column_int64(ist, 4);
+			in.events = (uint64_t)sqlite3_column_int64(ist, 5);
+			if (ls_finding_add_instance(f, &in) != LS_OK)
 				goto nomem;
 		}
 		if (rc != SQLITE_DONE)
@@ -592,6 +687,7 @@ db_error:
 end:
 	sqlite3_finalize(fst);
 	sqlite3_finalize(est);
+	sqlite3_finalize(ist);
 	ls_findings_free(list);
 	return status;
 }

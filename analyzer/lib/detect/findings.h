@@ -1,8 +1,9 @@
 /* findings.h — the finding model every detector fills and every report writer reads, and its
- * two database tables (`findings`, `finding_evidence`, docs/schema.md).
+ * three database tables (`findings`, `finding_evidence`, `finding_instances`, docs/schema.md).
  *
  * A finding is one verdict about the trace (a lock-order cycle, a starved writer, a use after
- * free …) with the tasks, lock classes and objects it concerns and the events that show it.
+ * free …) with the tasks, lock classes and objects it concerns, the events that show it and,
+ * when it folds several, the instances (each with its own tasks and object lifetime).
  * This module only holds and stores them; deciding what is a finding is the detectors' job. */
 #ifndef LOCKSTEP_FINDINGS_H
 #define LOCKSTEP_FINDINGS_H
@@ -44,8 +45,26 @@ typedef struct {
 	int mode;           /* ls_lock_mode or -1 */
 	uint64_t ip;
 	uint64_t obj;
+	int64_t end_ns;     /* end of the span the row stands for (a hold's release, a phase's
+			     * end); LS_NO_TIME when the row is one moment */
+	bool trylock;       /* the acquisition was a trylock */
 	char *role;         /* short text: "holds", "requests", "freed", "use" …; owned */
 } ls_evidence;
+
+#define LS_NO_TIME INT64_MIN
+
+/* One instance folded into a finding (a race: one object lifetime and the tasks of that race
+ * only). A finding keeps up to LS_MAX_INSTANCES of them; `count` says how many there were. */
+#define LS_MAX_INSTANCES 16
+#define LS_INSTANCE_TIDS 4
+typedef struct {
+	int64_t t_begin_ns, t_end_ns;
+	int64_t tids[LS_INSTANCE_TIDS];
+	int n_tids;
+	uint64_t obj;          /* the object (or lock) of the instance, 0 when none */
+	int64_t obj_alloc_ns;  /* its lifetime: when it was allocated, LS_NO_TIME before the trace */
+	uint64_t events;       /* events folded into the instance (tables freed …), >= 1 */
+} ls_instance;
 
 typedef struct {
 	ls_finding_kind kind;
@@ -63,8 +82,10 @@ typedef struct {
 	size_t n_objects;
 	ls_evidence *evidence;
 	size_t n_evidence;
+	ls_instance *instances; /* up to LS_MAX_INSTANCES, first = the one the evidence shows */
+	size_t n_instances;
 	/* private: capacities */
-	size_t cap_tids, cap_classes, cap_objects, cap_evidence;
+	size_t cap_tids, cap_classes, cap_objects, cap_evidence, cap_instances;
 } ls_finding;
 
 typedef struct ls_findings ls_findings;
@@ -94,6 +115,8 @@ ls_status ls_finding_add_class(ls_finding *f, int cls);
 ls_status ls_finding_add_object(ls_finding *f, uint64_t addr);
 /* Copies `ev` (and its role string); also widens [t_begin_ns, t_end_ns] to ev->t_ns. */
 ls_status ls_finding_add_evidence(ls_finding *f, const ls_evidence *ev);
+/* Appends an instance (copied) unless LS_MAX_INSTANCES are kept already (then LS_OK, dropped). */
+ls_status ls_finding_add_instance(ls_finding *f, const ls_instance *in);
 /* An evidence record with every optional field at its "does not apply" value. */
 ls_evidence ls_evidence_blank(void);
 
@@ -101,7 +124,8 @@ size_t ls_findings_count(const ls_findings *list);
 /* The i-th finding, owned by the list. */
 const ls_finding *ls_findings_borrow(const ls_findings *list, size_t i);
 
-/* Sorts by kind, then severity (highest first), then t_begin_ns. */
+/* Sorts by kind, then severity (highest first), then t_begin_ns; each finding's evidence in
+ * time order (ties keep the order they were added in). */
 void ls_findings_sort(ls_findings *list);
 
 /* Highest severity present; -1 when the list is empty. */
@@ -109,7 +133,7 @@ int ls_findings_max_severity(const ls_findings *list);
 /* Number of findings at `sev` or above. */
 size_t ls_findings_count_at_least(const ls_findings *list, ls_severity sev);
 
-/* Replaces the `findings` and `finding_evidence` tables of a writable store with `list`, in
+/* Replaces the `findings`, `finding_evidence` and `finding_instances` tables of a writable store with `list`, in
  * one transaction. */
 ls_status ls_findings_store(const ls_findings *list, ls_store *store, ls_error *err);
 

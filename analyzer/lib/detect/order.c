@@ -94,9 +94,12 @@ typedef struct {
 typedef struct {
 	ls_store *store;
 	sqlite3 *db;
+	ls_context *cx;
 	ls_findings *out;
 	ls_error *err;
 	int64_t t_end;
+	char times[8][LS_TIME_BUF]; /* tm()'s ring: up to 8 times in one printf */
+	unsigned next_time;
 
 	phase_span *all_locks;
 	size_t n_all_locks;
@@ -122,6 +125,14 @@ typedef struct {
 } order_ctx;
 
 /* ---- small helpers ------------------------------------------------------------------------ */
+
+/* A time as reports print it; the buffer stays valid for the next 7 calls. */
+static const char *tm(order_ctx *c, int64_t t)
+{
+	char *buf = c->times[c->next_time++ % 8];
+
+	return ls_context_time(c->cx, t, buf, LS_TIME_BUF);
+}
 
 static void add_tid(int64_t *tids, int *n, int64_t tid)
 {
@@ -959,8 +970,9 @@ static ls_status add_edge_ev(ls_finding *f, const edge_inst *e, const char *labe
 {
 	char role[64];
 
+	/* The held lock is shown at its acquisition: its request is not "holds". */
 	snprintf(role, sizeof(role), "%sholds", label);
-	if (add_hold_ev(f, &e->a, e->a.req, role) != LS_OK)
+	if (add_hold_ev(f, &e->a, e->a.acquired ? e->a.acq : e->a.req, role) != LS_OK)
 		return LS_ERR_NOMEM;
 	snprintf(role, sizeof(role), "%srequests", label);
 	if (add_hold_ev(f, &e->b, e->b.req, role) != LS_OK)
@@ -1023,7 +1035,7 @@ static void tprintf(text *t, const char *fmt, ...)
 	t->len += (size_t)n;
 }
 
-static void describe_edge(text *t, const edge_inst *e, uint64_t count, bool show_gates)
+static void describe_edge(order_ctx *c, text *t, const edge_inst *e, uint64_t count, bool show_gates)
 {
 	char stack[512], gates[256];
 	size_t len = 0;
@@ -1043,12 +1055,12 @@ static void describe_edge(text *t, const edge_inst *e, uint64_t count, bool show
 		}
 	}
 	tprintf(t,
-		"%s(%s) -> %s(%s): task %" PRId64 " held %s 0x%" PRIx64 " (%s) since t=%" PRId64
-		" and requested %s 0x%" PRIx64 " (%s) at t=%" PRId64 ", waiting %" PRId64
+		"%s(%s) -> %s(%s): task %" PRId64 " held %s 0x%" PRIx64 " (%s) since %s"
+		" and requested %s 0x%" PRIx64 " (%s) at %s, waiting %" PRId64
 		" ns; held stack %s%s; seen %" PRIu64 " time(s). ",
 		ls_class_label(e->a.cls), ls_mode_label(e->a.mode), ls_class_label(e->b.cls), ls_mode_label(e->b.mode), e->a.tid,
-		ls_class_label(e->a.cls), e->a.lock, ls_mode_label(e->a.mode), e->a.acq, ls_class_label(e->b.cls), e->b.lock,
-		ls_mode_label(e->b.mode), e->b.req, e->wait_ns, stack, gates, count);
+		ls_class_label(e->a.cls), e->a.lock, ls_mode_label(e->a.mode), tm(c, e->a.acq), ls_class_label(e->b.cls), e->b.lock,
+		ls_mode_label(e->b.mode), tm(c, e->b.req), e->wait_ns, stack, gates, count);
 }
 
 /* Picks one instance per cycle edge so that no two share a gate (gate-lock argument). */
@@ -1161,11 +1173,11 @@ static ls_status emit_cycle(order_ctx *c, const int *path, int k)
 		TRY(ls_finding_add_class(f, cyc[i]));
 		TRY(add_edge_ev(f, best_inst[i], ""));
 		tprintf(&t, "Edge %d: ", i + 1);
-		describe_edge(&t, best_inst[i], e->count, true);
+		describe_edge(c, &t, best_inst[i], e->count, true);
 		if (e->worst.valid && e->worst.b.id != best_inst[i]->b.id &&
 		    e->worst.wait_ns > best_inst[i]->wait_ns) {
 			tprintf(&t, "Worst instance: ");
-			describe_edge(&t, &e->worst, e->count, true);
+			describe_edge(c, &t, &e->worst, e->count, true);
 			TRY(add_edge_ev(f, &e->worst, "worst: "));
 		}
 	}
@@ -1263,9 +1275,9 @@ static ls_status emit_same_class(order_ctx *c)
 		TRY(add_edge_ev(f, &s->x, ""));
 		TRY(add_edge_ev(f, &s->y, ""));
 		tprintf(&t, "First order: ");
-		describe_edge(&t, &s->x, 1, true);
+		describe_edge(c, &t, &s->x, 1, true);
 		tprintf(&t, "Opposite order: ");
-		describe_edge(&t, &s->y, 1, true);
+		describe_edge(c, &t, &s->y, 1, true);
 		tprintf(&t, "The two nestings share no gate lock (no common mmap_lock held for write, "
 			    "not both inside mm_take_all_locks); %" PRIu64
 			    " inverted pair(s) of %s locks in all.",
@@ -1296,9 +1308,9 @@ nomem_t:
 		TRY(ls_finding_set_detail(
 			f,
 			"Task %" PRId64 " held %s 0x%" PRIx64 " (%s) and asked for it again (%s) at "
-			"t=%" PRId64 ". %s %" PRIu64 " time(s) in all.",
+			"%s. %s %" PRIu64 " time(s) in all.",
 			s->x.a.tid, ls_class_label(cls), s->x.a.lock, ls_mode_label(s->x.a.mode), ls_mode_label(s->x.b.mode),
-			s->x.b.req,
+			tm(c, s->x.b.req),
 			s->needs_writer ? "A second down_read deadlocks as soon as a writer queues "
 					  "between the two (rwsem readers are not recursive)."
 					: "It waits for itself.",
@@ -1341,7 +1353,7 @@ static ls_status emit_inversions(order_ctx *c)
 				"(no cycle), but any path taking them in the documented order can "
 				"deadlock against this one. ",
 				ls_class_label(b), ls_class_label(a));
-			describe_edge(&t, &inv->first, inv->count, false);
+			describe_edge(c, &t, &inv->first, inv->count, false);
 			if (t.failed) {
 				free(t.s);
 				goto nomem;
@@ -1413,10 +1425,10 @@ static ls_status emit_trylocks(order_ctx *c)
 			"Taking %s while holding %s inverts the lock order, but a trylock fails "
 			"instead of waiting, so it adds no deadlock edge. The caller must cope with "
 			"the failure: whatever it wanted %s for went unprotected %" PRIu64
-			" time(s). First failure by task %" PRId64 " at t=%" PRId64
+			" time(s). First failure by task %" PRId64 " at %s"
 			", held stack %s.",
 			ls_class_label(s->cls), held, ls_class_label(s->cls), s->failures, s->first_failure.b.tid,
-			s->first_failure.b.req, stack));
+			tm(c, s->first_failure.b.req), stack));
 	}
 	return LS_OK;
 nomem:
@@ -1449,9 +1461,9 @@ static ls_status emit_protocol(order_ctx *c)
 				"moves on at mmap_write_unlock, so a mark made without it is never "
 				"ordered against the unlock-all and readers may see a half-changed "
 				"VMA. Task %" PRId64 " marked VMA 0x%" PRIx64 " (mm 0x%" PRIx64
-				") at t=%" PRId64 " holding %s; %" PRIu64 " such mark(s) from this "
+				") at %s holding %s; %" PRIu64 " such mark(s) from this "
 				"call site.",
-				e->b.tid, e->b.obj ? e->b.obj : e->b.lock, e->b.mm, e->b.req, stack,
+				e->b.tid, e->b.obj ? e->b.obj : e->b.lock, e->b.mm, tm(c, e->b.req), stack,
 				s->count));
 		} else {
 			/* a = the write-mark hold, b = the read hold */
@@ -1471,15 +1483,15 @@ static ls_status emit_protocol(order_ctx *c)
 				f,
 				"vma_start_write() must wait for readers and vma_start_read() must "
 				"refuse a marked VMA, so a read hold may not overlap [mark, "
-				"unlock-all). Task %" PRId64 " read-held VMA 0x%" PRIx64 " from t=%" PRId64
-				" to %s%" PRId64 " while task %" PRId64 " had it write-marked from t=%" PRId64
-				" to the unlock-all at %s%" PRId64 ". %" PRIu64 " such read hold(s) from "
+				"unlock-all). Task %" PRId64 " read-held VMA 0x%" PRIx64 " from %s"
+				" to %s%s while task %" PRId64 " had it write-marked from %s"
+				" to the unlock-all at %s%s. %" PRIu64 " such read hold(s) from "
 				"this call site.",
-				e->b.tid, e->b.obj ? e->b.obj : e->b.lock, e->b.acq,
-				e->b.rel == INT64_MAX ? "trace end, t=" : "t=",
-				e->b.rel == INT64_MAX ? c->t_end : e->b.rel, e->a.tid, e->a.acq,
-				e->a.rel == INT64_MAX ? "trace end, t=" : "t=",
-				e->a.rel == INT64_MAX ? c->t_end : e->a.rel, s->count));
+				e->b.tid, e->b.obj ? e->b.obj : e->b.lock, tm(c, e->b.acq),
+				e->b.rel == INT64_MAX ? "trace end, " : "",
+				tm(c, e->b.rel == INT64_MAX ? c->t_end : e->b.rel), e->a.tid, tm(c, e->a.acq),
+				e->a.rel == INT64_MAX ? "trace end, " : "",
+				tm(c, e->a.rel == INT64_MAX ? c->t_end : e->a.rel), s->count));
 		}
 		f->count = s->count;
 		for (int j = 0; j < s->n_tids; j++)
@@ -1518,13 +1530,13 @@ static order_ctx *ctx_new(ls_store *store, ls_findings *out, ls_error *err)
 	return c;
 }
 
-ls_status ls_order_check(ls_store *store, ls_findings *out, ls_order_stats *stats, ls_error *err)
+ls_status ls_order_check(ls_store *store, ls_context *cx, ls_findings *out, ls_order_stats *stats, ls_error *err)
 {
-	return ls_order_check_graph(store, out, stats, NULL, err);
+	return ls_order_check_graph(store, cx, out, stats, NULL, err);
 }
 
-ls_status ls_order_check_graph(ls_store *store, ls_findings *out, ls_order_stats *stats,
-			       ls_order_graph **graph, ls_error *err)
+ls_status ls_order_check_graph(ls_store *store, ls_context *cx, ls_findings *out,
+			       ls_order_stats *stats, ls_order_graph **graph, ls_error *err)
 {
 	order_ctx *c = NULL;
 	ls_status status = LS_OK;
@@ -1535,6 +1547,7 @@ ls_status ls_order_check_graph(ls_store *store, ls_findings *out, ls_order_stats
 		c = ctx_new(store, out, err);
 		if (!c)
 			return ls_error_set(err, LS_ERR_NOMEM, NULL, "out of memory");
+		c->cx = cx;
 		status = load_phases(c);
 		if (status == LS_OK)
 			status = task_pass(c, attempt == 0, &out_of_order);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "contract.h"
+#include "context.h"
 #include "error.h"
 #include "findings.h"
 #include "holdrow.h"
@@ -25,7 +26,7 @@ typedef struct {
 
 /* Runs every lock-order rule over `store` and appends findings of kind lock-order, hierarchy,
  * protocol and note to `out`. `stats` may be NULL. */
-ls_status ls_order_check(ls_store *store, ls_findings *out, ls_order_stats *stats, ls_error *err);
+ls_status ls_order_check(ls_store *store, ls_context *cx, ls_findings *out, ls_order_stats *stats, ls_error *err);
 
 /* ---- The class graph, for callers that join graphs of several traces (fleet/) -------------- */
 
@@ -74,8 +75,8 @@ typedef struct {
 
 /* ls_order_check() that also hands back the dependency graph it built: *graph is malloc'd,
  * owned by the caller (free()). `graph` may be NULL (then it is ls_order_check()). */
-ls_status ls_order_check_graph(ls_store *store, ls_findings *out, ls_order_stats *stats,
-			       ls_order_graph **graph, ls_error *err);
+ls_status ls_order_check_graph(ls_store *store, ls_context *cx, ls_findings *out,
+			       ls_order_stats *stats, ls_order_graph **graph, ls_error *err);
 
 /* Whether a lock of class `cls` held in `held_mode` by one task blocks another task asking for
  * it in `req_mode`: 2 for a direct conflict (either is a write), 1 when both are reads and the

@@ -1,52 +1,68 @@
-/* starvation.c — writers kept waiting on an rwsem or a per-VMA lock, and per-VMA readers that
- * fell back to mmap_lock.
+/* starvation.c — waits kept long on an rwsem, a per-VMA lock or a page-table spinlock, who kept
+ * the waiter out, and per-VMA readers that fell back to mmap_lock.
  *
- * Every writer wait (a `waits` row of a write hold) is laid over its lock's holds through the
- * holds(lock_id, requested_ns) index: a reader that asked after the writer and got the lock
- * before it bypassed it — exactly what an rwsem must not allow (a queued writer blocks later
- * readers) and what the per-VMA counter of the seed's patch 41 allowed. Reader fallback comes
- * from two grouped queries.
+ * Every wait (a `waits` row of a write hold; spinlocks are taken in write mode) is laid over its
+ * lock's holds through the holds(lock_id, requested_ns) index. Every other task that held the
+ * lock during the wait is a blocker, named in the finding with its call site, its holds and the
+ * time it held the lock. What bypassed the waiter depends on the lock: for an rwsem, readers that
+ * asked after the writer and got the lock before it — exactly what an rwsem must not allow (a
+ * queued writer blocks later readers) and what the per-VMA counter of the seed's patch 41
+ * allowed; for a spinlock, any acquirer that asked later and got in first (it has no readers).
+ * Reader fallback comes from two grouped queries.
  *
  * It never prints and never writes the database: findings go to the caller's list. */
 #include "starvation.h"
 
 #include "grow.h"
 #include "holdrow.h"
+#include "timebase.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_SHOWN_BYPASS 5 /* bypassing readers listed as evidence */
-#define MAX_TIDS 16
+#define MAX_BLOCKERS 8  /* tasks named as holding the lock during a wait */
+#define MAX_TRACKED 32  /* distinct other tasks followed per wait */
 
 typedef ls_hold shold;
+
+/* Another task that held the lock at some point of a wait: the blocker. */
+typedef struct {
+	int64_t tid;
+	uint64_t holds;    /* its holds that overlapped the wait */
+	uint64_t overtook; /* of those, requested after the waiter and granted before it */
+	uint64_t trylocks; /* of those, trylocks */
+	int64_t held_ns;   /* time of the wait during which it held the lock */
+	unsigned modes;    /* 1 << mode of its holds */
+	shold first;       /* its earliest hold that overlapped the wait */
+} blocker;
 
 typedef struct {
 	shold w;
 	int64_t wait_ns;
-	uint64_t bypasses, readers, refused;
-	shold shown[MAX_SHOWN_BYPASS];
-	int n_shown;
-	int64_t tids[MAX_TIDS];
-	int n_tids;
+	uint64_t bypasses; /* rwsem: readers admitted past the writer; spinlock: acquirers that
+			    * asked later and got in first */
+	uint64_t readers, refused;
+	uint64_t others;   /* tasks beyond MAX_TRACKED */
+	blocker blockers[MAX_TRACKED];
+	int n_blockers;
 	int severity;
 } wait_verdict;
 
-/* Flagged waits folded per (lock class, writer call site). */
+/* Flagged waits folded per (lock class, waiter call site). */
 typedef struct {
 	int cls;
 	uint64_t ip;
 	uint64_t count;
 	uint64_t total_bypasses;
-	int64_t locks_seen;
 	wait_verdict worst;
 } site;
 
 typedef struct {
 	ls_store *store;
 	sqlite3 *db;
+	ls_context *cx;
 	const ls_starvation_options *opts;
 	ls_findings *out;
 	ls_error *err;
@@ -56,14 +72,61 @@ typedef struct {
 	ls_starvation_stats stats;
 } starve_ctx;
 
-
-static void add_tid(wait_verdict *v, int64_t tid)
+/* pte_lock, pmd_lock and page_table_lock are spinlocks: no readers, no queue of modes; what
+ * keeps a spinner out is whoever takes the lock before it. */
+static bool is_spinlock(int cls)
 {
-	for (int i = 0; i < v->n_tids; i++)
-		if (v->tids[i] == tid)
+	return cls == LS_CLASS_PTE_LOCK || cls == LS_CLASS_PMD_LOCK || cls == LS_CLASS_PAGE_TABLE_LOCK;
+}
+
+static int64_t max64(int64_t a, int64_t b)
+{
+	return a > b ? a : b;
+}
+
+static int64_t min64(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* Counts hold `r` of another task against the wait [w->req, end). */
+static void add_blocker(wait_verdict *v, const shold *r, int64_t end, bool overtook)
+{
+	blocker *b = NULL;
+	int64_t from = max64(r->acq, v->w.req), to = min64(r->rel, end);
+
+	for (int i = 0; i < v->n_blockers; i++)
+		if (v->blockers[i].tid == r->tid) {
+			b = &v->blockers[i];
+			break;
+		}
+	if (!b) {
+		if (v->n_blockers == MAX_TRACKED) {
+			v->others++;
 			return;
-	if (v->n_tids < MAX_TIDS)
-		v->tids[v->n_tids++] = tid;
+		}
+		b = &v->blockers[v->n_blockers++];
+		memset(b, 0, sizeof(*b));
+		b->tid = r->tid;
+		b->first = *r;
+	} else if (r->acq < b->first.acq) {
+		b->first = *r;
+	}
+	b->holds++;
+	b->overtook += overtook;
+	b->trylocks += r->trylock;
+	b->held_ns += to > from ? to - from : 0;
+	b->modes |= 1u << r->mode;
+}
+
+/* Most time held during the wait first; the first to take it on ties. */
+static int blocker_cmp(const void *a, const void *b)
+{
+	const blocker *x = a, *y = b;
+
+	if (x->held_ns != y->held_ns)
+		return x->held_ns > y->held_ns ? -1 : 1;
+	return x->first.acq < y->first.acq ? -1 : x->first.acq > y->first.acq;
 }
 
 /* Worse first: severity, then bypasses, then wait. */
@@ -111,14 +174,19 @@ static ls_status finish_wait(starve_ctx *c, wait_verdict *v)
 	if (!long_wait && !many)
 		return LS_OK;
 	/* Readers admitted past a waiting writer are the fairness bug itself; a long wait behind
-	 * readers that were there first is only slow. */
-	v->severity = many || v->bypasses > 0 ? LS_SEV_ERROR : LS_SEV_WARNING;
+	 * readers that were there first is only slow. A spinlock has no such rule to break in the
+	 * trace's terms (a request is traced before the spin starts): a long spin is a warning. */
+	if (is_spinlock(v->w.cls))
+		v->severity = LS_SEV_WARNING;
+	else
+		v->severity = many || v->bypasses > 0 ? LS_SEV_ERROR : LS_SEV_WARNING;
+	qsort(v->blockers, (size_t)v->n_blockers, sizeof(*v->blockers), blocker_cmp);
 	c->stats.flagged_waits++;
 	return fold(c, v);
 }
 
 
-/* Holds looked at before a writer's request for readers already inside (a bound: readers are
+/* Holds looked at before a waiter's request for holders already inside (a bound: holds are
  * short; one that held longer than this many requests is not counted). */
 #define READERS_BEFORE 1000
 
@@ -126,21 +194,20 @@ typedef struct {
 	sqlite3_stmt *count, *window, *before;
 } writer_stmts;
 
-/* One writer wait: its window [request, acquisition or trace end) on the lock's holds
+/* One wait: its window [request, acquisition or trace end) on the lock's holds
  * (holds(lock_id, requested_ns): a range, no sort). */
 static ls_status analyse_wait(starve_ctx *c, writer_stmts *q, const shold *w)
 {
 	int64_t end = w->acquired ? w->acq : c->t_end;
-	wait_verdict v;
+	bool spin = is_spinlock(w->cls);
+	wait_verdict *v = NULL;
+	ls_status status = LS_OK;
 	int rc;
 
 	c->stats.writer_waits++;
 	if (end < w->req)
 		return LS_OK;
-	memset(&v, 0, sizeof(v));
-	v.w = *w;
-	v.wait_ns = end - w->req;
-	if (v.wait_ns <= c->opts->threshold_ns) {
+	if (end - w->req <= c->opts->threshold_ns) {
 		/* Cheap bound first (index only): fewer requests in the window than the bypass
 		 * limit cannot be flagged. */
 		sqlite3_reset(q->count);
@@ -152,7 +219,12 @@ static ls_status analyse_wait(starve_ctx *c, writer_stmts *q, const shold *w)
 		if ((uint64_t)sqlite3_column_int64(q->count, 0) <= c->opts->max_bypass + 1)
 			return LS_OK;
 	}
-	/* Readers that asked after the writer (a request in the same nanosecond counts as after
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
+	v->w = *w;
+	v->wait_ns = end - w->req;
+	/* Holds that asked after the waiter (a request in the same nanosecond counts as after
 	 * when its event came later in the stream) and were let in before it. */
 	sqlite3_reset(q->window);
 	sqlite3_bind_int64(q->window, 1, w->lock_id);
@@ -161,27 +233,27 @@ static ls_status analyse_wait(starve_ctx *c, writer_stmts *q, const shold *w)
 	while ((rc = sqlite3_step(q->window)) == SQLITE_ROW) {
 		shold r;
 
-		if (!ls_hold_read(q->window, &r) || r.mode != LS_MODE_READ || r.child || r.tid == w->tid)
+		if (!ls_hold_read(q->window, &r) || r.child || r.tid == w->tid)
 			continue;
 		if (r.req == w->req && r.req_event <= w->req_event)
 			continue;
 		if (r.failed) {
-			v.refused++;
+			v->refused += r.mode == LS_MODE_READ;
 			continue;
 		}
 		if (!r.acquired || r.acq >= end)
 			continue;
-		v.bypasses++;
-		v.readers++;
-		add_tid(&v, r.tid);
-		if (v.n_shown < MAX_SHOWN_BYPASS)
-			v.shown[v.n_shown++] = r;
+		if (spin || r.mode == LS_MODE_READ) {
+			v->bypasses++;
+			v->readers += r.mode == LS_MODE_READ && !spin;
+		}
+		add_blocker(v, &r, end, spin || r.mode == LS_MODE_READ);
 	}
 	if (rc != SQLITE_DONE)
 		goto db_error;
-	if (v.wait_ns <= c->opts->threshold_ns && v.bypasses <= c->opts->max_bypass)
-		return LS_OK;
-	/* Readers already inside when the writer asked, or queued before it. */
+	if (v->wait_ns <= c->opts->threshold_ns && v->bypasses <= c->opts->max_bypass)
+		goto end;
+	/* Holders already inside when the waiter asked, or queued before it. */
 	sqlite3_reset(q->before);
 	sqlite3_bind_int64(q->before, 1, w->lock_id);
 	sqlite3_bind_int64(q->before, 2, w->req);
@@ -189,20 +261,29 @@ static ls_status analyse_wait(starve_ctx *c, writer_stmts *q, const shold *w)
 	while ((rc = sqlite3_step(q->before)) == SQLITE_ROW) {
 		shold r;
 
-		if (ls_hold_read(q->before, &r) && r.mode == LS_MODE_READ && r.acquired &&
-		    r.acq < end && r.rel > w->req && r.id != w->id)
-			v.readers++;
+		if (!ls_hold_read(q->before, &r) || r.id == w->id || r.tid == w->tid || r.child ||
+		    !r.acquired || r.acq >= end || r.rel <= w->req)
+			continue;
+		if (r.req == w->req && r.req_event > w->req_event)
+			continue; /* counted in the window */
+		if (r.mode == LS_MODE_READ && !spin)
+			v->readers++;
+		add_blocker(v, &r, end, false);
 	}
 	if (rc != SQLITE_DONE)
 		goto db_error;
-	return finish_wait(c, &v);
+	status = finish_wait(c, v);
+	goto end;
 db_error:
-	return ls_error_set(c->err, LS_ERR_DB, ls_store_path(c->store), "reading holds: %s",
-			    sqlite3_errmsg(c->db));
+	status = ls_error_set(c->err, LS_ERR_DB, ls_store_path(c->store), "reading holds: %s",
+			      sqlite3_errmsg(c->db));
+end:
+	free(v);
+	return status;
 }
 
-/* Writer waits are the `waits` rows of write holds: the contended part of an acquisition
- * (reason contended, or the task slept in it; unfinished attempts too). */
+/* Waits are the `waits` rows of write holds (spinlocks are taken in write mode): the contended
+ * part of an acquisition (reason contended, or the task slept in it; unfinished attempts too). */
 static ls_status writer_pass(starve_ctx *c)
 {
 	sqlite3_stmt *st = NULL;
@@ -254,7 +335,7 @@ end:
 }
 
 static ls_status add_ev(ls_finding *f, const shold *h, int64_t t, int event, int64_t event_id,
-			const char *role)
+			int64_t end_ns, const char *role)
 {
 	ls_evidence ev = ls_evidence_blank();
 
@@ -267,11 +348,13 @@ static ls_status add_ev(ls_finding *f, const shold *h, int64_t t, int event, int
 	ev.mode = h->mode;
 	ev.ip = event == LS_EV_LOCK_ACQUIRE ? h->req_ip : (h->acq_ip ? h->acq_ip : h->req_ip);
 	ev.obj = h->obj;
+	ev.end_ns = end_ns;
+	ev.trylock = h->trylock;
 	ev.role = (char *)role;
 	return ls_finding_add_evidence(f, &ev);
 }
 
-/* The locks the writer held while it waited (the per-VMA case: mmap_lock for write). */
+/* The locks the waiter held while it waited (the per-VMA case: mmap_lock for write). */
 static ls_status writer_context(starve_ctx *c, ls_finding *f, const shold *w, char *held,
 				size_t size)
 {
@@ -282,7 +365,8 @@ static ls_status writer_context(starve_ctx *c, ls_finding *f, const shold *w, ch
 
 	held[0] = '\0';
 	rc = sqlite3_prepare_v2(c->db,
-				"SELECT class, mode, lock, acquired_ns, acquired_ip, request_ip"
+				"SELECT class, mode, lock, acquired_ns, acquired_ip, request_ip,"
+				" released_ns, trylock"
 				" FROM holds WHERE tid = ?1 AND requested_ns <= ?2"
 				" AND acquired_ns IS NOT NULL AND acquired_ns <= ?2"
 				" AND (released_ns IS NULL OR released_ns > ?2) AND id != ?3"
@@ -296,9 +380,9 @@ static ls_status writer_context(starve_ctx *c, ls_finding *f, const shold *w, ch
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int cls = sqlite3_column_int(st, 0), mode = sqlite3_column_int(st, 1);
 		ls_evidence ev = ls_evidence_blank();
-		const char *mn = ls_mode_name((uint64_t)mode);
+		char role[96];
 
-		if (cls < 0 || cls >= LS_CLASS_COUNT)
+		if (cls < 0 || cls >= LS_CLASS_COUNT || mode < 0 || mode >= LS_MODE_COUNT)
 			continue;
 		ev.t_ns = sqlite3_column_int64(st, 3);
 		ev.tid = w->tid;
@@ -309,12 +393,17 @@ static ls_status writer_context(starve_ctx *c, ls_finding *f, const shold *w, ch
 		ev.ip = (uint64_t)sqlite3_column_int64(st, 4);
 		if (!ev.ip)
 			ev.ip = (uint64_t)sqlite3_column_int64(st, 5);
-		ev.role = "writer holds meanwhile";
+		ev.end_ns = sqlite3_column_type(st, 6) == SQLITE_NULL ? c->t_end
+								       : sqlite3_column_int64(st, 6);
+		ev.trylock = sqlite3_column_int(st, 7) != 0;
+		snprintf(role, sizeof(role), "waiter holds %s (%s) meanwhile", ls_class_label(cls),
+			 ls_mode_label(mode));
+		ev.role = role;
 		if (ls_finding_add_evidence(f, &ev) != LS_OK || ls_finding_add_class(f, cls) != LS_OK)
 			goto nomem;
 		if (len < size)
 			len += (size_t)snprintf(held + len, size - len, "%s%s (%s)", len ? ", " : "",
-						ls_class_label(cls), mn ? mn : "?");
+						ls_class_label(cls), ls_mode_label(mode));
 	}
 	if (rc != SQLITE_DONE)
 		goto db_error;
@@ -330,66 +419,173 @@ end:
 	return status;
 }
 
+/* "read", "write" or "read and write" for a blocker's modes. */
+static const char *modes_label(unsigned modes)
+{
+	if (modes == (1u << LS_MODE_READ))
+		return "read";
+	if (modes == (1u << LS_MODE_WRITE))
+		return "write";
+	return "read and write";
+}
+
+/* One blocker in words: "task 135 (oom_mrelease) held it for read (taken at SITE +T, 1 hold,
+ * 11.774 ms of the wait)". */
+static void describe_blocker(starve_ctx *c, const blocker *b, bool spin, char *buf, size_t size)
+{
+	char task[96], site[256], at[LS_TIME_BUF], held[LS_TIME_BUF], tries[48] = "", over[64] = "";
+
+	ls_context_task(c->cx, b->tid, task, sizeof(task));
+	ls_context_site(c->cx, b->first.acq_ip ? b->first.acq_ip : b->first.req_ip, site,
+			sizeof(site));
+	ls_context_time(c->cx, b->first.acq, at, sizeof(at));
+	ls_duration_format(b->held_ns, held, sizeof(held));
+	if (b->trylocks)
+		snprintf(tries, sizeof(tries), ", %" PRIu64 " by trylock", b->trylocks);
+	if (b->overtook)
+		snprintf(over, sizeof(over), ", %" PRIu64 " asked after the waiter", b->overtook);
+	if (spin)
+		snprintf(buf, size,
+			 "task %s took it %" PRIu64 " time(s) (first at %s at %s%s%s), holding it %s of "
+			 "the wait",
+			 task, b->holds, site, at, over, tries, held);
+	else
+		snprintf(buf, size,
+			 "task %s held it for %s (taken at %s at %s; %" PRIu64 " hold(s)%s%s), %s of the "
+			 "wait",
+			 task, modes_label(b->modes), site, at, b->holds, over, tries, held);
+}
+
 static ls_status emit_sites(starve_ctx *c)
 {
 	for (size_t i = 0; i < c->n_sites; i++) {
 		site *s = &c->sites[i];
 		wait_verdict *v = &s->worst;
 		shold *w = &v->w;
-		char held[256];
+		bool spin = is_spinlock(w->cls);
+		int shown = v->n_blockers < MAX_BLOCKERS ? v->n_blockers : MAX_BLOCKERS;
+		char held[256], waiter[96], wsite[256], dur[LS_TIME_BUF], treq[LS_TIME_BUF],
+			tend[LS_TIME_BUF], thr[LS_TIME_BUF], first[512], holders[2048], more[64] = "";
+		size_t hl = 0;
+		int64_t end = w->acquired ? w->acq : c->t_end;
 		ls_status st;
 		ls_finding *f;
 
-		f = ls_findings_add(c->out, LS_FINDING_WRITER_STARVATION, (ls_severity)v->severity,
-				    v->bypasses ? "readers-bypass-writer" : "long-writer-wait",
-				    "%s writer %s %.3f ms%s with %" PRIu64 " reader(s) admitted past it",
-				    ls_class_label(w->cls), w->acquired ? "waited" : "still waiting after",
-				    (double)v->wait_ns / 1e6, w->acquired ? "" : " at trace end",
-				    v->bypasses);
+		ls_context_task(c->cx, w->tid, waiter, sizeof(waiter));
+		ls_context_site(c->cx, w->req_ip, wsite, sizeof(wsite));
+		ls_duration_format(v->wait_ns, dur, sizeof(dur));
+		ls_context_time(c->cx, w->req, treq, sizeof(treq));
+		ls_context_time(c->cx, end, tend, sizeof(tend));
+		ls_duration_format(c->opts->threshold_ns, thr, sizeof(thr));
+		if (shown)
+			describe_blocker(c, &v->blockers[0], spin, first, sizeof(first));
+		else
+			snprintf(first, sizeof(first), "no other task held it during the wait");
+		if (v->n_blockers > 1 || v->others)
+			snprintf(more, sizeof(more), "; %" PRIu64 " other task(s) too",
+				 (uint64_t)(v->n_blockers - 1) + v->others);
+		holders[0] = '\0';
+		for (int j = 0; j < shown; j++) {
+			char one[512];
+
+			describe_blocker(c, &v->blockers[j], spin, one, sizeof(one));
+			if (hl < sizeof(holders))
+				hl += (size_t)snprintf(holders + hl, sizeof(holders) - hl, "%s%s",
+						       j ? "; " : "", one);
+		}
+		if (spin)
+			f = ls_findings_add(c->out, LS_FINDING_WRITER_STARVATION,
+					    (ls_severity)v->severity, "long-spin-wait",
+					    "task %s %s %s for %s at %s: %s%s", waiter,
+					    w->acquired ? "spun" : "was still spinning after", dur,
+					    ls_class_label(w->cls), wsite, first, more);
+		else
+			f = ls_findings_add(c->out, LS_FINDING_WRITER_STARVATION,
+					    (ls_severity)v->severity,
+					    v->bypasses ? "readers-bypass-writer" : "long-writer-wait",
+					    "task %s %s %s for %s (write) at %s: %s%s; %" PRIu64
+					    " reader(s) admitted past it",
+					    waiter, w->acquired ? "waited" : "was still waiting after", dur,
+					    ls_class_label(w->cls), wsite, first, more, v->bypasses);
 		if (!f)
 			goto nomem;
 		f->count = s->count;
 		if (ls_finding_add_class(f, w->cls) != LS_OK || ls_finding_add_tid(f, w->tid) != LS_OK ||
 		    ls_finding_add_object(f, w->obj ? w->obj : w->lock) != LS_OK)
 			goto nomem;
-		if (add_ev(f, w, w->req, LS_EV_LOCK_ACQUIRE, w->req_event, "writer requests") != LS_OK)
+		if (add_ev(f, w, w->req, LS_EV_LOCK_ACQUIRE, w->req_event, end,
+			   spin ? "waiter requests" : "writer requests") != LS_OK)
 			goto nomem;
 		st = writer_context(c, f, w, held, sizeof(held));
 		if (st != LS_OK)
 			return st;
-		for (int j = 0; j < v->n_shown; j++)
-			if (add_ev(f, &v->shown[j], v->shown[j].acq, LS_EV_LOCK_ACQUIRED, -1,
-				   "reader admitted past the waiting writer") != LS_OK)
+		for (int j = 0; j < shown; j++) {
+			const blocker *b = &v->blockers[j];
+			char role[320], hd[LS_TIME_BUF];
+
+			char over[128] = "", tries[48] = "";
+
+			ls_duration_format(b->held_ns, hd, sizeof(hd));
+			if (b->overtook)
+				snprintf(over, sizeof(over), ", %s %" PRIu64 " time(s) after the waiter asked",
+					 spin ? "got in first" : "admitted past the waiting writer",
+					 b->overtook);
+			if (b->trylocks)
+				snprintf(tries, sizeof(tries), ", %" PRIu64 " by trylock", b->trylocks);
+			snprintf(role, sizeof(role), "holder%s: %" PRIu64 " hold(s) during the wait, %s of it%s",
+				 over, b->holds, hd, tries);
+			if (add_ev(f, &b->first, b->first.acq, LS_EV_LOCK_ACQUIRED, -1,
+				   b->first.rel == INT64_MAX ? c->t_end : b->first.rel, role) != LS_OK ||
+			    ls_finding_add_tid(f, b->tid) != LS_OK)
 				goto nomem;
-		for (int j = 0; j < v->n_tids; j++)
-			if (ls_finding_add_tid(f, v->tids[j]) != LS_OK)
-				goto nomem;
-		if (w->acquired) {
-			if (add_ev(f, w, w->acq, LS_EV_LOCK_ACQUIRED, -1, "writer acquires") != LS_OK)
-				goto nomem;
-		} else {
-			f->t_end_ns = c->t_end;
 		}
-		st = ls_finding_set_detail(
-			f,
-			"Task %" PRId64 " asked for %s 0x%" PRIx64 " for write at t=%" PRId64
-			" and %s at t=%" PRId64 " (%.3f ms; threshold %.3f ms). Meanwhile %" PRIu64
-			" read acquisition(s) requested after it were granted first (limit %" PRIu64
-			"), %" PRIu64 " reader(s) held the lock during the wait and %" PRIu64
-			" reader(s) were refused.%s%s%s %" PRIu64 " flagged writer wait(s) from this "
-			"call site, %" PRIu64 " bypass(es) in all.%s",
-			w->tid, ls_class_label(w->cls), w->lock, w->req,
-			w->acquired ? "got it" : "was still waiting at trace end",
-			w->acquired ? w->acq : c->t_end, (double)v->wait_ns / 1e6,
-			(double)c->opts->threshold_ns / 1e6, v->bypasses, c->opts->max_bypass,
-			v->readers, v->refused, held[0] ? " The writer held " : "", held,
-			held[0] ? " all that time, so every task needing those waited too." : "",
-			s->count, s->total_bypasses,
-			w->cls == LS_CLASS_VMA_LOCK && v->bypasses
-				? " Per-VMA readers must be refused while a writer is pending, or a "
-				  "steady stream of faults keeps vma_start_write() waiting."
-				: (v->bypasses ? " An rwsem must queue readers behind a waiting writer."
-					       : ""));
+		if (w->acquired &&
+		    add_ev(f, w, w->acq, LS_EV_LOCK_ACQUIRED, -1, LS_NO_TIME,
+			   spin ? "waiter acquires" : "writer acquires") != LS_OK)
+			goto nomem;
+		/* The finding is the wait, not the locks the waiter took before it. */
+		f->t_begin_ns = w->req;
+		f->t_end_ns = end;
+		if (spin)
+			st = ls_finding_set_detail(
+				f,
+				"Task %s asked for %s 0x%" PRIx64 " at %s at %s and %s at %s (%s; threshold "
+				"%s). Who had it meanwhile: %s%s. %" PRIu64
+				" acquisition(s) by other tasks asked after it and got in first (limit %" PRIu64
+				").%s%s%s "
+				"%" PRIu64 " flagged wait(s) from this call site.%s%s",
+				waiter, ls_class_label(w->cls), w->lock, wsite, treq,
+				w->acquired ? "got it" : "was still spinning at trace end", tend, dur,
+				thr, shown ? holders : "no other task", more, v->bypasses, c->opts->max_bypass,
+				held[0] ? " The waiter held " : "", held,
+				held[0] ? " all that time, so every task needing those waited too." : "",
+				s->count, ls_context_emulated(c->cx) ? " " : "",
+				ls_context_emulated(c->cx) ? LS_EMULATED_TIMING_NOTE : "");
+		else
+			st = ls_finding_set_detail(
+				f,
+				"Task %s asked for %s 0x%" PRIx64 " for write at %s at %s and %s at %s (%s; "
+				"threshold %s). Who held it meanwhile: %s%s. %" PRIu64
+				" read acquisition(s) requested after the writer were granted first "
+				"(limit %" PRIu64 "), %" PRIu64 " reader(s) held the lock during the wait "
+				"and %" PRIu64 " reader(s) were refused.%s%s%s %" PRIu64
+				" flagged writer wait(s) from this call site, %" PRIu64
+				" bypass(es) in all.%s%s%s",
+				waiter, ls_class_label(w->cls), w->lock, wsite, treq,
+				w->acquired ? "got it" : "was still waiting at trace end", tend, dur, thr,
+				shown ? holders : "no other task", more, v->bypasses,
+				c->opts->max_bypass, v->readers, v->refused,
+				held[0] ? " The writer held " : "", held,
+				held[0] ? " all that time, so every task needing those waited too." : "",
+				s->count, s->total_bypasses,
+				w->cls == LS_CLASS_VMA_LOCK && v->bypasses
+					? " Per-VMA readers must be refused while a writer is pending, or a "
+					  "steady stream of faults keeps vma_start_write() waiting."
+					: (v->bypasses ? " An rwsem must queue readers behind a waiting "
+							 "writer."
+						       : ""),
+				ls_context_emulated(c->cx) ? " " : "",
+				ls_context_emulated(c->cx) ? LS_EMULATED_TIMING_NOTE : "");
 		if (st != LS_OK)
 			goto nomem;
 	}
@@ -534,7 +730,7 @@ end:
 	return status;
 }
 
-ls_status ls_starvation_check(ls_store *store, const ls_starvation_options *opts,
+ls_status ls_starvation_check(ls_store *store, ls_context *cx, const ls_starvation_options *opts,
 			      ls_findings *out, ls_starvation_stats *stats, ls_error *err)
 {
 	starve_ctx c;
@@ -543,6 +739,7 @@ ls_status ls_starvation_check(ls_store *store, const ls_starvation_options *opts
 	memset(&c, 0, sizeof(c));
 	c.store = store;
 	c.db = ls_store_borrow_db(store);
+	c.cx = cx;
 	c.opts = opts;
 	c.out = out;
 	c.err = err;

@@ -11,11 +11,16 @@
  *                        another task (its lookup raced the unlocked detach);
  *   pgtable-freed-under-walker  page tables of an mm freed while another task holds that mm's
  *                        mmap_lock (exit_mmap against the OOM reaper / process_mrelease).
- * Instances fold per (rule, object kind, call site of the free); the first keeps its window and
- * the events both tasks recorded in it.
+ * An instance is one object lifetime (an address is reused: a new obj_alloc starts a new one)
+ * and, for page tables, one race: every table of one mm lifetime freed under one walker's hold
+ * of its mmap_lock (the PTE and the PMD tables of one teardown are one race). Instances fold per
+ * (rule, object kind, call site of the free) — page tables per (rule, walker call site) — into
+ * one finding that names the tasks of its first instance and lists the others with theirs; the
+ * first keeps its window and the events both tasks recorded in it.
  *
  * It never prints and never writes the database: findings go to the caller's list. */
 #include "grow.h"
+#include "timebase.h"
 #include "uaf.h"
 
 #include <inttypes.h>
@@ -124,6 +129,7 @@ typedef enum { OBJ_ALIVE, OBJ_DETACHED, OBJ_FREED_DEFERRED, OBJ_FREED } obj_stat
 typedef struct {
 	uint64_t addr, mm;
 	int kind;
+	int64_t alloc_t; /* LS_NO_TIME: allocated before the trace */
 	obj_state state;
 	bool detached_unmarked;
 	int64_t mark_tid; /* -1: not write-marked in the current write section */
@@ -164,15 +170,21 @@ typedef struct {
 	int64_t window_begin, window_end;
 	int walker_phase; /* RULE_PGTABLE_UNDER_WALKER: the walker's phase, -1 none */
 	bool use_is_holder; /* window ends at the holder's release (looked up afterwards) */
+	int64_t key;        /* the race: the walker's acquisition event, else the lifetime */
+	uint64_t life_addr; /* the lifetime the instance is about (the mm for page tables) */
+	int64_t life_alloc; /* its allocation, LS_NO_TIME before the trace */
+	uint64_t events;    /* frees (or uses) folded into the instance */
+	uint64_t by_kind[LS_KIND_COUNT]; /* page tables freed, by kind */
 } instance;
 
 typedef struct {
 	int rule, kind;
-	uint64_t free_ip;
+	uint64_t ip; /* the free's call site; page tables: the walker's */
 	uint64_t count;
-	instance first;
-	int64_t tids[MAX_LIST];
-	int n_tids;
+	instance insts[LS_MAX_INSTANCES]; /* insts[0] is shown in full */
+	int n_insts;
+	int64_t *keys; /* every instance seen (races are told apart by key) */
+	size_t n_keys, cap_keys;
 	uint64_t objs[MAX_LIST];
 	int n_objs;
 } site;
@@ -180,6 +192,7 @@ typedef struct {
 typedef struct {
 	ls_store *store;
 	sqlite3 *db;
+	ls_context *cx;
 	ls_findings *out;
 	ls_error *err;
 	int64_t t_end;
@@ -223,7 +236,7 @@ static void *append_indexed(uaf_ctx *c, void **arr, size_t *n, size_t *cap, size
 }
 
 /* A new lifetime at `addr`, which becomes the current one there (a reused address). */
-static object *obj_new_lifetime(uaf_ctx *c, uint64_t addr, int kind)
+static object *obj_new_lifetime(uaf_ctx *c, uint64_t addr, int kind, int64_t alloc_t)
 {
 	object *o = append_indexed(c, (void **)&c->objs, &c->n_objs, &c->cap_objs, sizeof(*c->objs),
 				   &c->obj_map, addr);
@@ -232,6 +245,7 @@ static object *obj_new_lifetime(uaf_ctx *c, uint64_t addr, int kind)
 		return NULL;
 	o->addr = addr;
 	o->kind = kind;
+	o->alloc_t = alloc_t;
 	o->mark_tid = -1;
 	o->state = OBJ_ALIVE;
 	c->stats.objects++;
@@ -245,7 +259,7 @@ static object *obj_get(uaf_ctx *c, uint64_t addr, int kind, bool create)
 
 	if (i)
 		return &c->objs[i - 1];
-	return create ? obj_new_lifetime(c, addr, kind) : NULL;
+	return create ? obj_new_lifetime(c, addr, kind, LS_NO_TIME) : NULL;
 }
 
 
@@ -300,25 +314,27 @@ static int first_walker_phase(unsigned mask)
 
 /* ---- folding instances -------------------------------------------------------------------- */
 
-static void list_add(int64_t *arr, int *n, int64_t v)
+/* Page tables fold by the walker's call site whatever the table's kind: a PTE and a PMD table
+ * freed in one teardown are one race, not two findings with one summary. */
+static bool same_site(const site *x, const instance *in)
 {
-	for (int i = 0; i < *n; i++)
-		if (arr[i] == v)
-			return;
-	if (*n < MAX_LIST)
-		arr[(*n)++] = v;
+	if (x->rule != in->rule)
+		return false;
+	if (in->rule == RULE_PGTABLE_UNDER_WALKER)
+		return x->ip == in->use.ip;
+	return x->kind == in->kind && x->ip == in->freed.ip;
 }
 
 static void report(uaf_ctx *c, const instance *in)
 {
 	site *s = NULL;
+	instance *shown = NULL;
+	bool known = false;
 
 	c->stats.windows++;
 	for (size_t i = 0; i < c->n_sites; i++) {
-		site *x = &c->sites[i];
-
-		if (x->rule == in->rule && x->kind == in->kind && x->free_ip == in->freed.ip) {
-			s = x;
+		if (same_site(&c->sites[i], in)) {
+			s = &c->sites[i];
 			break;
 		}
 	}
@@ -331,12 +347,43 @@ static void report(uaf_ctx *c, const instance *in)
 		memset(s, 0, sizeof(*s));
 		s->rule = in->rule;
 		s->kind = in->kind;
-		s->free_ip = in->freed.ip;
-		s->first = *in;
+		s->ip = in->rule == RULE_PGTABLE_UNDER_WALKER ? in->use.ip : in->freed.ip;
 	}
-	s->count++;
-	list_add(s->tids, &s->n_tids, in->freed.tid);
-	list_add(s->tids, &s->n_tids, in->use.tid);
+	/* Only page-table races gather several events; every other instance is reported once per
+	 * object lifetime, so it is always new (no list to search). The races' keys are searched
+	 * from the newest: a teardown's frees come together. */
+	if (in->rule == RULE_PGTABLE_UNDER_WALKER) {
+		for (size_t i = s->n_keys; i-- > 0;)
+			if (s->keys[i] == in->key) {
+				known = true;
+				break;
+			}
+		for (int i = 0; i < s->n_insts; i++)
+			if (s->insts[i].key == in->key)
+				shown = &s->insts[i];
+	}
+	if (!known) {
+		if (in->rule == RULE_PGTABLE_UNDER_WALKER &&
+		    !ls_grow((void **)&s->keys, &s->cap_keys, s->n_keys + 1, sizeof(*s->keys))) {
+			c->nomem = true;
+			return;
+		}
+		if (in->rule == RULE_PGTABLE_UNDER_WALKER)
+			s->keys[s->n_keys++] = in->key;
+		s->count++;
+		if (s->n_insts < LS_MAX_INSTANCES) {
+			shown = &s->insts[s->n_insts++];
+			*shown = *in;
+			shown->events = 0;
+		}
+	}
+	if (shown) {
+		shown->events++;
+		if (in->kind >= 0 && in->kind < LS_KIND_COUNT)
+			shown->by_kind[in->kind]++;
+	}
+	if (shown != &s->insts[0])
+		return; /* objects of the instance shown only, like its tasks */
 	for (int i = 0; i < s->n_objs; i++)
 		if (s->objs[i] == in->obj)
 			return;
@@ -361,7 +408,7 @@ static void read_seen(sqlite3_stmt *st, seen *e)
 
 /* The instance of `rule` for object `o`, marked reported (one per lifetime and rule): from
  * `from` (the free or the detach) to `use`, which touched the object. */
-static instance object_instance(object *o, int rule, const seen *from, const seen *use)
+static instance object_instance(const uaf_ctx *c, object *o, int rule, const seen *from, const seen *use)
 {
 	instance in = { 0 };
 
@@ -376,6 +423,9 @@ static instance object_instance(object *o, int rule, const seen *from, const see
 	in.window_begin = from->t;
 	in.window_end = use->t;
 	in.walker_phase = -1;
+	in.key = (int64_t)(o - c->objs);
+	in.life_addr = o->addr;
+	in.life_alloc = o->alloc_t;
 	return in;
 }
 
@@ -386,14 +436,14 @@ static void on_use(uaf_ctx *c, object *o, const seen *e)
 	if (!o)
 		return;
 	if (o->state == OBJ_FREED && !o->reported[RULE_USE_AFTER_FREE]) {
-		instance in = object_instance(o, RULE_USE_AFTER_FREE, &o->free_ev, e);
+		instance in = object_instance(c, o, RULE_USE_AFTER_FREE, &o->free_ev, e);
 
 		report(c, &in);
 		return;
 	}
 	if (o->kind == LS_KIND_VMA && o->detached_unmarked && e->tid != o->detach_ev.tid &&
 	    o->state != OBJ_FREED && !o->reported[RULE_USE_AFTER_DETACH]) {
-		instance in = object_instance(o, RULE_USE_AFTER_DETACH, &o->detach_ev, e);
+		instance in = object_instance(c, o, RULE_USE_AFTER_DETACH, &o->detach_ev, e);
 
 		report(c, &in);
 	}
@@ -501,7 +551,7 @@ static void check_free_locked(uaf_ctx *c, object *o, const seen *e)
 
 		if (l->obj != o->addr || l->n == 0)
 			continue;
-		instance in = object_instance(o, RULE_FREED_WHILE_LOCKED, e, &l->holders[0].ev);
+		instance in = object_instance(c, o, RULE_FREED_WHILE_LOCKED, e, &l->holders[0].ev);
 
 		in.window_end = e->t; /* widened to the holder's release afterwards */
 		in.use_is_holder = true;
@@ -548,6 +598,13 @@ static void check_pgtable_walker(uaf_ctx *c, object *o, const seen *e, uint64_t 
 	in.window_end = e->t;
 	in.walker_phase = first_walker_phase(phases_of(c, walker->tid));
 	in.use_is_holder = true;
+	/* The race is this hold of this mm lifetime: the address of an exited mm is reused by the
+	 * next victim's, which is another race. */
+	in.key = walker->ev.id;
+	const object *mo = obj_get(c, mm, LS_KIND_MM, false);
+
+	in.life_addr = mm;
+	in.life_alloc = mo ? mo->alloc_t : LS_NO_TIME;
 	report(c, &in);
 }
 
@@ -559,7 +616,7 @@ static void on_obj_event(uaf_ctx *c, sqlite3_stmt *st, const seen *e)
 
 	switch (e->type) {
 	case LS_EV_OBJ_ALLOC:
-		o = obj_new_lifetime(c, e->obj, kind);
+		o = obj_new_lifetime(c, e->obj, kind, e->t);
 		if (o)
 			o->mm = mm;
 		break;
@@ -838,10 +895,22 @@ static ls_status add_window(uaf_ctx *c, ls_finding *f, const instance *in, int64
 		seen e;
 
 		read_seen(st, &e);
+		const char *who = e.tid == in->freed.tid ? "freeing task"
+				  : in->rule == RULE_PGTABLE_UNDER_WALKER ? "walker" : "using task";
+		char role[96];
+
 		if (e.type == LS_EV_VMA_LOOKUP || e.type == LS_EV_VMA_WRITE_MARK)
 			e.obj = (uint64_t)sqlite3_column_int64(st, 11);
-		if (add_seen(f, &e, e.tid == in->freed.tid ? "freeing task, in window"
-							   : "using task, in window") != LS_OK) {
+		if (e.type == LS_EV_PHASE) {
+			int64_t ph = sqlite3_column_int64(st, 14);
+			const char *pn = ph >= 0 ? ls_enum_name(LS_ENUM_PHASE, (uint64_t)ph) : NULL;
+
+			snprintf(role, sizeof(role), "%s %s (%s, in window)", pn ? pn : "phase",
+				 sqlite3_column_int(st, 15) ? "begins" : "ends", who);
+		} else {
+			snprintf(role, sizeof(role), "%s, in window", who);
+		}
+		if (add_seen(f, &e, role) != LS_OK) {
 			status = ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
 			goto end;
 		}
@@ -874,14 +943,43 @@ static const char *evname(int type)
 	return strncmp(n, "lockstep_", 9) == 0 ? n + 9 : n;
 }
 
+/* "mm 0xADDR (allocated at +T)" or "(allocated before the trace)": the lifetime, so that two
+ * objects at one reused address are told apart. */
+static void describe_lifetime(const uaf_ctx *c, const char *what, uint64_t addr, int64_t alloc,
+			      char *buf, size_t size)
+{
+	char at[LS_TIME_BUF];
+
+	if (alloc == LS_NO_TIME)
+		snprintf(buf, size, "%s 0x%" PRIx64 " (allocated before the trace)", what, addr);
+	else
+		snprintf(buf, size, "%s 0x%" PRIx64 " (allocated at %s)", what, addr,
+			 ls_context_time(c->cx, alloc, at, sizeof(at)));
+}
+
+/* "3 pte_table and 2 pmd_table" for a page-table race. */
+static void describe_tables(const instance *in, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (int k = 0; k < LS_KIND_COUNT && len < size; k++)
+		if (in->by_kind[k])
+			len += (size_t)snprintf(buf + len, size - len, "%s%" PRIu64 " %s", len ? " and " : "",
+						in->by_kind[k], kname(k));
+}
+
 static ls_status emit(uaf_ctx *c)
 {
 	for (size_t i = 0; i < c->n_sites; i++) {
 		const site *s = &c->sites[i];
-		instance in = s->first;
+		instance in = s->insts[0];
 		ls_finding *f = NULL;
 		ls_status st;
 		int64_t end = in.window_end;
+		char freer[96], user[96], phase[64] = "", life[160], tables[96], t_free[LS_TIME_BUF],
+			t_use[LS_TIME_BUF], t_b[LS_TIME_BUF], t_e[LS_TIME_BUF], dur[LS_TIME_BUF];
+		const char *mode = in.use.mode == LS_MODE_WRITE ? "write" : "read";
 
 		if (in.use_is_holder) {
 			st = holder_release(c, &in.use, &end);
@@ -890,56 +988,86 @@ static ls_status emit(uaf_ctx *c)
 			if (end < in.window_begin)
 				end = in.window_begin;
 		}
+		ls_context_task(c->cx, in.freed.tid, freer, sizeof(freer));
+		ls_context_task(c->cx, in.use.tid, user, sizeof(user));
+		if (in.walker_phase >= 0)
+			snprintf(phase, sizeof(phase), ", in %s",
+				 ls_enum_name(LS_ENUM_PHASE, (uint64_t)in.walker_phase));
+		describe_lifetime(c, in.rule == RULE_PGTABLE_UNDER_WALKER ? "mm" : kname(in.kind),
+				  in.life_addr, in.life_alloc, life, sizeof(life));
+		describe_tables(&in, tables, sizeof(tables));
+		ls_duration_format(in.use.t - in.freed.t, dur, sizeof(dur));
 		switch (in.rule) {
 		case RULE_USE_AFTER_FREE:
 			f = ls_findings_add(c->out, LS_FINDING_UAF_WINDOW, LS_SEV_ERROR,
 					    rule_names[in.rule],
-					    "%s 0x%" PRIx64 " used (%s) %.3f us after it was freed",
-					    kname(in.kind), in.obj, evname(in.use.type),
-					    (double)(in.use.t - in.freed.t) / 1e3);
+					    "%s 0x%" PRIx64 " freed by task %s, used (%s) by task %s %s later",
+					    kname(in.kind), in.obj, freer, evname(in.use.type), user, dur);
 			break;
 		case RULE_FREED_WHILE_LOCKED:
 			f = ls_findings_add(c->out, LS_FINDING_UAF_WINDOW, LS_SEV_ERROR,
 					    rule_names[in.rule],
-					    "%s 0x%" PRIx64 " freed while task %" PRId64
-					    " still held its %s lock",
-					    kname(in.kind), in.obj, in.use.tid,
+					    "%s 0x%" PRIx64 " freed by task %s while task %s still held its %s"
+					    " (%s)",
+					    kname(in.kind), in.obj, freer, user,
 					    in.use.cls >= 0 && ls_class_name((uint64_t)in.use.cls)
 						    ? ls_class_name((uint64_t)in.use.cls)
-						    : "?");
+						    : "?",
+					    mode);
 			break;
 		case RULE_USE_AFTER_DETACH:
 			f = ls_findings_add(c->out, LS_FINDING_UAF_WINDOW, LS_SEV_WARNING,
 					    rule_names[in.rule],
-					    "VMA 0x%" PRIx64 " used (%s) after task %" PRId64
+					    "VMA 0x%" PRIx64 " used (%s) by task %s after task %s"
 					    " detached it without write-marking it",
-					    in.obj, evname(in.use.type), in.freed.tid);
+					    in.obj, evname(in.use.type), user, freer);
 			break;
 		default:
 			f = ls_findings_add(c->out, LS_FINDING_UAF_WINDOW, LS_SEV_ERROR,
 					    rule_names[in.rule],
-					    "page tables of mm 0x%" PRIx64 " freed while task %" PRId64
-					    "%s%s%s held its mmap_lock",
-					    in.mm, in.use.tid, in.walker_phase >= 0 ? " (" : "",
-					    in.walker_phase >= 0
-						    ? ls_enum_name(LS_ENUM_PHASE,
-								   (uint64_t)in.walker_phase)
-						    : "",
-					    in.walker_phase >= 0 ? ")" : "");
+					    "page tables of mm 0x%" PRIx64 " freed by task %s while task %s"
+					    " held its mmap_lock (%s%s)",
+					    in.mm, freer, user, mode, phase);
 			break;
 		}
 		if (!f)
 			goto nomem;
 		f->count = s->count;
-		for (int j = 0; j < s->n_tids; j++)
-			if (ls_finding_add_tid(f, s->tids[j]) != LS_OK)
-				goto nomem;
+		/* The tasks of the instance shown, not of every instance folded in. */
+		if (ls_finding_add_tid(f, in.freed.tid) != LS_OK || ls_finding_add_tid(f, in.use.tid) != LS_OK)
+			goto nomem;
 		for (int j = 0; j < s->n_objs; j++)
 			if (ls_finding_add_object(f, s->objs[j]) != LS_OK)
 				goto nomem;
 		if (in.use.cls >= 0 && in.use.cls < LS_CLASS_COUNT &&
 		    ls_finding_add_class(f, in.use.cls) != LS_OK)
 			goto nomem;
+		for (int j = 0; j < s->n_insts; j++) {
+			const instance *x = &s->insts[j];
+			ls_instance li;
+			int64_t xend = x->window_end;
+
+			if (x->use_is_holder) {
+				st = j == 0 ? LS_OK : holder_release(c, &x->use, &xend);
+				if (j == 0)
+					xend = end;
+				if (st != LS_OK)
+					return st;
+				if (xend < x->window_begin)
+					xend = x->window_begin;
+			}
+			memset(&li, 0, sizeof(li));
+			li.t_begin_ns = x->window_begin;
+			li.t_end_ns = xend;
+			li.tids[li.n_tids++] = x->freed.tid;
+			if (x->use.tid != x->freed.tid)
+				li.tids[li.n_tids++] = x->use.tid;
+			li.obj = x->life_addr;
+			li.obj_alloc_ns = x->life_alloc;
+			li.events = x->events;
+			if (ls_finding_add_instance(f, &li) != LS_OK)
+				goto nomem;
+		}
 		const char *free_role = in.rule == RULE_USE_AFTER_DETACH ? "detached" : "freed";
 		const char *use_role = in.use_is_holder
 					       ? (in.rule == RULE_PGTABLE_UNDER_WALKER
@@ -947,14 +1075,10 @@ static ls_status emit(uaf_ctx *c)
 							  : "holder acquired")
 					       : "use";
 
-		if (in.use_is_holder) {
-			if (add_seen(f, &in.use, use_role) != LS_OK ||
-			    add_seen(f, &in.freed, free_role) != LS_OK)
-				goto nomem;
-		} else if (add_seen(f, &in.freed, free_role) != LS_OK ||
-			   add_seen(f, &in.use, use_role) != LS_OK) {
+		if (add_seen(f, &in.freed, free_role) != LS_OK || add_seen(f, &in.use, use_role) != LS_OK)
 			goto nomem;
-		}
+		if (in.use_is_holder)
+			f->evidence[f->n_evidence - 1].end_ns = end;
 		st = add_window(c, f, &in, end);
 		if (st != LS_OK)
 			return st;
@@ -986,15 +1110,29 @@ static ls_status emit(uaf_ctx *c)
 			      "teardown.";
 			break;
 		}
-		st = ls_finding_set_detail(
-			f,
-			"Window [%" PRId64 ", %" PRId64 "] (%.3f us): task %" PRId64 " %s %s 0x%" PRIx64
-			" at t=%" PRId64 "; task %" PRId64 " %s%s%s at t=%" PRId64 ". %s %" PRIu64
-			" instance(s) from this call site.",
-			in.window_begin, end, (double)(end - in.window_begin) / 1e3, in.freed.tid,
-			free_role, kname(in.kind), in.obj, in.freed.t, in.use.tid,
-			in.use_is_holder ? "(" : "used it (", in.use_is_holder ? use_role : evname(in.use.type),
-			")", in.use.t, why, s->count);
+		ls_context_time(c->cx, in.freed.t, t_free, sizeof(t_free));
+		ls_context_time(c->cx, in.use.t, t_use, sizeof(t_use));
+		ls_context_time(c->cx, in.window_begin, t_b, sizeof(t_b));
+		ls_context_time(c->cx, end, t_e, sizeof(t_e));
+		ls_duration_format(end - in.window_begin, dur, sizeof(dur));
+		if (in.rule == RULE_PGTABLE_UNDER_WALKER)
+			st = ls_finding_set_detail(
+				f,
+				"Window [%s, %s] (%s): task %s freed %s page table(s) of %s, the first"
+				" (%s 0x%" PRIx64 ") at %s, while task %s held that mm's mmap_lock for %s%s"
+				" since %s. %s %" PRIu64 " race(s) like it (one per mm lifetime and walker"
+				" hold), each listed with its own tasks.",
+				t_b, t_e, dur, freer, tables, life, kname(in.kind), in.obj, t_free, user,
+				mode, phase, t_use, why, s->count);
+		else
+			st = ls_finding_set_detail(
+				f,
+				"Window [%s, %s] (%s): task %s %s %s at %s; task %s %s%s%s at %s. %s %" PRIu64
+				" instance(s) (object lifetimes) from this call site.",
+				t_b, t_e, dur, freer, free_role, life, t_free, user,
+				in.use_is_holder ? "(" : "used it (",
+				in.use_is_holder ? use_role : evname(in.use.type), ")", t_use, why,
+				s->count);
 		if (st != LS_OK)
 			goto nomem;
 	}
@@ -1003,7 +1141,8 @@ nomem:
 	return ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
 }
 
-ls_status ls_uaf_check(ls_store *store, ls_findings *out, ls_uaf_stats *stats, ls_error *err)
+ls_status ls_uaf_check(ls_store *store, ls_context *cx, ls_findings *out, ls_uaf_stats *stats,
+		       ls_error *err)
 {
 	uaf_ctx *c = calloc(1, sizeof(*c));
 	ls_status status;
@@ -1012,6 +1151,7 @@ ls_status ls_uaf_check(ls_store *store, ls_findings *out, ls_uaf_stats *stats, l
 		return ls_error_set(err, LS_ERR_NOMEM, NULL, "out of memory");
 	c->store = store;
 	c->db = ls_store_borrow_db(store);
+	c->cx = cx;
 	c->out = out;
 	c->err = err;
 	c->t_end = ls_store_meta_int(store, "t_end_ns", 0);
@@ -1027,6 +1167,8 @@ ls_status ls_uaf_check(ls_store *store, ls_findings *out, ls_uaf_stats *stats, l
 	free(c->objs);
 	free(c->locks);
 	free(c->marks);
+	for (size_t i = 0; i < c->n_sites; i++)
+		free(c->sites[i].keys);
 	free(c->sites);
 	map_free(&c->obj_map);
 	map_free(&c->lock_map);

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "context.h"
 #include "error.h"
 #include "findings.h"
 #include "store.h"
@@ -19,6 +20,6 @@ typedef struct {
 } ls_uaf_stats;
 
 /* Appends uaf-window findings to `out`. `stats` may be NULL. */
-ls_status ls_uaf_check(ls_store *store, ls_findings *out, ls_uaf_stats *stats, ls_error *err);
+ls_status ls_uaf_check(ls_store *store, ls_context *cx, ls_findings *out, ls_uaf_stats *stats, ls_error *err);
 
 #endif

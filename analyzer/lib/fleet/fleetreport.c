@@ -70,7 +70,7 @@ ls_status ls_fleet_report_write(FILE *out, ls_report_format format, const char *
 			totals[s] += sorted[i]->counts[s];
 
 	char cross_title[256];
-	ls_report_context ctx = { cross_title, NULL, NULL, NULL };
+	ls_report_context ctx = { .trace = cross_title };
 
 	snprintf(cross_title, sizeof(cross_title), "cross-trace lock order of %zu trace(s)", n);
 	mem = open_memstream(&cross_doc, &cross_size);

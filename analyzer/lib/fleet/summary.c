@@ -292,7 +292,7 @@ ls_status ls_summary_build(ls_store *store, const char *name, const ls_symbols *
 	for (size_t i = 0; i < ls_findings_count(findings); i++)
 		s->counts[ls_findings_borrow(findings, i)->severity]++;
 	/* The report names the trace by its label: the path it was given as. */
-	ls_report_context ctx = { name, ls_store_path(store), symbols, store };
+	ls_report_context ctx = { name, ls_store_path(store), symbols, store, false };
 
 	st = render(findings, LS_REPORT_TEXT, &ctx, &s->report_text, err);
 	if (st == LS_OK)

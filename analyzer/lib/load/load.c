@@ -3,6 +3,7 @@
  * with a bounded queue of event chunks between them so memory stays flat whatever the trace
  * size. The database is written under a temporary name and renamed only once complete. */
 #include "load.h"
+#include "machine.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -288,6 +289,21 @@ static ls_status set_meta_int(ls_store *s, const char *key, int64_t v, ls_error 
 	return ls_store_set_meta(s, key, buf, err);
 }
 
+/* meta.machine: what recorded the trace (machine.h). A broken machine file costs the line, not
+ * the load: a warning names it. */
+static ls_status write_machine(struct consumer *c, const char *dir, ls_error *err)
+{
+	char machine[1024], msg[2048];
+	ls_error merr;
+
+	ls_error_clear(&merr);
+	if (ls_machine_read(dir, machine, sizeof(machine), &merr) != LS_OK) {
+		warn(c->opts, "%s", ls_error_format(&merr, msg, sizeof(msg)));
+		return LS_OK;
+	}
+	return machine[0] ? ls_store_set_meta(c->store, "machine", machine, err) : LS_OK;
+}
+
 static ls_status write_summary(struct consumer *c, const char *dir, ls_error *err)
 {
 	char abs[PATH_MAX], when[64];
@@ -310,7 +326,7 @@ static ls_status write_summary(struct consumer *c, const char *dir, ls_error *er
 	    (st = set_meta_int(c->store, "unmatched_acquired", (int64_t)hc.unmatched_acquired, err)) != LS_OK ||
 	    (st = set_meta_int(c->store, "held_at_end", (int64_t)hc.held_at_end, err)) != LS_OK)
 		return st;
-	return LS_OK;
+	return write_machine(c, dir, err);
 }
 
 char *ls_load_default_db_path(const char *trace_dir)

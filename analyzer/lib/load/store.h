@@ -11,8 +11,10 @@
 #include "error.h"
 
 /* 2: `unmatched_releases`, and a release never ends another task's hold (version 1 databases
- * hold read holds ended by other tasks' releases: they are refused, the trace must be reloaded). */
-#define LS_SCHEMA_VERSION 2
+ * hold read holds ended by other tasks' releases: they are refused, the trace must be reloaded).
+ * 3: `finding_evidence.end_ns`/`trylock`, `finding_instances`, `meta.machine` (a version 2 file
+ * has findings the viewer cannot show the blockers of: refused, reload). */
+#define LS_SCHEMA_VERSION 3
 
 typedef struct ls_store ls_store;
 

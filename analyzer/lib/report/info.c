@@ -1,5 +1,6 @@
 /* info.c — see info.h. A handful of aggregate queries; nothing is cached. */
 #include "info.h"
+#include "machine.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -50,6 +51,9 @@ ls_status ls_info_collect(ls_store *store, ls_info *info, ls_error *err)
 	ls_store_meta(store, "source", info->source, sizeof(info->source));
 	ls_store_meta(store, "tool_version", info->tool_version, sizeof(info->tool_version));
 	ls_store_meta(store, "loaded_at", info->loaded_at, sizeof(info->loaded_at));
+	if (!ls_store_meta(store, "machine", info->machine, sizeof(info->machine)))
+		info->machine[0] = '\0';
+	info->emulated = ls_machine_emulated(info->machine);
 	info->t_begin_ns = ls_store_meta_int(store, "t_begin_ns", 0);
 	info->t_end_ns = ls_store_meta_int(store, "t_end_ns", 0);
 	info->events = ls_store_meta_int(store, "event_count", 0);

@@ -3,6 +3,7 @@
 #ifndef LOCKSTEP_INFO_H
 #define LOCKSTEP_INFO_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "contract.h"
@@ -13,6 +14,8 @@ typedef struct {
 	char source[1024];
 	char tool_version[32];
 	char loaded_at[40];
+	char machine[1024];   /* meta.machine (machine.h), "" when the trace came without one */
+	bool emulated;        /* the machine line says accel=tcg */
 	int64_t t_begin_ns, t_end_ns;
 	int64_t events, tasks, processes, locks, holds, waits, objects, phases;
 	int64_t discarded_events, discarded_packets;

@@ -8,6 +8,9 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "machine.h"
+#include "timebase.h"
+
 #define WRAP 96
 
 bool ls_report_format_from_name(const char *name, ls_report_format *out)
@@ -61,6 +64,27 @@ static void comm_close(comm_lookup *cl)
 	sqlite3_finalize(cl->st);
 }
 
+/* The time base and machine of the report, from the store when there is one. */
+typedef struct {
+	ls_timebase tb;
+	char machine[1024];
+	bool emulated;
+} report_env;
+
+static void env_init(report_env *env, const ls_report_context *ctx)
+{
+	env->tb.t0 = 0;
+	env->tb.absolute = true;
+	env->machine[0] = '\0';
+	if (ctx->store) {
+		env->tb.t0 = ls_store_meta_int(ctx->store, "t_begin_ns", 0);
+		env->tb.absolute = ctx->absolute_time;
+		if (!ls_store_meta(ctx->store, "machine", env->machine, sizeof(env->machine)))
+			env->machine[0] = '\0';
+	}
+	env->emulated = ls_machine_emulated(env->machine);
+}
+
 /* ---- text --------------------------------------------------------------------------------- */
 
 /* Prints `s` wrapped at WRAP columns, each line indented by `indent` spaces. */
@@ -84,25 +108,44 @@ static void wrap(FILE *out, const char *s, int indent)
 	}
 }
 
-static void text_finding(FILE *out, const ls_finding *f, const ls_report_context *ctx,
-			 comm_lookup *cl)
+/* Bytes beyond one per character ("µs"): printf pads by bytes. */
+static int utf8_extra(const char *s)
 {
-	char comm[64], site[256];
+	int n = 0;
+
+	for (; *s; s++)
+		n += ((unsigned char)*s & 0xc0) == 0x80;
+	return n;
+}
+
+static void text_tasks(FILE *out, const int64_t *tids, size_t n, comm_lookup *cl)
+{
+	char comm[64];
+
+	for (size_t i = 0; i < n; i++) {
+		comm_of(cl, tids[i], comm, sizeof(comm));
+		fprintf(out, "%s %" PRId64 "%s%s%s", i ? "," : "", tids[i], comm[0] ? " (" : "", comm,
+			comm[0] ? ")" : "");
+	}
+}
+
+static void text_finding(FILE *out, const ls_finding *f, const ls_report_context *ctx,
+			 const report_env *env, comm_lookup *cl)
+{
+	char site[256], a[LS_TIME_BUF], b[LS_TIME_BUF], d[LS_TIME_BUF];
 
 	fprintf(out, "[%s] %s\n", ls_severity_name(f->severity), f->summary);
 	fprintf(out, "  %s/%s", ls_finding_kind_name(f->kind), f->rule);
 	if (f->count > 1)
-		fprintf(out, ", %" PRIu64 " occurrences", f->count);
+		fprintf(out, ", %" PRIu64 " instances", f->count);
 	if (f->t_begin_ns <= f->t_end_ns)
-		fprintf(out, ", t=[%" PRId64 ", %" PRId64 "] ns", f->t_begin_ns, f->t_end_ns);
+		fprintf(out, ", %s .. %s (%s)", ls_time_format(&env->tb, f->t_begin_ns, a, sizeof(a)),
+			ls_time_format(&env->tb, f->t_end_ns, b, sizeof(b)),
+			ls_duration_format(f->t_end_ns - f->t_begin_ns, d, sizeof(d)));
 	fprintf(out, "\n");
 	if (f->n_tids) {
 		fprintf(out, "  tasks:");
-		for (size_t i = 0; i < f->n_tids; i++) {
-			comm_of(cl, f->tids[i], comm, sizeof(comm));
-			fprintf(out, "%s %" PRId64 "%s%s%s", i ? "," : "", f->tids[i],
-				comm[0] ? " (" : "", comm, comm[0] ? ")" : "");
-		}
+		text_tasks(out, f->tids, f->n_tids, cl);
 		fprintf(out, "\n");
 	}
 	if (f->n_classes) {
@@ -122,20 +165,45 @@ static void text_finding(FILE *out, const ls_finding *f, const ls_report_context
 	}
 	if (f->detail)
 		wrap(out, f->detail, 2);
+	if (f->n_instances > 1) {
+		fprintf(out, "  instances (%zu of %" PRIu64 " shown, each with its own tasks):\n",
+			f->n_instances, f->count);
+		for (size_t i = 0; i < f->n_instances; i++) {
+			const ls_instance *in = &f->instances[i];
+
+			fprintf(out, "    #%-2zu %s .. %s", i + 1,
+				ls_time_format(&env->tb, in->t_begin_ns, a, sizeof(a)),
+				ls_time_format(&env->tb, in->t_end_ns, b, sizeof(b)));
+			if (in->obj) {
+				fprintf(out, "  0x%" PRIx64, in->obj);
+				if (in->obj_alloc_ns == LS_NO_TIME)
+					fprintf(out, " (allocated before the trace)");
+				else
+					fprintf(out, " (allocated at %s)",
+						ls_time_format(&env->tb, in->obj_alloc_ns, a, sizeof(a)));
+			}
+			fprintf(out, "  tasks:");
+			text_tasks(out, in->tids, (size_t)in->n_tids, cl);
+			if (in->events > 1)
+				fprintf(out, "  (%" PRIu64 " events)", in->events);
+			fprintf(out, "\n");
+		}
+	}
 	if (f->n_evidence)
 		fprintf(out, "  evidence:\n");
 	for (size_t i = 0; i < f->n_evidence; i++) {
 		const ls_evidence *ev = &f->evidence[i];
 		const char *en = short_event(ev->event);
 
-		fprintf(out, "    t=%-12" PRId64 " tid %-6" PRId64 " %-16s", ev->t_ns, ev->tid,
+		ls_time_format(&env->tb, ev->t_ns, a, sizeof(a));
+		fprintf(out, "    %-*s tid %-6" PRId64 " %-16s", 14 + utf8_extra(a), a, ev->tid,
 			en ? en : "-");
 		if (ev->cls >= 0) {
 			const char *cn = ls_class_name((uint64_t)ev->cls);
 			const char *mn = ev->mode >= 0 ? ls_mode_name((uint64_t)ev->mode) : NULL;
 
-			fprintf(out, " %s%s%s%s", cn ? cn : "?", mn ? "(" : "", mn ? mn : "",
-				mn ? ")" : "");
+			fprintf(out, " %s%s%s%s%s", cn ? cn : "?", mn ? "(" : "", mn ? mn : "",
+				mn ? ")" : "", ev->trylock ? " trylock" : "");
 		}
 		if (ev->lock)
 			fprintf(out, " lock 0x%" PRIx64, ev->lock);
@@ -146,6 +214,9 @@ static void text_finding(FILE *out, const ls_finding *f, const ls_report_context
 				ls_symbols_format(ctx->symbols, ev->ip, site, sizeof(site)));
 		if (ev->role && ev->role[0])
 			fprintf(out, " — %s", ev->role);
+		if (ev->end_ns != LS_NO_TIME)
+			fprintf(out, " [until %s, %s]", ls_time_format(&env->tb, ev->end_ns, a, sizeof(a)),
+				ls_duration_format(ev->end_ns - ev->t_ns, d, sizeof(d)));
 		fprintf(out, "\n");
 	}
 	fprintf(out, "\n");
@@ -156,13 +227,32 @@ static void write_text(FILE *out, const ls_findings *list, const ls_report_conte
 	size_t n = ls_findings_count(list);
 	size_t by_sev[LS_SEV_COUNT] = { 0 };
 	comm_lookup cl;
+	report_env env;
+	char t0[LS_TIME_BUF];
 
+	env_init(&env, ctx);
 	for (size_t i = 0; i < n; i++)
 		by_sev[ls_findings_borrow(list, i)->severity]++;
 	comm_open(&cl, ctx->store);
 	fprintf(out, "lockstep check: %s\n", ctx->trace && ctx->trace[0] ? ctx->trace
 									 : (ctx->database ? ctx->database
 											  : "?"));
+	if (ctx->store) {
+		if (env.machine[0])
+			fprintf(out, "machine: %s%s\n", env.machine,
+				env.emulated ? " — emulated CPU (TCG): waits and spins of 30–110 ms may be"
+					       " vCPU stalls, not lock behaviour"
+					     : "");
+		else
+			fprintf(out, "machine: not recorded (no machine file beside the trace)\n");
+		snprintf(t0, sizeof(t0), "%" PRId64, env.tb.t0);
+		if (env.tb.absolute)
+			fprintf(out, "times: trace-clock ns (the trace starts at %s ns)\n", t0);
+		else
+			fprintf(out, "times: +offsets from the trace start, %s ns on the trace clock"
+				     " (--absolute-time for trace-clock ns)\n",
+				t0);
+	}
 	if (n == 0) {
 		fprintf(out, "no findings\n");
 		comm_close(&cl);
@@ -186,7 +276,7 @@ static void write_text(FILE *out, const ls_findings *list, const ls_report_conte
 				const ls_finding *f = ls_findings_borrow(list, i);
 
 				if ((int)f->kind == kind && (int)f->severity == sev)
-					text_finding(out, f, ctx, &cl);
+					text_finding(out, f, ctx, &env, &cl);
 			}
 	}
 	comm_close(&cl);
@@ -226,7 +316,16 @@ static void json_hex(FILE *out, uint64_t v, bool present)
 		fputs("null", out);
 }
 
-static void json_finding(FILE *out, const ls_finding *f, size_t id, const ls_report_context *ctx)
+static void json_time(FILE *out, const report_env *env, int64_t t, bool present)
+{
+	if (present)
+		fprintf(out, "%" PRId64, ls_time_value(&env->tb, t));
+	else
+		fputs("null", out);
+}
+
+static void json_finding(FILE *out, const ls_finding *f, size_t id, const ls_report_context *ctx,
+			 const report_env *env)
 {
 	char site[256];
 
@@ -240,11 +339,10 @@ static void json_finding(FILE *out, const ls_finding *f, size_t id, const ls_rep
 	json_string(out, f->summary);
 	fputs(",\n     \"detail\": ", out);
 	json_string(out, f->detail);
-	if (f->t_begin_ns <= f->t_end_ns)
-		fprintf(out, ",\n     \"t_begin_ns\": %" PRId64 ", \"t_end_ns\": %" PRId64,
-			f->t_begin_ns, f->t_end_ns);
-	else
-		fputs(",\n     \"t_begin_ns\": null, \"t_end_ns\": null", out);
+	fputs(",\n     \"t_begin_ns\": ", out);
+	json_time(out, env, f->t_begin_ns, f->t_begin_ns <= f->t_end_ns);
+	fputs(", \"t_end_ns\": ", out);
+	json_time(out, env, f->t_end_ns, f->t_begin_ns <= f->t_end_ns);
 	fprintf(out, ", \"count\": %" PRIu64 ",\n     \"tids\": [", f->count);
 	for (size_t i = 0; i < f->n_tids; i++)
 		fprintf(out, "%s%" PRId64, i ? ", " : "", f->tids[i]);
@@ -258,12 +356,32 @@ static void json_finding(FILE *out, const ls_finding *f, size_t id, const ls_rep
 		fputs(i ? ", " : "", out);
 		json_hex(out, f->objects[i], true);
 	}
+	fputs("],\n     \"instances\": [", out);
+	for (size_t i = 0; i < f->n_instances; i++) {
+		const ls_instance *in = &f->instances[i];
+
+		fprintf(out, "%s{\"t_begin_ns\": ", i ? ", " : "");
+		json_time(out, env, in->t_begin_ns, true);
+		fputs(", \"t_end_ns\": ", out);
+		json_time(out, env, in->t_end_ns, true);
+		fputs(", \"tids\": [", out);
+		for (int k = 0; k < in->n_tids; k++)
+			fprintf(out, "%s%" PRId64, k ? ", " : "", in->tids[k]);
+		fputs("], \"obj\": ", out);
+		json_hex(out, in->obj, in->obj != 0);
+		fputs(", \"obj_alloc_ns\": ", out);
+		json_time(out, env, in->obj_alloc_ns, in->obj_alloc_ns != LS_NO_TIME);
+		fprintf(out, ", \"events\": %" PRIu64 "}", in->events);
+	}
 	fputs("],\n     \"evidence\": [", out);
 	for (size_t i = 0; i < f->n_evidence; i++) {
 		const ls_evidence *ev = &f->evidence[i];
 
-		fprintf(out, "%s\n       {\"t_ns\": %" PRId64 ", \"tid\": %" PRId64 ", \"event\": ",
-			i ? "," : "", ev->t_ns, ev->tid);
+		fprintf(out, "%s\n       {\"t_ns\": ", i ? "," : "");
+		json_time(out, env, ev->t_ns, true);
+		fputs(", \"end_ns\": ", out);
+		json_time(out, env, ev->end_ns, ev->end_ns != LS_NO_TIME);
+		fprintf(out, ", \"tid\": %" PRId64 ", \"event\": ", ev->tid);
 		json_string(out, short_event(ev->event));
 		fputs(", \"event_id\": ", out);
 		if (ev->event_id >= 0)
@@ -283,7 +401,7 @@ static void json_finding(FILE *out, const ls_finding *f, size_t id, const ls_rep
 				       : NULL);
 		fputs(", \"obj\": ", out);
 		json_hex(out, ev->obj, ev->obj != 0);
-		fputs(", \"role\": ", out);
+		fprintf(out, ", \"trylock\": %s, \"role\": ", ev->trylock ? "true" : "false");
 		json_string(out, ev->role);
 		fputc('}', out);
 	}
@@ -294,7 +412,9 @@ static void write_json(FILE *out, const ls_findings *list, const ls_report_conte
 {
 	size_t n = ls_findings_count(list);
 	size_t by_sev[LS_SEV_COUNT] = { 0 };
+	report_env env;
 
+	env_init(&env, ctx);
 	for (size_t i = 0; i < n; i++)
 		by_sev[ls_findings_borrow(list, i)->severity]++;
 	fprintf(out, "{\"format\": \"lockstep-check\", \"version\": %d,\n \"trace\": ",
@@ -302,12 +422,16 @@ static void write_json(FILE *out, const ls_findings *list, const ls_report_conte
 	json_string(out, ctx->trace && ctx->trace[0] ? ctx->trace : NULL);
 	fputs(", \"database\": ", out);
 	json_string(out, ctx->database);
+	fprintf(out, ",\n \"time_base\": \"%s\", \"t0_ns\": %" PRId64 ", \"machine\": ",
+		env.tb.absolute ? "absolute" : "relative", env.tb.t0);
+	json_string(out, env.machine[0] ? env.machine : NULL);
+	fprintf(out, ", \"emulated\": %s", env.emulated ? "true" : "false");
 	fprintf(out, ",\n \"counts\": {\"error\": %zu, \"warning\": %zu, \"note\": %zu},\n",
 		by_sev[LS_SEV_ERROR], by_sev[LS_SEV_WARNING], by_sev[LS_SEV_NOTE]);
 	fputs(" \"findings\": [", out);
 	for (size_t i = 0; i < n; i++) {
 		fputs(i ? ",\n" : "\n", out);
-		json_finding(out, ls_findings_borrow(list, i), i + 1, ctx);
+		json_finding(out, ls_findings_borrow(list, i), i + 1, ctx, &env);
 	}
 	fputs(n ? "\n ]}\n" : "]}\n", out);
 }

@@ -7,6 +7,8 @@
 
 #include <stdio.h>
 
+#include <stdbool.h>
+
 #include "error.h"
 #include "findings.h"
 #include "store.h"
@@ -14,13 +16,18 @@
 
 typedef enum { LS_REPORT_TEXT, LS_REPORT_JSON } ls_report_format;
 
-#define LS_REPORT_JSON_VERSION 1
+/* 2: times relative to the trace start unless `time_base` says "absolute"; `machine`,
+ * `instances`, evidence `end_ns` and `trylock`. */
+#define LS_REPORT_JSON_VERSION 2
 
 typedef struct {
 	const char *trace;         /* meta.source (the trace directory); may be NULL */
 	const char *database;      /* the database path; may be NULL */
 	const ls_symbols *symbols; /* may be NULL: hex call sites */
-	ls_store *store;           /* may be NULL; when given, task names come from `tasks` */
+	ls_store *store;           /* may be NULL; when given, task names come from `tasks`, the
+				    * trace start from meta.t_begin_ns, the machine from meta.machine */
+	bool absolute_time;        /* trace-clock ns instead of "+12.345 ms" (always so without a
+				    * store: there is no trace start to count from) */
 } ls_report_context;
 
 /* Parses "text" / "json"; false when unknown. */
