@@ -883,8 +883,9 @@ static void test_finding_frames(const char *starved, const char *cycle, const ch
 			gboolean all = TRUE;
 			for (guint k = 0; k < f->evidence->len; k++) {
 				const lsv_evidence *e = &g_array_index(f->evidence, lsv_evidence, k);
-				/* before the wait: only holds the writer kept across it, drawn crossing the edge */
-				all &= (e->t_ns >= a && e->t_ns <= b) || (e->t_ns < a && strstr(e->role, "holds"));
+				/* before the wait: only holds live across it (the waiter's own, its blockers'), drawn
+				 * crossing the edge */
+				all &= (e->t_ns >= a && e->t_ns <= b) || (e->t_ns < a && strstr(e->role, "hold"));
 			}
 			TAP_OK(all && last <= b, "the view contains all its evidence (last at +%lld ns, view ends +%lld ns)",
 			       (long long)(last - t->t_begin), (long long)(b - t->t_begin));
