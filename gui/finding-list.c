@@ -49,6 +49,63 @@ static gint cmp_finding(gconstpointer a, gconstpointer b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+static gint cmp_evidence(gconstpointer a, gconstpointer b)
+{
+	const lsv_evidence *x = a, *y = b;
+	if (x->t_ns != y->t_ns)
+		return x->t_ns < y->t_ns ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static bool is_wait_finding(const lsv_finding *f)
+{
+	return (f->kind && strstr(f->kind, "starvation")) || (f->rule && strstr(f->rule, "wait"));
+}
+
+/* The band: a wait finding's starts at the waiter's request (starvation.c writes the role
+ * "writer requests"), whatever outer lock the waiter took before; its end covers the last
+ * evidence. */
+static void set_band(lsv_finding *f)
+{
+	f->band_begin = f->t_begin;
+	f->band_end = f->t_end;
+	f->is_wait = is_wait_finding(f);
+	if (!f->has_window)
+		return;
+	for (guint i = 0; i < f->evidence->len; i++) {
+		const lsv_evidence *e = &g_array_index(f->evidence, lsv_evidence, i);
+		if (is_wait_finding(f) && e->role && strstr(e->role, "requests")) {
+			f->band_begin = e->t_ns;
+			break;
+		}
+	}
+	for (guint i = 0; i < f->evidence->len; i++) {
+		const lsv_evidence *e = &g_array_index(f->evidence, lsv_evidence, i);
+		if (e->t_ns > f->band_end)
+			f->band_end = e->t_ns;
+	}
+	if (f->band_end < f->band_begin)
+		f->band_end = f->band_begin;
+}
+
+void lsv_finding_frame(const lsv_finding *f, int64_t trace_begin, int64_t trace_end, int64_t *a, int64_t *b)
+{
+	int64_t lo = f->band_begin, hi = f->band_end;
+	if (!is_wait_finding(f))
+		for (guint i = 0; i < f->evidence->len; i++) {
+			int64_t t = g_array_index(f->evidence, lsv_evidence, i).t_ns;
+			lo = MIN(lo, t);
+			hi = MAX(hi, t);
+		}
+	/* a little room on both sides, so the first and last evidence are not on the edges; a
+	 * wait's view opens just before the request */
+	int64_t pad = (hi - lo) / 20 + 50;
+	*a = MAX(lo - (is_wait_finding(f) ? pad / 3 : pad), trace_begin);
+	*b = MIN(hi + pad, MAX(trace_end, *a + 1));
+	if (*b <= *a)
+		*b = *a + 1;
+}
+
 GPtrArray *lsv_findings_read(sqlite3 *db, bool *present)
 {
 	GPtrArray *out = g_ptr_array_new_with_free_func(finding_free);
@@ -60,7 +117,7 @@ GPtrArray *lsv_findings_read(sqlite3 *db, bool *present)
 			       -1, &fq, NULL) != SQLITE_OK)
 		goto end;
 	if (sqlite3_prepare_v2(db,
-			       "SELECT t_ns, tid, event_id, event, lock, class, mode, obj, role "
+			       "SELECT t_ns, tid, event_id, event, lock, class, mode, obj, role, ip, seq "
 			       "FROM finding_evidence WHERE finding_id = ? ORDER BY seq",
 			       -1, &eq, NULL) != SQLITE_OK)
 		goto end;
@@ -113,6 +170,8 @@ GPtrArray *lsv_findings_read(sqlite3 *db, bool *present)
 			e.mode = sqlite3_column_type(eq, 6) == SQLITE_NULL ? -1 : sqlite3_column_int(eq, 6);
 			e.obj = sqlite3_column_int64(eq, 7);
 			e.role = text(eq, 8);
+			e.ip = sqlite3_column_int64(eq, 9);
+			e.seq = sqlite3_column_int64(eq, 10);
 			g_array_append_val(f->evidence, e);
 			if (no_window) {
 				f->t_begin = MIN(f->t_begin, e.t_ns);
@@ -122,6 +181,8 @@ GPtrArray *lsv_findings_read(sqlite3 *db, bool *present)
 		f->has_window = f->t_begin <= f->t_end;
 		if (!f->has_window)
 			f->t_begin = f->t_end = 0;
+		g_array_sort(f->evidence, cmp_evidence);
+		set_band(f);
 		g_ptr_array_add(out, f);
 	}
 	g_ptr_array_sort(out, cmp_finding);
@@ -133,11 +194,13 @@ end:
 
 bool lsv_finding_has_tid(const lsv_finding *f, int64_t tid)
 {
-	for (guint i = 0; i < f->tids->len; i++)
-		if (g_array_index(f->tids, int64_t, i) == tid)
-			return true;
 	for (guint i = 0; i < f->evidence->len; i++)
 		if (g_array_index(f->evidence, lsv_evidence, i).tid == tid)
+			return true;
+	if (f->evidence->len)
+		return false;
+	for (guint i = 0; i < f->tids->len; i++)
+		if (g_array_index(f->tids, int64_t, i) == tid)
 			return true;
 	return false;
 }

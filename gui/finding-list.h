@@ -13,6 +13,8 @@
 typedef struct {
 	int64_t t_ns, tid, event_id;   /* event_id -1 when the evidence is not one event */
 	int64_t lock, obj;
+	int64_t ip;                    /* call site, 0 when not recorded */
+	int64_t seq;                   /* order in the finding as written */
 	int cls, mode;                 /* -1 when not applicable */
 	char *event, *role;            /* owned, may be NULL */
 } lsv_evidence;
@@ -22,10 +24,14 @@ typedef struct {
 	char *kind, *rule, *severity, *summary, *detail; /* owned; detail may be NULL */
 	int64_t t_begin, t_end, count;
 	bool has_window;               /* false: neither a stored window nor evidence times */
+	/* The band the timeline highlights: for a wait (starvation) finding from the waiter's
+	 * request to the end, not from an outer lock it took earlier; else the window. */
+	int64_t band_begin, band_end;
+	bool is_wait;                  /* a wait (starvation) finding */
 	GArray *tids;                  /* int64_t */
 	GArray *objects;               /* int64_t addresses (objects or locks) */
 	unsigned class_mask;           /* bit per lock class */
-	GArray *evidence;              /* lsv_evidence, in order */
+	GArray *evidence;              /* lsv_evidence, in time order (ties: as written) */
 } lsv_finding;
 
 /* Reads every finding (ordered by severity, highest first, then time). *present tells whether
@@ -33,7 +39,16 @@ typedef struct {
  * that frees its elements. */
 GPtrArray *lsv_findings_read(sqlite3 *db, bool *present);
 
-/* Whether the finding involves task tid / address addr (object, lock or evidence lock). */
+/* The time range to show for a finding in a trace [trace_begin, trace_end]: from the band's
+ * start (the wait, for a wait finding) to its last evidence, padded, never before the trace
+ * start nor after its end. Evidence before the band (holds the waiter kept across its wait)
+ * is drawn as holds crossing the left edge. */
+void lsv_finding_frame(const lsv_finding *f, int64_t trace_begin, int64_t trace_end, int64_t *a, int64_t *b);
+
+/* Whether the finding involves task tid / address addr (object, lock or evidence lock). A
+ * finding with evidence involves the tasks of its evidence only: the `tids` column merges every
+ * instance of a rule (an mm address reused by several victims), and highlighting those would
+ * mark tasks that do nothing in the window (issue 15). */
 bool lsv_finding_has_tid(const lsv_finding *f, int64_t tid);
 bool lsv_finding_has_addr(const lsv_finding *f, int64_t addr);
 

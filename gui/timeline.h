@@ -24,11 +24,12 @@ G_DECLARE_FINAL_TYPE(LsvTimeline, lsv_timeline, LSV, TIMELINE, GtkWidget)
 
 /* Geometry, in pixels (tests compute expected positions from these). */
 #define LSV_TL_RULER_H 28
-#define LSV_TL_HEADER_W 170
+#define LSV_TL_HEADER_W 200
 #define LSV_TL_GROUP_H 20
 #define LSV_TL_MARK_H 9        /* instants strip at the top of a task lane */
-#define LSV_TL_ROW_H 6         /* one row per lock class, outermost class on top */
+#define LSV_TL_ROW_H 8         /* one row per lock class, outermost class on top, labelled */
 #define LSV_TL_LANE_H (LSV_TL_MARK_H + 7 * LSV_TL_ROW_H + 4)
+#define LSV_TL_LEGEND_H 20     /* the legend strip at the bottom */
 
 GtkWidget *lsv_timeline_new(void);
 
@@ -72,6 +73,14 @@ int lsv_timeline_lane_y(LsvTimeline *self, int64_t tid);
 int lsv_timeline_row_y(int lane_y, int cls);
 /* The hold drawn at (x, y) — what a click selects and the tooltip describes. */
 gboolean lsv_timeline_span_at(LsvTimeline *self, double x, double y, lsv_span *out);
+/* Centre of the legend swatch of class cls (FALSE when the widget is too small for one). */
+gboolean lsv_timeline_legend_swatch(LsvTimeline *self, int cls, int *x, int *y);
+/* The tooltip of a hold: class, mode, lock, task comm/tid, call site as symbol+0xoff (with the
+ * symbols given to lsv_timeline_set_symbols), times; g_free it. */
+char *lsv_timeline_describe_span(LsvTimeline *self, const lsv_span *s);
+/* The trace's symbol map (borrowed; NULL: hex call sites). */
+struct ls_symbols;
+void lsv_timeline_set_symbols(LsvTimeline *self, const struct ls_symbols *symbols);
 /* The colour of a lock class (r, g, b in 0..1). */
 void lsv_timeline_class_rgb(int cls, double rgb[3]);
 

@@ -7,6 +7,7 @@
 #include <gtk/gtk.h>
 
 #include "error.h"
+#include "finding-list.h"
 #include "timeline.h"
 #include "trace.h"
 
@@ -39,6 +40,10 @@ const char *lsv_window_get_cursor_text(LsvWindow *self);
 const char *lsv_window_get_evidence_text(LsvWindow *self);
 guint lsv_window_get_findings_count(LsvWindow *self);
 void lsv_window_select_finding(LsvWindow *self, int index);
+/* Finding `index` in list order (borrowed), NULL when out of range. */
+const lsv_finding *lsv_window_get_finding(LsvWindow *self, int index);
+/* The text of the list row of finding `index` ("RULE · at +T · N evidence"); g_free it. */
+char *lsv_window_get_finding_row_text(LsvWindow *self, int index);
 /* Selects finding `index` once the next open completes. */
 void lsv_window_select_finding_after_open(LsvWindow *self, int index);
 void lsv_window_select_task(LsvWindow *self, int64_t tid);

@@ -21,6 +21,7 @@
 #include "tap.h"
 #include "timeline.h"
 #include "window.h"
+#include "xinput.h"
 
 #define MM 0xffff888000001000ull
 #define VMA 0xffff88800000a000ull
@@ -297,12 +298,15 @@ static void test_findings(void)
 	lsv_window_select_finding(win, 1); /* sorted: the error first, then the warning */
 	spin(50);
 	TAP_OK(has(lsv_window_get_evidence_text(win), "writer-starvation") &&
-	       has(lsv_window_get_evidence_text(win), "holds fault-thread/101"),
-	       "finding selected: first evidence shown");
-	TAP_EQ_INT(cursor(), 1, "cursor on the first evidence event");
+	       has(lsv_window_get_evidence_text(win), "requests munmap/201"),
+	       "wait finding selected: the evidence shown is the writer's request");
+	TAP_EQ_INT(cursor(), 5, "cursor on the request (#5), not on the reader's earlier hold");
 	int64_t a, b;
 	lsv_timeline_get_view(tl, &a, &b);
-	TAP_OK(a <= 2000 && b >= 4000 && b - a < 4000, "zoomed to the finding's window");
+	TAP_OK(a <= 2000 && a > 1000 && b >= 4000 && b - a < 4000, "zoomed to the wait [%lld, %lld]", (long long)a, (long long)b);
+	act("evidence-prev");
+	TAP_EQ_INT(cursor(), 1, "previous evidence → the reader's hold (#1)");
+	TAP_EQ_INT(lsv_timeline_get_selected_tid(tl), 101, "its task selected");
 	act("evidence-next");
 	TAP_EQ_INT(cursor(), 5, "next evidence → #5");
 	TAP_EQ_INT(lsv_timeline_get_selected_tid(tl), 201, "its task selected");
@@ -438,6 +442,141 @@ static void test_pixels(const char *dir)
 	TAP_OK(is_background(rgb), "detail: nothing held by 102 before its trylock");
 	pixel(s, px(5000), y102 + 2, rgb);
 	TAP_OK(rgb[0] > 180 && rgb[1] < 80, "detail: refused marker at 5000");
+	cairo_surface_destroy(s);
+}
+
+/* Fraction of the ruler's label area (right of the header) that has text on it. */
+static int ruler_ink(cairo_surface_t *s)
+{
+	int ink = 0, rgb[3], w = cairo_image_surface_get_width(s);
+	for (int y = 2; y < LSV_TL_RULER_H - 10; y++)
+		for (int x = LSV_TL_HEADER_W + 1; x < w; x++) {
+			pixel(s, x, y, rgb);
+			ink += rgb[0] < 120 && rgb[1] < 120 && rgb[2] < 120;
+		}
+	return ink;
+}
+
+/* Issue 15: one Ctrl+wheel notch blanked the ruler and piled every mark at the left edge. Real
+ * wheel events through the X server: Ctrl+wheel zooms around the pointer, keeps the time under
+ * it, leaves the ruler labelled and the holds where they belong; Shift+wheel and drag pan. */
+static void test_wheel_zoom(void)
+{
+	if (!xin_available()) {
+		TAP_OK(0, "XTEST available on the display");
+		return;
+	}
+	lsv_window_select_finding(win, -1);
+	lsv_timeline_set_view(tl, 1000, 10000);
+	xin_spin(50);
+	int y201 = lsv_timeline_lane_y(tl, 201);
+	int64_t a0, b0, a, b;
+	lsv_timeline_get_view(tl, &a0, &b0);
+	double x = px(5500);
+	int64_t under = lsv_timeline_x_to_time(tl, x);
+	xin_wheel(GTK_WIDGET(tl), x, lsv_timeline_row_y(y201, 0), 4, true, false);
+	lsv_timeline_get_view(tl, &a, &b);
+	TAP_OK(b - a < b0 - a0 && b - a > (b0 - a0) / 2, "Ctrl+wheel up zooms in one notch ([%lld, %lld] → [%lld, %lld])",
+	       (long long)a0, (long long)b0, (long long)a, (long long)b);
+	TAP_OK(llabs(lsv_timeline_x_to_time(tl, x) - under) <= (b - a) / 200,
+	       "the time under the pointer stays under it (%lld → %lld)", (long long)under,
+	       (long long)lsv_timeline_x_to_time(tl, x));
+	cairo_surface_t *s = render();
+	TAP_OK(ruler_ink(s) > 50, "the ruler still has its labels (%d ink pixels)", ruler_ink(s));
+	int rgb[3];
+	pixel(s, px(5500), lsv_timeline_row_y(y201, 0), rgb);
+	TAP_OK(near_class(rgb, 0, 2), "201's write hold is still drawn at its time");
+	/* the frame after the wheel is the frame of the same range set directly */
+	lsv_timeline_set_view(tl, a, b);
+	cairo_surface_t *direct = render();
+	int differ = 0, rgb2[3];
+	for (int yy = 0; yy < cairo_image_surface_get_height(s); yy++)
+		for (int xx = LSV_TL_HEADER_W; xx < cairo_image_surface_get_width(s); xx++) {
+			pixel(s, xx, yy, rgb);
+			pixel(direct, xx, yy, rgb2);
+			differ += rgb[0] != rgb2[0] || rgb[1] != rgb2[1] || rgb[2] != rgb2[2];
+		}
+	TAP_OK(differ < 200, "ruler and marks where they belong: as drawn for [%lld, %lld] set directly (%d pixels differ)",
+	       (long long)a, (long long)b, differ);
+	cairo_surface_destroy(direct);
+	xin_wheel(GTK_WIDGET(tl), x, lsv_timeline_row_y(y201, 0), 5, true, false);
+	lsv_timeline_get_view(tl, &a, &b);
+	TAP_OK(llabs((b - a) - (b0 - a0)) <= (b0 - a0) / 50, "Ctrl+wheel down zooms back out (span %lld)", (long long)(b - a));
+	xin_wheel(GTK_WIDGET(tl), x, lsv_timeline_row_y(y201, 0), 5, false, true);
+	int64_t a2, b2;
+	lsv_timeline_get_view(tl, &a2, &b2);
+	TAP_OK(a2 > a && b2 - a2 == b - a, "Shift+wheel pans right (%lld → %lld)", (long long)a, (long long)a2);
+	xin_drag(GTK_WIDGET(tl), x, lsv_timeline_row_y(y201, 0), x + 100, lsv_timeline_row_y(y201, 0));
+	lsv_timeline_get_view(tl, &a, &b);
+	TAP_OK(a < a2 && b - a == b2 - a2, "drag pans back (%lld → %lld)", (long long)a2, (long long)a);
+}
+
+static void to_lab(const double c[3], double lab[3])
+{
+	double l[3];
+	for (int i = 0; i < 3; i++)
+		l[i] = c[i] > 0.04045 ? pow((c[i] + 0.055) / 1.055, 2.4) : c[i] / 12.92;
+	double X = (l[0] * 0.4124 + l[1] * 0.3576 + l[2] * 0.1805) / 0.95047, Y = l[0] * 0.2126 + l[1] * 0.7152 + l[2] * 0.0722;
+	double Z = (l[0] * 0.0193 + l[1] * 0.1192 + l[2] * 0.9505) / 1.08883, v[3] = { X, Y, Z };
+	for (int i = 0; i < 3; i++)
+		v[i] = v[i] > 0.008856 ? cbrt(v[i]) : 7.787 * v[i] + 16.0 / 116;
+	lab[0] = 116 * v[1] - 16;
+	lab[1] = 500 * (v[0] - v[1]);
+	lab[2] = 200 * (v[1] - v[2]);
+}
+
+/* Issue 15: a legend, labelled class rows, class colours that can be told apart. */
+static void test_legend_and_labels(void)
+{
+	double worst = 1e9;
+	int wa = 0, wb = 0;
+	for (int a = 0; a < 7; a++)
+		for (int b = a + 1; b < 7; b++) {
+			double ca[3], cb[3], la[3], lb[3];
+			lsv_timeline_class_rgb(a, ca);
+			lsv_timeline_class_rgb(b, cb);
+			to_lab(ca, la);
+			to_lab(cb, lb);
+			double d = sqrt(pow(la[0] - lb[0], 2) + pow(la[1] - lb[1], 2) + pow(la[2] - lb[2], 2));
+			if (d < worst) {
+				worst = d;
+				wa = a;
+				wb = b;
+			}
+		}
+	TAP_OK(worst >= 45, "every two class colours differ by ΔE ≥ 45 (closest: classes %d and %d, ΔE %.1f)", wa, wb, worst);
+	lsv_timeline_set_view(tl, 1000, 10000);
+	cairo_surface_t *s = render();
+	int ok = 0, rgb[3];
+	for (int c = 0; c < 7; c++) {
+		int x, y;
+		if (lsv_timeline_legend_swatch(tl, c, &x, &y)) {
+			pixel(s, x, y, rgb);
+			ok += near_class(rgb, c, 2);
+		}
+	}
+	TAP_EQ_INT(ok, 7, "the legend has a swatch in each class colour");
+	/* row labels: text left of each row's swatch in the lane header */
+	int y101 = lsv_timeline_lane_y(tl, 101), rows = 0;
+	for (int c = 0; c < 7; c++) {
+		int ink = 0, top = lsv_timeline_row_y(y101, c) - LSV_TL_ROW_H / 2;
+		for (int y = top; y < top + LSV_TL_ROW_H; y++)
+			for (int x = LSV_TL_HEADER_W - 50; x < LSV_TL_HEADER_W - 8; x++) {
+				pixel(s, x, y, rgb);
+				ink += rgb[0] < 150 && rgb[1] < 150 && rgb[2] < 150;
+			}
+		pixel(s, LSV_TL_HEADER_W - 4, lsv_timeline_row_y(y101, c), rgb);
+		rows += ink > 3 && near_class(rgb, c, 2);
+	}
+	TAP_EQ_INT(rows, 7, "every class row of a lane is labelled, with its colour beside the label");
+	/* the process header is not cut at the lane header's width */
+	int gy = lsv_timeline_lane_y(tl, 101) - LSV_TL_GROUP_H, ink = 0;
+	for (int y = gy + 2; y < gy + LSV_TL_GROUP_H - 2; y++)
+		for (int x = 6; x < LSV_TL_HEADER_W + 200; x++) {
+			pixel(s, x, y, rgb);
+			ink += rgb[0] < 120 && rgb[1] < 120 && rgb[2] < 120;
+		}
+	TAP_OK(ink > 30, "the process header is drawn (%d ink pixels)", ink);
 	cairo_surface_destroy(s);
 }
 
@@ -613,6 +752,30 @@ static void test_recorded_race(const char *src, const char *dir)
 	TAP_OK(has(lsv_window_get_evidence_text(win), "pgtable-freed-under-walker") &&
 	       has(lsv_window_get_evidence_text(win), "walker holds mmap_lock"),
 	       "the race's finding selected, its first evidence the walker's mmap_lock");
+	{
+		/* issue 11/15: times relative to the trace start, call sites as symbol+offset */
+		const char *ev = lsv_window_get_evidence_text(win);
+		TAP_OK(!strstr(ev, "t=17") && !g_regex_match_simple("[0-9]{13,}", ev, 0, 0),
+		       "evidence and detail text carry no absolute nanoseconds");
+		TAP_OK(g_regex_match_simple("at [a-z_]+\\+0x[0-9a-f]+", ev, 0, 0), "the evidence row names its call site as symbol+offset");
+	}
+	{
+		/* the tooltip of the reaper's mmap_lock hold: named by task, call site symbol+offset */
+		lsv_span sp = { 0 };
+		sqlite3_stmt *q = NULL;
+		sqlite3_prepare_v2(sdb, "SELECT h.id, h.tid, h.mode FROM holds h JOIN locks l ON l.id = h.lock_id "
+				   "WHERE l.class = 0 AND h.tid = 135 AND h.acquired_ns IS NOT NULL LIMIT 1", -1, &q, NULL);
+		if (sqlite3_step(q) == SQLITE_ROW) {
+			sp.id = sqlite3_column_int64(q, 0);
+			sp.tid = sqlite3_column_int(q, 1);
+			sp.mode = (uint8_t)sqlite3_column_int(q, 2);
+			sp.acq = sp.end = 0;
+		}
+		sqlite3_finalize(q);
+		g_autofree char *tip = lsv_timeline_describe_span(tl, &sp);
+		TAP_OK(has(tip, "oom_mrelease/135") && g_regex_match_simple("at [a-z_]+\\+0x[0-9a-f]+", tip, 0, 0),
+		       "a hold's tooltip names its task and its call site as symbol+offset");
+	}
 	db_text(sdb, "SELECT min(t_begin_ns) FROM findings WHERE rule = 'pgtable-freed-under-walker'", begin, sizeof(begin));
 	db_text(sdb, "SELECT max(t_end_ns) FROM findings WHERE rule = 'pgtable-freed-under-walker'", end, sizeof(end));
 	int64_t a, b;
@@ -623,6 +786,138 @@ static void test_recorded_race(const char *src, const char *dir)
 		 (long long)cursor());
 	db_text(sdb, sql, comm, sizeof(comm));
 	TAP_OK(!strcmp(comm, "oom_mrelease"), "cursor on the reaper's event (task %s)", comm);
+	{
+		/* the tasks of this instance, not every victim that reused the mm address */
+		const lsv_finding *f = lsv_window_get_finding(win, 0);
+		GString *hl = g_string_new(NULL), *all = g_string_new(NULL);
+		gboolean stray = FALSE;
+		for (guint i = 0; i < t->tasks->len; i++) {
+			const lsv_task *k = g_ptr_array_index(t->tasks, i);
+			gboolean in_evidence = FALSE;
+			for (guint e = 0; e < f->evidence->len; e++)
+				in_evidence |= g_array_index(f->evidence, lsv_evidence, e).tid == k->tid;
+			if (lsv_finding_has_tid(f, k->tid))
+				g_string_append_printf(hl, " %lld", (long long)k->tid);
+			stray |= lsv_finding_has_tid(f, k->tid) != in_evidence;
+		}
+		for (guint i = 0; i < f->tids->len; i++)
+			g_string_append_printf(all, " %lld", (long long)g_array_index(f->tids, int64_t, i));
+		TAP_OK(!stray && f->tids->len > 0, "highlighted:%s — only the tasks of its evidence (the rule's tids column:%s)", hl->str, all->str);
+		/* and on screen: a lane of the tids column outside the evidence has a plain header */
+		int rgb[3];
+		int checked = 0;
+		for (guint i = 0; i < f->tids->len; i++) {
+			int64_t tid = g_array_index(f->tids, int64_t, i);
+			lsv_timeline_show_tid(tl, tid);
+			cairo_surface_t *s = render();
+			int y = lsv_timeline_lane_y(tl, tid);
+			if (y < LSV_TL_RULER_H || y + 4 >= cairo_image_surface_get_height(s) - LSV_TL_LEGEND_H ||
+			    tid == lsv_timeline_get_selected_tid(tl)) {
+				cairo_surface_destroy(s);
+				continue;
+			}
+			pixel(s, 3, y + 4, rgb);
+			gboolean yellow = rgb[0] > 220 && rgb[1] > 180 && rgb[2] < 100;
+			if (yellow != lsv_finding_has_tid(f, tid))
+				checked = -1000;
+			checked++;
+			cairo_surface_destroy(s);
+		}
+		TAP_OK(checked > 0, "lane headers: yellow exactly for the evidence's tasks (%d lanes checked)", checked);
+		g_string_free(hl, TRUE);
+		g_string_free(all, TRUE);
+	}
+	lsv_window_select_finding(win, -1);
+}
+
+/* Loads a trace directory to dir/NAME.db and opens it (checked on open). */
+static gboolean open_trace(const char *src, const char *dir, const char *name)
+{
+	g_autofree char *db = g_strdup_printf("%s/%s.db", dir, name);
+	ls_error err;
+	ls_error_clear(&err);
+	g_unlink(db);
+	if (ls_load(src, db, NULL, NULL, &err) != LS_OK || !lsv_window_open_sync(win, db, &err)) {
+		char buf[2048];
+		TAP_OK(0, "opens %s: %s", src, ls_error_format(&err, buf, sizeof(buf)));
+		return FALSE;
+	}
+	xin_spin(50);
+	return TRUE;
+}
+
+static int finding_with_rule(const char *rule)
+{
+	for (int i = 0; lsv_window_get_finding(win, i); i++)
+		if (!g_strcmp0(lsv_window_get_finding(win, i)->rule, rule))
+			return i;
+	return -1;
+}
+
+/* Issue 15: a finding's view contains all its evidence, starts at its wait (a wait finding) and
+ * never before the trace start; the band and the list time are the wait's. */
+static void test_finding_frames(const char *starved, const char *cycle, const char *dir)
+{
+	if (starved && open_trace(starved, dir, "starved")) {
+		lsv_trace *t = lsv_window_get_trace(win);
+		int i = finding_with_rule("readers-bypass-writer");
+		TAP_OK(i >= 0, "vma-writer-starved: the readers-bypass-writer finding is listed");
+		const lsv_finding *f = lsv_window_get_finding(win, i);
+		if (f) {
+			int64_t wait = -1, last = 0;
+			for (guint k = 0; k < f->evidence->len; k++) {
+				const lsv_evidence *e = &g_array_index(f->evidence, lsv_evidence, k);
+				if (!g_strcmp0(e->role, "writer requests"))
+					wait = e->t_ns;
+				last = MAX(last, e->t_ns);
+			}
+			lsv_window_select_finding(win, i);
+			xin_spin(50);
+			int64_t a, b;
+			lsv_timeline_get_view(tl, &a, &b);
+			TAP_OK(wait > 0 && f->band_begin == wait, "the band starts at the writer's request (+%lld ns), not at the outer lock it took (+%lld ns)",
+			       (long long)(f->band_begin - t->t_begin), (long long)(f->t_begin - t->t_begin));
+			TAP_OK(a >= t->t_begin && a <= wait && wait - a <= (b - a) / 25,
+			       "the view starts at the wait (view +%lld ns, wait +%lld ns)", (long long)(a - t->t_begin),
+			       (long long)(wait - t->t_begin));
+			gboolean all = TRUE;
+			for (guint k = 0; k < f->evidence->len; k++) {
+				const lsv_evidence *e = &g_array_index(f->evidence, lsv_evidence, k);
+				/* before the wait: only holds live across it (the waiter's own, its blockers'), drawn
+				 * crossing the edge */
+				all &= (e->t_ns >= a && e->t_ns <= b) || (e->t_ns < a && strstr(e->role, "hold"));
+			}
+			TAP_OK(all && last <= b, "the view contains all its evidence (last at +%lld ns, view ends +%lld ns)",
+			       (long long)(last - t->t_begin), (long long)(b - t->t_begin));
+			g_autofree char *row = lsv_window_get_finding_row_text(win, i);
+			g_autofree char *d = lsv_format_duration(wait - t->t_begin);
+			g_autofree char *want = g_strdup_printf("at +%s", d);
+			TAP_OK(has(row, want), "the list gives the wait's time (%s)", want);
+			int64_t c;
+			lsv_window_get_cursor(win, &c);
+			TAP_EQ_INT(c, wait, "the cursor starts on the writer's request");
+		}
+	}
+	if (cycle && open_trace(cycle, dir, "cycle")) {
+		lsv_trace *t = lsv_window_get_trace(win);
+		int i = finding_with_rule("cycle");
+		const lsv_finding *f = lsv_window_get_finding(win, i);
+		TAP_OK(f != NULL, "vma-anon-vma-inversion: the cycle is listed");
+		if (f) {
+			lsv_window_select_finding(win, i);
+			xin_spin(50);
+			int64_t a, b;
+			lsv_timeline_get_view(tl, &a, &b);
+			TAP_OK(a >= t->t_begin, "the cycle's view does not start before the trace (+%lld ns)", (long long)(a - t->t_begin));
+			gboolean all = TRUE;
+			for (guint k = 0; k < f->evidence->len; k++) {
+				int64_t e = g_array_index(f->evidence, lsv_evidence, k).t_ns;
+				all &= e >= a && e <= b;
+			}
+			TAP_OK(all, "the view contains both edges' evidence ([+%lld, +%lld] ns)", (long long)(a - t->t_begin),
+			       (long long)(b - t->t_begin));
+		}
+	}
 	lsv_window_select_finding(win, -1);
 }
 
@@ -671,6 +966,8 @@ int main(int argc, char **argv)
 	test_keys();
 	test_findings();
 	test_pixels(dir);
+	test_wheel_zoom();
+	test_legend_and_labels();
 	test_filters_and_style();
 
 	/* opened again, the stored overview is read, not rebuilt */
@@ -681,6 +978,8 @@ int main(int argc, char **argv)
 		test_sample(argv[4], dir);
 	if (argc > 5 && g_file_test(argv[5], G_FILE_TEST_IS_DIR))
 		test_recorded_race(argv[5], dir);
+
+	test_finding_frames(argc > 6 ? argv[6] : NULL, argc > 7 ? argv[7] : NULL, dir);
 
 	/* a database never checked: no findings table */
 	ok = lsv_window_open_sync(win, db_plain, &err);
