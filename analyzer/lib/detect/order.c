@@ -13,6 +13,7 @@
 #include "order.h"
 
 #include "grow.h"
+#include "text.h"
 #include "holdrow.h"
 
 #include <assert.h>
@@ -996,46 +997,7 @@ static void describe_stack(const edge_inst *e, char *buf, size_t size)
 		snprintf(buf, size, "-");
 }
 
-/* Appends to a growing detail text. */
-typedef struct {
-	char *s;
-	size_t len, cap;
-	bool failed;
-} text;
-
-static void tprintf(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void tprintf(text *t, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (t->failed)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		t->failed = true;
-		return;
-	}
-	if (t->len + (size_t)n + 1 > t->cap) {
-		size_t ncap = t->len + (size_t)n + 512;
-		char *p = realloc(t->s, ncap);
-
-		if (!p) {
-			t->failed = true;
-			return;
-		}
-		t->s = p;
-		t->cap = ncap;
-	}
-	va_start(ap, fmt);
-	vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
-	va_end(ap);
-	t->len += (size_t)n;
-}
-
-static void describe_edge(order_ctx *c, text *t, const edge_inst *e, uint64_t count, bool show_gates)
+static void describe_edge(order_ctx *c, ls_text *t, const edge_inst *e, uint64_t count, bool show_gates)
 {
 	char stack[512], gates[256];
 	size_t len = 0;
@@ -1054,7 +1016,7 @@ static void describe_edge(order_ctx *c, text *t, const edge_inst *e, uint64_t co
 							e->gate_lock[i]);
 		}
 	}
-	tprintf(t,
+	ls_text_printf(t,
 		"%s(%s) -> %s(%s): task %" PRId64 " held %s 0x%" PRIx64 " (%s) since %s"
 		" and requested %s 0x%" PRIx64 " (%s) at %s, waiting %" PRId64
 		" ns; held stack %s%s; seen %" PRIu64 " time(s). ",
@@ -1110,7 +1072,7 @@ static ls_status emit_cycle(order_ctx *c, const int *path, int k)
 	int best_modes[LS_CLASS_COUNT][2];
 	long combos = 1;
 	ls_finding *f;
-	text t = { 0 };
+	ls_text t = { 0 };
 
 	for (int i = 0; i < k; i++)
 		combos *= 4;
@@ -1172,11 +1134,11 @@ static ls_status emit_cycle(order_ctx *c, const int *path, int k)
 		f->count += e->count;
 		TRY(ls_finding_add_class(f, cyc[i]));
 		TRY(add_edge_ev(f, best_inst[i], ""));
-		tprintf(&t, "Edge %d: ", i + 1);
+		ls_text_printf(&t, "Edge %d: ", i + 1);
 		describe_edge(c, &t, best_inst[i], e->count, true);
 		if (e->worst.valid && e->worst.b.id != best_inst[i]->b.id &&
 		    e->worst.wait_ns > best_inst[i]->wait_ns) {
-			tprintf(&t, "Worst instance: ");
+			ls_text_printf(&t, "Worst instance: ");
 			describe_edge(c, &t, &e->worst, e->count, true);
 			TRY(add_edge_ev(f, &e->worst, "worst: "));
 		}
@@ -1186,13 +1148,13 @@ static ls_status emit_cycle(order_ctx *c, const int *path, int k)
 		int held = best_modes[(i + 1) % k][0], req = best_modes[i][1];
 		int nc = node_conflict(c, cls, held, req);
 
-		tprintf(&t, "%s is held for %s and requested for %s: %s. ", ls_class_label(cls), ls_mode_label(held),
+		ls_text_printf(&t, "%s is held for %s and requested for %s: %s. ", ls_class_label(cls), ls_mode_label(held),
 			ls_mode_label(req),
 			nc == 2 ? "they exclude each other"
 				: "two readers, deadlocking once a writer queues between them "
 				  "(rwsem readers are not recursive)");
 	}
-	tprintf(&t, "No gate lock is common to these acquisitions.");
+	ls_text_printf(&t, "No gate lock is common to these acquisitions.");
 	if (t.failed)
 		goto nomem;
 	TRY(ls_finding_set_detail(f, "%s", t.s));
@@ -1260,7 +1222,7 @@ static ls_status emit_same_class(order_ctx *c)
 	for (int cls = 0; cls < LS_CLASS_COUNT; cls++) {
 		const same_class_result *s = &c->same_class[cls];
 		ls_finding *f;
-		text t = { 0 };
+		ls_text t = { 0 };
 
 		if (!s->found)
 			continue;
@@ -1274,11 +1236,11 @@ static ls_status emit_same_class(order_ctx *c)
 		TRY(ls_finding_add_class(f, cls));
 		TRY(add_edge_ev(f, &s->x, ""));
 		TRY(add_edge_ev(f, &s->y, ""));
-		tprintf(&t, "First order: ");
+		ls_text_printf(&t, "First order: ");
 		describe_edge(c, &t, &s->x, 1, true);
-		tprintf(&t, "Opposite order: ");
+		ls_text_printf(&t, "Opposite order: ");
 		describe_edge(c, &t, &s->y, 1, true);
-		tprintf(&t, "The two nestings share no gate lock (no common mmap_lock held for write, "
+		ls_text_printf(&t, "The two nestings share no gate lock (no common mmap_lock held for write, "
 			    "not both inside mm_take_all_locks); %" PRIu64
 			    " inverted pair(s) of %s locks in all.",
 			s->count, ls_class_label(cls));
@@ -1345,9 +1307,9 @@ static ls_status emit_inversions(order_ctx *c)
 			TRY(add_edge_ev(f, &inv->first, ""));
 			if (inv->worst.valid && inv->worst.b.id != inv->first.b.id)
 				TRY(add_edge_ev(f, &inv->worst, "worst: "));
-			text t = { 0 };
+			ls_text t = { 0 };
 
-			tprintf(&t,
+			ls_text_printf(&t,
 				"The documented order is mmap_lock -> vma_lock -> i_mmap -> anon_vma -> "
 				"page-table locks; %s is outer to %s. No opposite acquisition was seen "
 				"(no cycle), but any path taking them in the documented order can "

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "grow.h"
+#include "text.h"
 
 /* A pick is a backtracking search; gates rarely collide across traces, so it ends at once in
  * practice. The cap keeps a pathological fleet (every instance inside mm_take_all_locks) from
@@ -174,39 +175,12 @@ static bool trace_has_cycle_edges(const cross_ctx *c, size_t t, const int *cyc, 
 
 /* ---- the finding -------------------------------------------------------------------------- */
 
-typedef struct {
-	char *s;
-	size_t len, cap;
-	bool failed;
-} text;
-
-static void tprintf(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void tprintf(text *t, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (t->failed)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0 || !ls_grow((void **)&t->s, &t->cap, t->len + (size_t)n + 1, 1)) {
-		t->failed = true;
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
-	va_end(ap);
-	t->len += (size_t)n;
-}
-
-static void describe(text *t, const cross_ctx *c, const cand *x)
+static void describe(ls_text *t, const cross_ctx *c, const cand *x)
 {
 	const ls_order_instance *e = &x->si->inst;
 	const ls_trace_summary *s = c->traces[x->trace];
 
-	tprintf(t, "trace %s (%.12s): %s(%s) -> %s(%s): task %" PRId64 "%s%s%s held %s 0x%" PRIx64
+	ls_text_printf(t, "trace %s (%.12s): %s(%s) -> %s(%s): task %" PRId64 "%s%s%s held %s 0x%" PRIx64
 		   " (%s) since t=%" PRId64 " taken at %s and requested %s 0x%" PRIx64 " (%s) at t=%" PRId64
 		   " at %s, waiting %" PRId64 " ns; held stack ",
 		s->name, s->hash, ls_class_label(e->a.cls), ls_mode_label(e->a.mode),
@@ -216,22 +190,22 @@ static void describe(text *t, const cross_ctx *c, const cand *x)
 		x->si->held_site, ls_class_label(e->b.cls), e->b.lock, ls_mode_label(e->b.mode),
 		e->b.req, x->si->req_site, e->wait_ns);
 	for (int i = 0; i < e->n_stack; i++)
-		tprintf(t, "%s%s(%s)@0x%" PRIx64, i ? " > " : "", ls_class_label(e->stack[i].cls),
+		ls_text_printf(t, "%s%s(%s)@0x%" PRIx64, i ? " > " : "", ls_class_label(e->stack[i].cls),
 			ls_mode_label(e->stack[i].mode), e->stack[i].lock);
 	if (e->n_stack == 0)
-		tprintf(t, "-");
+		ls_text_printf(t, "-");
 	if (e->n_gates == 0)
-		tprintf(t, "; no gate lock");
+		ls_text_printf(t, "; no gate lock");
 	else
-		tprintf(t, "; gates:");
+		ls_text_printf(t, "; gates:");
 	for (int i = 0; i < e->n_gates; i++) {
 		if (e->gates[i] == LS_ORDER_GATE_ALL_LOCKS)
-			tprintf(t, " mm_all_locks_mutex (mm_take_all_locks)");
+			ls_text_printf(t, " mm_all_locks_mutex (mm_take_all_locks)");
 		else
-			tprintf(t, " %s(write)@0x%" PRIx64 " of that trace",
+			ls_text_printf(t, " %s(write)@0x%" PRIx64 " of that trace",
 				e->gate_cls[i] >= 0 ? ls_class_label(e->gate_cls[i]) : "?", e->gate_lock[i]);
 	}
-	tprintf(t, "; seen %" PRIu64 " time(s) in that trace. ", x->edge_count);
+	ls_text_printf(t, "; seen %" PRIu64 " time(s) in that trace. ", x->edge_count);
 }
 
 static ls_status add_ev(ls_finding *f, const cross_ctx *c, const cand *x, bool held)
@@ -263,7 +237,7 @@ static ls_status emit(cross_ctx *c, const int *cyc, int k, const verdict *v)
 	char shown[256];
 	size_t len = 0, n_traces = 0;
 	size_t traces_seen[LS_CLASS_COUNT];
-	text t = { 0 };
+	ls_text t = { 0 };
 	ls_finding *f;
 
 	for (int i = 0; i < k; i++) {
@@ -292,7 +266,7 @@ static ls_status emit(cross_ctx *c, const int *cyc, int k, const verdict *v)
 		if (ls_finding_add_class(f, cyc[i]) != LS_OK || add_ev(f, c, x, true) != LS_OK ||
 		    add_ev(f, c, x, false) != LS_OK || ls_finding_add_tid(f, x->si->inst.a.tid) != LS_OK)
 			goto nomem;
-		tprintf(&t, "Edge %d, ", i + 1);
+		ls_text_printf(&t, "Edge %d, ", i + 1);
 		describe(&t, c, x);
 	}
 	for (int i = 0; i < k; i++) {
@@ -300,13 +274,13 @@ static ls_status emit(cross_ctx *c, const int *cyc, int k, const verdict *v)
 		int held = v->modes[(i + 1) % k][0], req = v->modes[i][1];
 		int nc = ls_order_node_conflict(c->written, cls, held, req);
 
-		tprintf(&t, "%s is held for %s and requested for %s: %s. ", ls_class_label(cls),
+		ls_text_printf(&t, "%s is held for %s and requested for %s: %s. ", ls_class_label(cls),
 			ls_mode_label(held), ls_mode_label(req),
 			nc == 2 ? "they exclude each other"
 				: "two readers, deadlocking once a writer queues between them "
 				  "(rwsem readers are not recursive)");
 	}
-	tprintf(&t, "No trace shows this cycle by itself: each path ran where the other did not "
+	ls_text_printf(&t, "No trace shows this cycle by itself: each path ran where the other did not "
 		    "(another boot, machine or workload), and a kernel that runs both can deadlock. "
 		    "No gate lock is common to these acquisitions.");
 	if (t.failed || ls_finding_set_detail(f, "%s", t.s) != LS_OK)
