@@ -1165,21 +1165,15 @@ nomem:
 	return ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
 }
 
-static ls_status find_cycles(order_ctx *c)
+/* Simple cycles whose smallest class is `s`, by depth-first search over classes > s: each
+ * cycle is found exactly once. Seven classes keep this trivial. */
+ls_status ls_order_each_cycle(const bool adj[LS_CLASS_COUNT][LS_CLASS_COUNT],
+			      ls_status (*fn)(void *ctx, const int *path, int len), void *ctx)
 {
-	bool adj[LS_CLASS_COUNT][LS_CLASS_COUNT] = { { false } };
 	int path[LS_CLASS_COUNT];
 	int idx[LS_CLASS_COUNT];
 	bool on_path[LS_CLASS_COUNT];
 
-	for (int a = 0; a < LS_CLASS_COUNT; a++)
-		for (int ma = 0; ma < LS_MODE_COUNT; ma++)
-			for (int b = 0; b < LS_CLASS_COUNT; b++)
-				for (int mb = 0; mb < LS_MODE_COUNT; mb++)
-					if (c->edges[a][ma][b][mb].count)
-						adj[a][b] = true;
-	/* Simple cycles whose smallest class is `s`, by depth-first search over classes > s:
-	 * each cycle is found exactly once. Seven classes keep this trivial. */
 	for (int s = 0; s < LS_CLASS_COUNT; s++) {
 		int depth = 0;
 
@@ -1200,7 +1194,7 @@ static ls_status find_cycles(order_ctx *c)
 			if (!adj[u][v])
 				continue;
 			if (v == s) {
-				ls_status st = emit_cycle(c, path, depth + 1);
+				ls_status st = fn(ctx, path, depth + 1);
 
 				if (st != LS_OK)
 					return st;
@@ -1215,6 +1209,24 @@ static ls_status find_cycles(order_ctx *c)
 		}
 	}
 	return LS_OK;
+}
+
+static ls_status emit_cycle_cb(void *ctx, const int *path, int len)
+{
+	return emit_cycle(ctx, path, len);
+}
+
+static ls_status find_cycles(order_ctx *c)
+{
+	bool adj[LS_CLASS_COUNT][LS_CLASS_COUNT] = { { false } };
+
+	for (int a = 0; a < LS_CLASS_COUNT; a++)
+		for (int ma = 0; ma < LS_MODE_COUNT; ma++)
+			for (int b = 0; b < LS_CLASS_COUNT; b++)
+				for (int mb = 0; mb < LS_MODE_COUNT; mb++)
+					if (c->edges[a][ma][b][mb].count)
+						adj[a][b] = true;
+	return ls_order_each_cycle((const bool (*)[LS_CLASS_COUNT])adj, emit_cycle_cb, c);
 }
 
 static ls_status emit_same_class(order_ctx *c)

@@ -78,6 +78,12 @@ typedef struct {
 ls_status ls_order_check_graph(ls_store *store, ls_context *cx, ls_findings *out,
 			       ls_order_stats *stats, ls_order_graph **graph, ls_error *err);
 
+/* Calls fn(ctx, path, len) once for every simple cycle of the class graph `adj` (adj[a][b]:
+ * an edge a -> b); path[0] is the cycle's smallest class. Stops at the first status that is
+ * not LS_OK and returns it. */
+ls_status ls_order_each_cycle(const bool adj[LS_CLASS_COUNT][LS_CLASS_COUNT],
+			      ls_status (*fn)(void *ctx, const int *path, int len), void *ctx);
+
 /* Whether a lock of class `cls` held in `held_mode` by one task blocks another task asking for
  * it in `req_mode`: 2 for a direct conflict (either is a write), 1 when both are reads and the
  * class has writers (`class_written[cls]`: a writer queued between two readers makes the second

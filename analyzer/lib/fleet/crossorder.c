@@ -372,46 +372,14 @@ static ls_status on_cycle(cross_ctx *c, const int *path, int k)
 	return v.score >= 0 ? emit(c, cyc, k, &v) : LS_OK;
 }
 
+static ls_status on_cycle_cb(void *ctx, const int *path, int len)
+{
+	return on_cycle(ctx, path, len);
+}
+
 static ls_status find_cycles(cross_ctx *c)
 {
-	int path[LS_CLASS_COUNT], idx[LS_CLASS_COUNT];
-	bool on_path[LS_CLASS_COUNT];
-
-	for (int s = 0; s < LS_CLASS_COUNT; s++) {
-		int depth = 0;
-
-		memset(on_path, 0, sizeof(on_path));
-		path[0] = s;
-		idx[0] = 0;
-		on_path[s] = true;
-		while (depth >= 0) {
-			int u = path[depth];
-
-			if (idx[depth] >= LS_CLASS_COUNT) {
-				on_path[u] = false;
-				depth--;
-				continue;
-			}
-			int v = idx[depth]++;
-
-			if (!c->adj[u][v])
-				continue;
-			if (v == s) {
-				ls_status st = on_cycle(c, path, depth + 1);
-
-				if (st != LS_OK)
-					return st;
-				continue;
-			}
-			if (v < s || on_path[v])
-				continue;
-			depth++;
-			path[depth] = v;
-			idx[depth] = 0;
-			on_path[v] = true;
-		}
-	}
-	return LS_OK;
+	return ls_order_each_cycle((const bool (*)[LS_CLASS_COUNT])c->adj, on_cycle_cb, c);
 }
 
 static int by_hash(const void *x, const void *y)
