@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "findings.h"
 #include "load.h"
 
 bool cli_verbose;
@@ -100,6 +101,20 @@ int cli_parse_format(const char *subcommand, const char *arg, bool *json)
 		*json = true;
 	else
 		return cli_usage_error(subcommand, "--format takes text or json, not '%s'", arg);
+	return CLI_EXIT_OK;
+}
+
+int cli_parse_fail_on(const char *subcommand, const char *arg, int *fail_on)
+{
+	ls_severity sev;
+
+	if (strcmp(arg, "never") == 0)
+		*fail_on = LS_SEV_COUNT;
+	else if (ls_severity_from_name(arg, &sev))
+		*fail_on = (int)sev;
+	else
+		return cli_usage_error(subcommand, "--fail-on takes error, warning, note or never, not '%s'",
+				       arg);
 	return CLI_EXIT_OK;
 }
 

@@ -41,6 +41,11 @@ int cli_bad_option(const char *subcommand, char **argv, int c);
  * line and returns CLI_EXIT_USAGE, else CLI_EXIT_OK. */
 int cli_parse_format(const char *subcommand, const char *arg, bool *json);
 
+/* Parses a --fail-on argument ("error", "warning", "note" or "never") into *fail_on (an
+ * ls_severity, or LS_SEV_COUNT for never); on anything else prints one usage line and returns
+ * CLI_EXIT_USAGE, else CLI_EXIT_OK. */
+int cli_parse_fail_on(const char *subcommand, const char *arg, int *fail_on);
+
 /* Prints a JSON string literal (quotes and escapes) on `out`. */
 void cli_json_string(FILE *out, const char *s);
 

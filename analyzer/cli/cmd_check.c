@@ -134,20 +134,10 @@ int ls_cmd_check(int argc, char **argv)
 				return cli_usage_error("check", "--max-bypass takes a count, not '%s'",
 						       optarg);
 			break;
-		case OPT_FAIL_ON: {
-			ls_severity sev;
-
-			if (strcmp(optarg, "never") == 0)
-				fail_on = LS_SEV_COUNT;
-			else if (ls_severity_from_name(optarg, &sev))
-				fail_on = (int)sev;
-			else
-				return cli_usage_error("check",
-						       "--fail-on takes error, warning, note or never, "
-						       "not '%s'",
-						       optarg);
+		case OPT_FAIL_ON:
+			if (cli_parse_fail_on("check", optarg, &fail_on) != CLI_EXIT_OK)
+				return CLI_EXIT_USAGE;
 			break;
-		}
 		case OPT_SYMBOLS:
 			symbols_path = optarg;
 			break;

@@ -87,7 +87,7 @@ int ls_cmd_diff(int argc, char **argv)
 	ls_check_options_init(&opts);
 	ls_error_clear(&err);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "ho:", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":ho:", options, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			help();
@@ -113,7 +113,7 @@ int ls_cmd_diff(int argc, char **argv)
 				return cli_usage_error("diff", "--max-bypass takes a count, not '%s'", optarg);
 			break;
 		default:
-			return cli_usage_error("diff", "unknown option");
+			return cli_bad_option("diff", argv, c);
 		}
 	}
 	if (argc - optind != 2)

@@ -111,7 +111,7 @@ static int fleet_add(int argc, char **argv)
 	opts.check.store_findings = false;
 	ls_error_clear(&err);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "hj:q", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hj:q", options, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			help();
@@ -140,7 +140,7 @@ static int fleet_add(int argc, char **argv)
 			opts.symbols_path = optarg;
 			break;
 		default:
-			return cli_usage_error("fleet add", "unknown option");
+			return cli_bad_option("fleet add", argv, c);
 		}
 	}
 	if (argc - optind < 2)
@@ -203,7 +203,7 @@ static int fleet_check(int argc, char **argv)
 
 	ls_error_clear(&err);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "ho:", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":ho:", options, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			help();
@@ -216,23 +216,15 @@ static int fleet_check(int argc, char **argv)
 				return cli_usage_error("fleet check", "--format takes text or json, not '%s'",
 						       optarg);
 			break;
-		case OPT_FAIL_ON: {
-			ls_severity sev;
-
-			if (strcmp(optarg, "never") == 0)
-				fail_on = LS_SEV_COUNT;
-			else if (ls_severity_from_name(optarg, &sev))
-				fail_on = (int)sev;
-			else
-				return cli_usage_error("fleet check", "--fail-on takes error, warning, note "
-								      "or never, not '%s'", optarg);
+		case OPT_FAIL_ON:
+			if (cli_parse_fail_on("fleet check", optarg, &fail_on) != CLI_EXIT_OK)
+				return CLI_EXIT_USAGE;
 			break;
-		}
 		case OPT_STATS:
 			stats = true;
 			break;
 		default:
-			return cli_usage_error("fleet check", "unknown option");
+			return cli_bad_option("fleet check", argv, c);
 		}
 	}
 	if (optind != argc - 1)
