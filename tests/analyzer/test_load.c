@@ -93,7 +93,12 @@ static void load_basic_derives_exact_holds_and_waits(const char *extra)
 		   "discarded row");
 	TAP_EQ_STR(tu_text(db, "SELECT printf('0x%x', lock) FROM holds WHERE class=4", buf, sizeof(buf)),
 		   "0xffff888000200000", "kernel addresses round-trip");
-	TAP_EQ_INT(tu_int(db, "SELECT count(*) FROM sqlite_master WHERE type='index' AND name NOT LIKE 'sqlite_autoindex%'", -1), 5, "indexes built (with the viewer's)");
+	TAP_EQ_INT(tu_int(db, "SELECT count(*) FROM sqlite_master WHERE type='index' AND name NOT LIKE 'sqlite_autoindex%'", -1), 6, "indexes built (with the viewer's)");
+	/* its two switches on cpu 0: 101 out at 2600 (blocked, state 2), back at 5600 */
+	TAP_EQ_STR(tu_text(db, "SELECT group_concat(cpu || ':' || tid || '[' || begin_ns || ',' || end_ns || ']' || switched_in"
+			       " || '/' || coalesce(end_state, '-'), ' ') FROM (SELECT * FROM cpu_runs ORDER BY cpu, begin_ns)",
+			       buf, sizeof(buf)),
+		   "0:101[1000,2600]0/2 0:0[2600,5600]1/0 0:101[5600,9800]1/-", "cpu_runs: the runs of cpu 0 around its two switches");
 	ls_store_close(store);
 }
 
@@ -252,12 +257,53 @@ static void version_1_database_is_refused_and_reloaded(void)
 	tu_run("sqlite3 '%s' \"UPDATE meta SET value='1' WHERE key='schema_version'; DROP TABLE unmatched_releases\"",
 	       db_path);
 	TAP_EQ_INT(ls_store_open(db_path, false, &store, &err), LS_ERR_INPUT, "version 1 database refused");
-	TAP_OK(strstr(err.message, "schema version 1, this lockstep reads version 3 (load the trace again)") != NULL,
+	TAP_OK(strstr(err.message, "schema version 1, this lockstep reads version 4 (load the trace again)") != NULL,
 	       "message names both versions and the remedy: %s", err.message);
 	ls_error_clear(&err);
 	TAP_EQ_INT(ls_input_open(trace, false, NULL, &store, &err), LS_OK, "the trace directory is loaded again");
 	if (store)
-		TAP_EQ_INT(ls_store_meta_int(store, "schema_version", -1), 3, "into a version 3 database");
+		TAP_EQ_INT(ls_store_meta_int(store, "schema_version", -1), 4, "into a version 4 database");
+	ls_store_close(store);
+}
+
+/* tests/scenarios/cpu-runs.scn: a lock holder preempted on cpu 0 while a waiter spins on cpu 1,
+ * an idle cpu 2 whose second switch names another prev_tid (a switch was lost). Every run of
+ * every CPU, exactly; and the index the viewer's window queries use. */
+static void cpu_runs_follow_sched_switch_per_cpu(void)
+{
+	char trace[600], db_path[700], buf[1024];
+	ls_store *store = NULL;
+	ls_error err;
+	sqlite3 *db;
+
+	TAP_EQ_INT(make_trace("cpu-runs.scn", trace, sizeof(trace), ""), 0, "synth writes cpu-runs");
+	snprintf(db_path, sizeof(db_path), "%s.db", trace);
+	ls_error_clear(&err);
+	TAP_EQ_INT(ls_load(trace, db_path, NULL, NULL, &err), LS_OK, "load succeeds");
+	TAP_EQ_INT(ls_store_open(db_path, false, &store, &err), LS_OK, "database opens");
+	if (!store)
+		return;
+	db = ls_store_borrow_db(store);
+	TAP_EQ_INT(tu_int(db, "SELECT count(*) FROM cpu_runs", -1), 8, "8 runs on 3 CPUs from 6 switches");
+	TAP_EQ_STR(tu_text(db, "SELECT group_concat(tid || '[' || begin_ns || ',' || end_ns || ']' || switched_in || '/' ||"
+			       " coalesce(end_state, '-'), ' ') FROM (SELECT * FROM cpu_runs WHERE cpu=0 ORDER BY begin_ns)",
+			       buf, sizeof(buf)),
+		   "301[1000,2000]0/0 303[2000,6000]1/1 301[6000,9000]1/-",
+		   "cpu 0: the holder from the trace start, preempted (state 0) by the hog, back until the end");
+	TAP_EQ_STR(tu_text(db, "SELECT group_concat(tid || '[' || begin_ns || ',' || end_ns || ']' || switched_in || '/' ||"
+			       " coalesce(end_state, '-'), ' ') FROM (SELECT * FROM cpu_runs WHERE cpu=1 ORDER BY begin_ns)",
+			       buf, sizeof(buf)),
+		   "302[1000,8000]0/1 0[8000,9000]1/-", "cpu 1: the waiter on CPU all through its wait, then idle");
+	TAP_EQ_STR(tu_text(db, "SELECT group_concat(tid || '[' || begin_ns || ',' || end_ns || ']' || switched_in || '/' ||"
+			       " coalesce(end_state, '-'), ' ') FROM (SELECT * FROM cpu_runs WHERE cpu=2 ORDER BY begin_ns)",
+			       buf, sizeof(buf)),
+		   "0[1000,4000]0/0 304[4000,5000]1/- 0[5000,9000]1/-",
+		   "cpu 2: a switch naming another prev_tid ends the open run without a state");
+	TAP_EQ_INT(tu_int(db, "SELECT tid FROM cpu_runs WHERE cpu=0 AND begin_ns <= 4100 ORDER BY begin_ns DESC LIMIT 1", -1),
+		   303, "the run covering the waiter's wait on cpu 0 is the hog's");
+	TAP_EQ_INT(tu_int(db, "SELECT count(*) FROM sqlite_master WHERE type='index' AND tbl_name='cpu_runs'"
+			      " AND sql LIKE '%(cpu, begin_ns)'", -1),
+		   1, "cpu_runs indexed by (cpu, begin_ns) for that query");
 	ls_store_close(store);
 }
 
@@ -279,5 +325,6 @@ int main(int argc, char **argv)
 	half_written_database_is_refused();
 	read_release_by_another_task_leaves_the_readers_hold_open();
 	version_1_database_is_refused_and_reloaded();
+	cpu_runs_follow_sched_switch_per_cpu();
 	return tap_done();
 }

@@ -41,6 +41,9 @@ CREATE TABLE unmatched_releases(event_id INTEGER PRIMARY KEY, lock_id INTEGER NO
 INSERT INTO event_blocks VALUES (0, 1000);
 CREATE TABLE discarded(id INTEGER PRIMARY KEY, what TEXT, cpu INTEGER, begin_ns INTEGER, end_ns INTEGER,
   count INTEGER);
+-- schema 4: the fixture records no sched_switch, so no CPU runs
+CREATE TABLE cpu_runs(id INTEGER PRIMARY KEY, cpu INTEGER NOT NULL, tid INTEGER NOT NULL, begin_ns INTEGER NOT NULL,
+  end_ns INTEGER NOT NULL, switched_in INTEGER NOT NULL, end_state INTEGER);
 
 INSERT INTO enums VALUES ('class',0,'mmap_lock'),('class',1,'vma_lock'),('class',2,'anon_vma'),
   ('class',3,'i_mmap'),('class',4,'pte_lock'),('class',5,'pmd_lock'),('class',6,'page_table_lock'),
@@ -94,7 +97,7 @@ INSERT INTO holds VALUES
 INSERT INTO waits VALUES (1,3,1,-131391639515136,0,1,201,2000,4000,2000,1500,'released');
 INSERT INTO phases VALUES (1,201,-131391639515136,1,1900,7100);
 
-INSERT INTO meta VALUES ('schema_version','3'),('tool_version','0.1.0'),('source','/fixture'),
+INSERT INTO meta VALUES ('schema_version','4'),('tool_version','0.1.0'),('source','/fixture'),
   ('loaded_at','2026-11-25T00:00:00Z'),('event_count','17'),('t_begin_ns','1000'),('t_end_ns','10000'),
   ('discarded_events','0'),('discarded_packets','0');
 CREATE INDEX holds_lock ON holds(lock_id, requested_ns);

@@ -69,7 +69,10 @@ static const char schema_sql[] =
 	"CREATE TABLE event_blocks(first_id INTEGER PRIMARY KEY, t_ns INTEGER NOT NULL);"
 	"CREATE TABLE unmatched_releases(event_id INTEGER PRIMARY KEY, lock_id INTEGER NOT NULL,"
 	" t_ns INTEGER NOT NULL, tid INTEGER, lock INTEGER NOT NULL, class INTEGER NOT NULL,"
-	" mode INTEGER NOT NULL, ip INTEGER);";
+	" mode INTEGER NOT NULL, ip INTEGER);"
+	/* cpu_runs: written by cpuruns.c (which prepares its own insert) */
+	"CREATE TABLE cpu_runs(id INTEGER PRIMARY KEY, cpu INTEGER NOT NULL, tid INTEGER NOT NULL,"
+	" begin_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL, switched_in INTEGER NOT NULL, end_state INTEGER);";
 
 /* Events get no index: ids follow time, event_blocks maps a time to an id range, and per-task
  * and per-lock questions go to holds. Every index here is paid for by every load (an index on
@@ -80,6 +83,8 @@ static const char index_sql[] =
 	"CREATE INDEX holds_tid_t ON holds(tid, requested_ns);"
 	"CREATE INDEX waits_lock ON waits(lock_id);"
 	"CREATE INDEX objects_addr ON objects(addr);"
+	/* the viewer's CPU lanes: the run covering a time, the runs of a window (cpuruns.h) */
+	"CREATE INDEX cpu_runs_cpu_t ON cpu_runs(cpu, begin_ns);"
 	"PRAGMA analysis_limit=1000;"
 	"ANALYZE;";
 

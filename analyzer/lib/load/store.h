@@ -14,7 +14,9 @@
  * hold read holds ended by other tasks' releases: they are refused, the trace must be reloaded).
  * 3: `finding_evidence.end_ns`/`trylock`, `finding_instances`, `meta.machine` (a version 2 file
  * has findings the viewer cannot show the blockers of: refused, reload). */
-#define LS_SCHEMA_VERSION 3
+/* 4: `cpu_runs` (which task ran on which CPU when; a version 3 file has no CPU lanes: refused,
+ * reload). */
+#define LS_SCHEMA_VERSION 4
 
 typedef struct ls_store ls_store;
 
