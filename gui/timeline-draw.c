@@ -509,11 +509,16 @@ void lsv_timeline_render(LsvTimeline *self, cairo_surface_t *surface, int w, int
 		cairo_surface_flush(surface);
 		lsv_tl_draw_lock_lane(self, &pb, cr, layout, &p, w, lw);
 	}
+	if (self->cpu_lanes) {
+		cairo_surface_flush(surface);
+		lsv_tl_draw_cpu_lanes(self, &pb, cr, layout, &p, w, lw);
+	}
 
 	draw_ruler(self, cr, layout, &p, w, h, FALSE);
 	if (h > LSV_TL_RULER_H + LSV_TL_LEGEND_H * 2)
 		lsv_tl_draw_legend(self, cr, layout, &p, w, h);
 	pango_layout_set_font_description(layout, small);
+	lsv_tl_draw_marks(self, cr, layout, &p, w, h);
 
 	/* cursor */
 	if (self->cursor_event >= 0) {
@@ -540,8 +545,10 @@ void lsv_timeline_render(LsvTimeline *self, cairo_surface_t *surface, int w, int
 		g_autofree char *txt = g_strdup_printf("%s/px%s", px, detail ? (have_detail ? "" : " …") : "");
 		pango_layout_set_text(layout, txt, -1);
 		cairo_set_source_rgb(cr, p.fg[0], p.fg[1], p.fg[2]);
-		cairo_move_to(cr, 6, 7);
+		/* linked to a second trace's timeline: the trace's name above the scale */
+		cairo_move_to(cr, 6, self->linked ? 14 : 7);
 		pango_cairo_show_layout(cr, layout);
+		lsv_tl_draw_title(self, cr, layout, &p);
 	}
 	pango_font_description_free(small);
 	pango_font_description_free(bold);

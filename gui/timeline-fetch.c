@@ -22,6 +22,8 @@ typedef struct {
 	GArray *lock_ids;       /* int64; NULL: no lock lane */
 	GArray *lock_spans;     /* lsv_span: long ones filled on the main thread, short by the worker */
 	bool lock_truncated;
+	GArray *cpus;           /* int64; NULL: no CPU lanes */
+	GPtrArray *cpu_runs;    /* per index of cpus: GArray of lsv_cpu_run */
 } fetch_job;
 
 static void fetch_job_free(gpointer p)
@@ -33,6 +35,10 @@ static void fetch_job_free(gpointer p)
 		g_array_unref(j->lock_ids);
 	if (j->lock_spans)
 		g_array_unref(j->lock_spans);
+	if (j->cpus)
+		g_array_unref(j->cpus);
+	if (j->cpu_runs)
+		g_ptr_array_unref(j->cpu_runs);
 	if (j->result)
 		g_hash_table_unref(j->result);
 	g_free(j);
@@ -56,6 +62,12 @@ static void fetch_run(fetch_job *j, sqlite3 *db)
 		ls_error_clear(&err);
 		lsv_lod_fetch_lock(db, &j->lod, g_array_index(j->lock_ids, int64_t, i), j->a, j->b, LOCK_LANE_LIMIT,
 				   j->lock_spans, &j->lock_truncated, &err);
+	}
+	/* CPU lanes: at most about a run per pixel of the job's zoom (cpu-runs.h) */
+	for (guint i = 0; j->cpus && i < j->cpus->len; i++) {
+		GArray *runs = g_array_new(FALSE, FALSE, sizeof(lsv_cpu_run));
+		lsv_cpu_runs_fetch(db, g_array_index(j->cpus, int64_t, i), j->a, j->b, j->zoom, runs);
+		g_ptr_array_add(j->cpu_runs, runs);
 	}
 	for (guint i = 0; j->want_detail && i < j->tids->len; i++) {
 		lane_detail *d = g_new0(lane_detail, 1);
@@ -99,6 +111,14 @@ static void fetch_install(LsvTimeline *self, fetch_job *j)
 		self->lk_b = j->b;
 		self->lk_zoom = j->zoom;
 		self->lk_truncated = j->lock_truncated;
+	}
+	if (j->cpus) {
+		g_ptr_array_set_size(self->cpu_runs, 0);
+		for (guint i = 0; i < j->cpu_runs->len; i++)
+			g_ptr_array_add(self->cpu_runs, g_array_ref(g_ptr_array_index(j->cpu_runs, i)));
+		self->cpu_a = j->a;
+		self->cpu_b = j->b;
+		self->cpu_zoom = j->zoom;
 	}
 	if (!j->want_detail)
 		return;
@@ -159,6 +179,10 @@ static fetch_job *fetch_job_new(LsvTimeline *self)
 				g_array_append_val(j->lock_spans, *sp);
 		}
 		g_array_unref(longs);
+	}
+	if (self->cpu_lanes && self->cpus->len) {
+		j->cpus = g_array_copy(self->cpus);
+		j->cpu_runs = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
 	}
 	int h = gtk_widget_get_height(GTK_WIDGET(self));
 	double y = lsv_tl_lanes_top(self) - self->v_offset;

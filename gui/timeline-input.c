@@ -80,6 +80,17 @@ static void on_drag_end(GtkGestureDrag *g, double dx, double dy, gpointer data)
 		return;
 	double x, y;
 	gtk_gesture_drag_get_start_point(g, &x, &y);
+	/* Shift+click: a mark of the measurement (timeline-measure.c), nothing else */
+	if (gtk_event_controller_get_current_event_state(GTK_EVENT_CONTROLLER(g)) & GDK_SHIFT_MASK) {
+		if (x >= LSV_TL_HEADER_W && self->trace)
+			lsv_timeline_set_mark(self, lsv_timeline_x_to_time(self, x));
+		return;
+	}
+	/* a click on a CPU lane's run selects the task that ran there */
+	int64_t cpu;
+	lsv_cpu_run run;
+	if (lsv_timeline_cpu_run_at(self, x, y, &cpu, &run) && run.tid != 0)
+		g_signal_emit(self, lsv_tl_signals[SIG_LANE_SELECTED], 0, (gint64)run.tid);
 	int64_t tid = lsv_tl_tid_at_y(self, y);
 	if (tid != LSV_NONE)
 		g_signal_emit(self, lsv_tl_signals[SIG_LANE_SELECTED], 0, (gint64)tid);
@@ -179,6 +190,13 @@ static gboolean on_query_tooltip(GtkWidget *w, int x, int y, gboolean kb, GtkToo
 	(void)kb;
 	(void)data;
 	LsvTimeline *self = LSV_TIMELINE(w);
+	int64_t cpu;
+	lsv_cpu_run run;
+	if (lsv_timeline_cpu_run_at(self, x, y, &cpu, &run)) {
+		g_autofree char *txt = lsv_timeline_describe_cpu_run(self, cpu, &run);
+		gtk_tooltip_set_text(tip, txt);
+		return TRUE;
+	}
 	lsv_span sp;
 	if (!lsv_tl_span_at(self, x, y, &sp))
 		return FALSE;

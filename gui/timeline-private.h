@@ -6,6 +6,7 @@
 #define LSV_TIMELINE_PRIVATE_H
 
 #include "timeline.h"
+#include "cpu-runs.h"
 #include "symbols.h"
 
 struct _LsvTimeline {
@@ -49,6 +50,18 @@ struct _LsvTimeline {
 	double lk_zoom;
 	gboolean lk_truncated;
 	int64_t pending_a, pending_b;
+	/* CPU lanes (timeline-cpu-lanes.c): who ran on which CPU, from cpu_runs, pinned under the
+	 * lock lane; the runs come from the worker like the detail */
+	gboolean cpu_lanes;
+	GArray *cpus;           /* int64 CPU numbers of the trace */
+	GPtrArray *cpu_runs;    /* per index of cpus: GArray of lsv_cpu_run */
+	int64_t cpu_a, cpu_b;
+	double cpu_zoom;
+	/* the measurement (timeline-measure.c): marks A and B, LSV_NONE when unset */
+	int64_t mark_a, mark_b;
+	/* a second timeline sharing the relative time axis (timeline-link.c); weak */
+	LsvTimeline *linked;
+	gboolean syncing;
 };
 
 enum { SIG_CURSOR_REQUESTED, SIG_LANE_SELECTED, SIG_LOCK_SELECTED, SIG_VIEW_CHANGED, N_SIGNALS };
@@ -119,6 +132,23 @@ void lsv_tl_draw_lock_lane(LsvTimeline *self, lsv_tl_pixbuf *pb, cairo_t *cr, Pa
 
 /* the snapshot (timeline-draw.c) */
 void lsv_tl_snapshot(GtkWidget *widget, GtkSnapshot *snapshot);
+
+/* timeline-cpu-lanes.c */
+int lsv_tl_cpu_top(LsvTimeline *self);
+int lsv_tl_cpu_lane_h(LsvTimeline *self);
+int lsv_tl_cpu_section_h(LsvTimeline *self);
+void lsv_tl_cpu_reset(LsvTimeline *self);
+gboolean lsv_tl_cpu_covers(LsvTimeline *self, int64_t a, int64_t b);
+void lsv_tl_draw_cpu_lanes(LsvTimeline *self, lsv_tl_pixbuf *pb, cairo_t *cr, PangoLayout *layout,
+			   const lsv_tl_palette *p, int w, int lw);
+
+/* timeline-measure.c */
+void lsv_tl_draw_marks(LsvTimeline *self, cairo_t *cr, PangoLayout *layout, const lsv_tl_palette *p, int w, int h);
+
+/* timeline-link.c */
+void lsv_tl_sync_linked(LsvTimeline *self);
+double lsv_tl_linked_span(LsvTimeline *self);
+void lsv_tl_draw_title(LsvTimeline *self, cairo_t *cr, PangoLayout *layout, const lsv_tl_palette *p);
 
 /* timeline-input.c */
 void lsv_tl_input_init(LsvTimeline *self);

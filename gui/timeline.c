@@ -77,10 +77,11 @@ int lsv_tl_lane_height(const lsv_lane *l)
 	return l->is_group ? LSV_TL_GROUP_H : LSV_TL_LANE_H;
 }
 
-/* Top of the scrolling lanes: below the ruler, and below the lock lane when a lock is selected. */
+/* Top of the scrolling lanes: below the ruler, the lock lane when a lock is selected, and the
+ * CPU lanes when shown. */
 int lsv_tl_lanes_top(LsvTimeline *self)
 {
-	return LSV_TL_RULER_H + (self->lock_lane ? LSV_TL_LANE_H : 0);
+	return lsv_tl_cpu_top(self) + lsv_tl_cpu_section_h(self);
 }
 
 int lsv_tl_content_height(LsvTimeline *self)
@@ -126,7 +127,8 @@ void lsv_tl_clamp_view(LsvTimeline *self)
 {
 	if (!self->trace)
 		return;
-	double span = (double)(self->trace->t_end - self->trace->t_begin) + 1;
+	/* linked to another trace's timeline: both may show the longer of the two */
+	double span = lsv_tl_linked_span(self) + 1;
 	double w = lsv_tl_lanes_width(self);
 	double min_npp = 0.01, max_npp = span * 1.2 / w;
 	if (max_npp < min_npp)
@@ -140,7 +142,7 @@ void lsv_tl_clamp_view(LsvTimeline *self)
 		self->v_offset = 0;
 	self->ns_per_px = CLAMP(self->ns_per_px, min_npp, max_npp);
 	double vis = self->ns_per_px * w;
-	double lo = self->trace->t_begin - vis * 0.5, hi = self->trace->t_end - vis * 0.5;
+	double lo = self->trace->t_begin - vis * 0.5, hi = self->trace->t_begin + span - 1 - vis * 0.5;
 	self->t0 = CLAMP(self->t0, lo, hi > lo ? hi : lo);
 	int maxv = lsv_tl_content_height(self) -
 		   (gtk_widget_get_height(GTK_WIDGET(self)) - LSV_TL_LEGEND_H - lsv_tl_lanes_top(self));
@@ -152,6 +154,7 @@ void lsv_tl_view_changed(LsvTimeline *self)
 	lsv_tl_clamp_view(self);
 	gtk_widget_queue_draw(GTK_WIDGET(self));
 	g_signal_emit(self, lsv_tl_signals[SIG_VIEW_CHANGED], 0);
+	lsv_tl_sync_linked(self);
 }
 
 void lsv_timeline_set_view(LsvTimeline *self, int64_t t0, int64_t t1)
@@ -213,8 +216,8 @@ void lsv_timeline_zoom_fit(LsvTimeline *self)
 {
 	if (!self->trace)
 		return;
-	int64_t pad = (self->trace->t_end - self->trace->t_begin) / 50 + 1;
-	lsv_timeline_set_view(self, self->trace->t_begin - pad, self->trace->t_end + pad);
+	int64_t span = (int64_t)lsv_tl_linked_span(self), pad = span / 50 + 1;
+	lsv_timeline_set_view(self, self->trace->t_begin - pad, self->trace->t_begin + span + pad);
 }
 
 void lsv_timeline_set_cursor(LsvTimeline *self, int64_t event, int64_t t, gboolean follow)
@@ -319,7 +322,9 @@ void lsv_timeline_set_trace(LsvTimeline *self, lsv_trace *trace)
 	self->lk_zoom = 0;
 	self->highlight = NULL;
 	self->v_offset = 0;
+	self->mark_a = self->mark_b = LSV_NONE;
 	lsv_tl_detail_drop(self);
+	lsv_tl_cpu_reset(self);
 	if (trace) {
 		self->t0 = (double)trace->t_begin;
 		self->ns_per_px = 1;
@@ -339,6 +344,9 @@ static void on_resize(LsvTimeline *self)
 		lsv_timeline_set_view(self, self->pending_a, self->pending_b);
 	else
 		lsv_tl_clamp_view(self);
+	/* a linked timeline takes the other's view once it has a width to scale it to */
+	if (self->linked)
+		lsv_tl_sync_linked(self->linked);
 }
 
 
@@ -367,6 +375,7 @@ static void lsv_timeline_dispose(GObject *o)
 		g_source_remove(self->fetch_idle);
 		self->fetch_idle = 0;
 	}
+	lsv_timeline_link(self, NULL);
 	G_OBJECT_CLASS(lsv_timeline_parent_class)->dispose(o);
 }
 
@@ -376,12 +385,34 @@ static void lsv_timeline_finalize(GObject *o)
 	g_hash_table_unref(self->detail);
 	g_array_unref(self->lock_ids);
 	g_array_unref(self->lock_spans);
+	g_array_unref(self->cpus);
+	g_ptr_array_unref(self->cpu_runs);
 	g_free(self->col_hold);
 	g_free(self->col_wait);
 	g_free(self->col_flags);
 	if (self->surface)
 		cairo_surface_destroy(self->surface);
 	G_OBJECT_CLASS(lsv_timeline_parent_class)->finalize(o);
+}
+
+static void act_mark(GtkWidget *w, const char *name, GVariant *param)
+{
+	(void)name;
+	(void)param;
+	LsvTimeline *self = LSV_TIMELINE(w);
+	int64_t a, b;
+	if (!self->trace)
+		return;
+	lsv_timeline_get_view(self, &a, &b);
+	/* the cursor when there is one, else the middle of the view */
+	lsv_timeline_set_mark(self, self->cursor_event >= 0 ? self->cursor_t : a + (b - a) / 2);
+}
+
+static void act_clear_marks(GtkWidget *w, const char *name, GVariant *param)
+{
+	(void)name;
+	(void)param;
+	lsv_timeline_clear_marks(LSV_TIMELINE(w));
 }
 
 static void lsv_timeline_class_init(LsvTimelineClass *klass)
@@ -405,6 +436,11 @@ static void lsv_timeline_class_init(LsvTimelineClass *klass)
 						  1, G_TYPE_INT64);
 	lsv_tl_signals[SIG_VIEW_CHANGED] = g_signal_new("view-changed", G_TYPE_FROM_CLASS(klass),
 						 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+	/* the measurement from the keyboard (timeline-measure.c): M marks the cursor, Escape clears */
+	gtk_widget_class_install_action(wc, "timeline.mark", NULL, act_mark);
+	gtk_widget_class_install_action(wc, "timeline.clear-marks", NULL, act_clear_marks);
+	gtk_widget_class_add_binding_action(wc, GDK_KEY_m, 0, "timeline.mark", NULL);
+	gtk_widget_class_add_binding_action(wc, GDK_KEY_Escape, 0, "timeline.clear-marks", NULL);
 }
 
 static void lsv_timeline_init(LsvTimeline *self)
@@ -412,6 +448,9 @@ static void lsv_timeline_init(LsvTimeline *self)
 	self->detail = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, lsv_tl_lane_detail_free);
 	self->lock_ids = g_array_new(FALSE, FALSE, sizeof(int64_t));
 	self->lock_spans = g_array_new(FALSE, FALSE, sizeof(lsv_span));
+	self->cpus = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	self->cpu_runs = g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref);
+	self->mark_a = self->mark_b = LSV_NONE;
 	self->ns_per_px = 1;
 	self->class_mask = (1u << LSV_LOD_CLASSES) - 1;
 	self->selected_tid = LSV_NONE;

@@ -13,6 +13,7 @@
 #include <cairo.h>
 #include <gtk/gtk.h>
 
+#include "cpu-runs.h"
 #include "finding-list.h"
 #include "lod.h"
 #include "trace.h"
@@ -83,6 +84,43 @@ struct ls_symbols;
 void lsv_timeline_set_symbols(LsvTimeline *self, const struct ls_symbols *symbols);
 /* The colour of a lock class (r, g, b in 0..1). */
 void lsv_timeline_class_rgb(int cls, double rgb[3]);
+
+/* ---- CPU lanes (timeline-cpu-lanes.c): one lane per CPU under the ruler (and the lock lane),
+ * the task that ran there in its colour and named when wide enough, from the trace's cpu_runs
+ * (docs/schema.md) read for the visible window by the worker; the selected task's runs stand
+ * out. Hidden by default. */
+#define LSV_TL_CPU_H 14        /* one CPU lane, when a third of the height has room */
+void lsv_timeline_set_cpu_lanes(LsvTimeline *self, gboolean show);
+gboolean lsv_timeline_get_cpu_lanes(LsvTimeline *self);
+/* The CPUs of the trace (0 when it recorded no sched_switch). */
+guint lsv_timeline_cpu_count(LsvTimeline *self);
+/* Top y of the lane of CPU number cpu and its height, or -1 when not shown. */
+int lsv_timeline_cpu_lane_y(LsvTimeline *self, int64_t cpu, int *height);
+/* The run drawn at (x, y) in the CPU lanes and its CPU. */
+gboolean lsv_timeline_cpu_run_at(LsvTimeline *self, double x, double y, int64_t *cpu, lsv_cpu_run *out);
+/* Its tooltip: CPU, task comm/tid, from–to relative to the trace start, duration, how it left
+ * the CPU; g_free it. */
+char *lsv_timeline_describe_cpu_run(LsvTimeline *self, int64_t cpu, const lsv_cpu_run *run);
+/* The colour a task has in the CPU lanes (r, g, b in 0..1). */
+void lsv_timeline_task_rgb(int64_t tid, double rgb[3]);
+
+/* ---- the measurement (timeline-measure.c): two marks A and B and the interval between them,
+ * drawn as a band with Δ and both times relative to the trace start. Shift+click sets a mark at
+ * the pointer, M at the cursor (A, then B, then A again), Escape clears. */
+/* Sets the next mark (A when none or both are set, else B) at time t. */
+void lsv_timeline_set_mark(LsvTimeline *self, int64_t t);
+void lsv_timeline_clear_marks(LsvTimeline *self);
+/* The marks (LSV_NONE when unset); FALSE when neither is set. */
+gboolean lsv_timeline_get_marks(LsvTimeline *self, int64_t *a, int64_t *b);
+/* What the label on screen says ("A +1.000 µs  B +3.200 µs  Δ 2.200 µs"), NULL without marks;
+ * g_free it. */
+char *lsv_timeline_measure_text(LsvTimeline *self);
+
+/* ---- linking (timeline-link.c): two timelines of two traces on one relative time axis (each
+ * trace's time from its own start) — zooming or panning one moves the other; both then name
+ * their trace in the corner. NULL unlinks (both sides). `other` is held weakly. */
+void lsv_timeline_link(LsvTimeline *self, LsvTimeline *other);
+LsvTimeline *lsv_timeline_get_linked(LsvTimeline *self);
 
 /* Whether a detail fetch is pending or running (tests and the benchmark wait for it). */
 gboolean lsv_timeline_is_busy(LsvTimeline *self);

@@ -41,6 +41,11 @@ struct _LsvWindow {
 	char *state_text, *cursor_text, *evidence_text;
 	int finding_after_open;
 	char *range_after_open;
+	/* the views of window-views.c: a second trace in a pane under the first */
+	GtkWidget *compare_paned;
+	LsvTimeline *compare_timeline;
+	lsv_trace *compare_trace;
+	void *compare_symbols;
 };
 
 void lsv_win_add_actions(LsvWindow *self);
@@ -67,5 +72,8 @@ void lsv_win_step(LsvWindow *self, int scope, int dir);
 char *lsv_win_task_name(LsvWindow *self, int64_t tid);
 void lsv_win_update_recent_menu(LsvWindow *self);
 void lsv_win_update_state(LsvWindow *self);
+/* window-views.c: the CPU lanes toggle, the second trace */
+void lsv_win_views_init(LsvWindow *self);
+void lsv_win_views_dispose(LsvWindow *self);
 
 #endif

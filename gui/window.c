@@ -224,6 +224,7 @@ static void lsv_window_dispose(GObject *o)
 	if (self->timeline)
 		g_signal_handlers_disconnect_by_data(self->timeline, self);
 	lsv_win_close_trace(self);
+	lsv_win_views_dispose(self);
 	gtk_widget_dispose_template(GTK_WIDGET(self), LSV_TYPE_WINDOW);
 	G_OBJECT_CLASS(lsv_window_parent_class)->dispose(o);
 }
@@ -292,6 +293,7 @@ static void lsv_window_init(LsvWindow *self)
 {
 	gtk_widget_init_template(GTK_WIDGET(self));
 	lsv_win_add_actions(self);
+	lsv_win_views_init(self);
 	self->selected_tid = self->selected_lock = self->selected_obj = LSV_NONE;
 	self->cursor_event = -1;
 	self->finding = -1;

@@ -1,0 +1,116 @@
+/* cpu-runs.c — see cpu-runs.h. The runs of one CPU never overlap (the load writes them from one
+ * CPU's switches in order), so the run covering t is the last one beginning at or before t, and
+ * a window is walked run by run from there. */
+#include "cpu-runs.h"
+
+#define RUN_COLS "id, tid, begin_ns, end_ns, end_state, switched_in"
+
+GArray *lsv_cpu_runs_cpus(sqlite3 *db)
+{
+	GArray *out = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	sqlite3_stmt *q = NULL;
+	int64_t cpu = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT min(cpu) FROM cpu_runs WHERE cpu > ?1", -1, &q, NULL) != SQLITE_OK)
+		return out; /* a database without the table: no CPU lanes */
+	for (;;) {
+		sqlite3_reset(q);
+		sqlite3_bind_int64(q, 1, cpu);
+		if (sqlite3_step(q) != SQLITE_ROW || sqlite3_column_type(q, 0) == SQLITE_NULL)
+			break;
+		cpu = sqlite3_column_int64(q, 0);
+		g_array_append_val(out, cpu);
+	}
+	sqlite3_finalize(q);
+	return out;
+}
+
+static void read_run(sqlite3_stmt *q, lsv_cpu_run *r)
+{
+	r->id = sqlite3_column_int64(q, 0);
+	r->tid = sqlite3_column_int64(q, 1);
+	r->begin = sqlite3_column_int64(q, 2);
+	r->end = sqlite3_column_int64(q, 3);
+	r->end_state = sqlite3_column_type(q, 4) == SQLITE_NULL ? LSV_CPU_STATE_NONE : (int32_t)sqlite3_column_int64(q, 4);
+	r->switched_in = sqlite3_column_int(q, 5) != 0;
+}
+
+/* The run of q (bound to cpu and t) into *r; false when there is none. */
+static bool one_run(sqlite3_stmt *q, int64_t t, lsv_cpu_run *r, bool *failed)
+{
+	int rc;
+
+	sqlite3_reset(q);
+	sqlite3_bind_int64(q, 2, t);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		read_run(q, r);
+	else if (rc != SQLITE_DONE)
+		*failed = true;
+	return rc == SQLITE_ROW;
+}
+
+bool lsv_cpu_runs_fetch(sqlite3 *db, int64_t cpu, int64_t a, int64_t b, double min_ns, GArray *out)
+{
+	sqlite3_stmt *covering = NULL, *next = NULL;
+	bool failed = false;
+	lsv_cpu_run r;
+	int64_t t = a, step = min_ns >= 1 ? (int64_t)min_ns : 1;
+
+	if (sqlite3_prepare_v2(db, "SELECT " RUN_COLS " FROM cpu_runs WHERE cpu = ?1 AND begin_ns <= ?2 "
+				   "ORDER BY begin_ns DESC LIMIT 1", -1, &covering, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT " RUN_COLS " FROM cpu_runs WHERE cpu = ?1 AND begin_ns > ?2 "
+				   "ORDER BY begin_ns LIMIT 1", -1, &next, NULL) != SQLITE_OK) {
+		failed = true;
+		goto end;
+	}
+	sqlite3_bind_int64(covering, 1, cpu);
+	sqlite3_bind_int64(next, 1, cpu);
+	while (t <= b && !failed) {
+		if (one_run(covering, t, &r, &failed) && r.end >= t) {
+			if (!out->len || g_array_index(out, lsv_cpu_run, out->len - 1).id != r.id)
+				g_array_append_val(out, r);
+			/* a short run: the next pixel's run, not every one in between */
+			t = r.end >= t + step ? r.end + 1 : t + step;
+			continue;
+		}
+		/* nothing covers t (before the CPU's first run): jump to the next one */
+		if (!one_run(next, t, &r, &failed) || r.begin > b)
+			break;
+		t = r.begin;
+	}
+end:
+	sqlite3_finalize(covering);
+	sqlite3_finalize(next);
+	return !failed;
+}
+
+const char *lsv_cpu_state_describe(int32_t state)
+{
+	switch (state) {
+	case LSV_CPU_STATE_NONE:
+		return "not recorded";
+	case 0:
+		return "runnable (preempted)";
+	case 256:
+		return "preempted (R+)";
+	case 1:
+		return "sleeping (S)";
+	case 2:
+		return "uninterruptible (D)";
+	case 4:
+		return "stopped (T)";
+	case 8:
+		return "traced (t)";
+	case 16:
+		return "dead (X)";
+	case 32:
+		return "zombie (Z)";
+	case 64:
+		return "parked (P)";
+	case 128:
+		return "idle (I)";
+	default:
+		return "blocked";
+	}
+}
