@@ -70,11 +70,16 @@ static char *trace_name(lsv_trace *t)
 	return g_path_get_basename(path ? path : "?");
 }
 
+char *lsv_timeline_dup_title(LsvTimeline *self)
+{
+	return self->linked && self->trace ? trace_name(self->trace) : NULL;
+}
+
 void lsv_tl_draw_title(LsvTimeline *self, cairo_t *cr, PangoLayout *layout, const lsv_tl_palette *p)
 {
-	if (!self->linked || !self->trace)
+	g_autofree char *name = lsv_timeline_dup_title(self);
+	if (!name)
 		return;
-	g_autofree char *name = trace_name(self->trace);
 	PangoFontDescription *bold = pango_font_description_from_string("Sans Bold 8");
 	pango_layout_set_font_description(layout, bold);
 	pango_layout_set_text(layout, name, -1);

@@ -121,6 +121,8 @@ char *lsv_timeline_measure_text(LsvTimeline *self);
  * their trace in the corner. NULL unlinks (both sides). `other` is held weakly. */
 void lsv_timeline_link(LsvTimeline *self, LsvTimeline *other);
 LsvTimeline *lsv_timeline_get_linked(LsvTimeline *self);
+/* The name shown in the corner while linked (the trace directory's name), else NULL; g_free it. */
+char *lsv_timeline_dup_title(LsvTimeline *self);
 
 /* Whether a detail fetch is pending or running (tests and the benchmark wait for it). */
 gboolean lsv_timeline_is_busy(LsvTimeline *self);
