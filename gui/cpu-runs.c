@@ -1,6 +1,6 @@
 /* cpu-runs.c — see cpu-runs.h. The runs of one CPU never overlap (the load writes them from one
  * CPU's switches in order), so the run covering t is the last one beginning at or before t, and
- * a window is walked run by run from there. */
+ * a window is read in order from there, with a seek forward wherever a pixel holds many runs. */
 #include "cpu-runs.h"
 
 #define RUN_COLS "id, tid, begin_ns, end_ns, end_state, switched_in"
@@ -50,38 +50,66 @@ static bool one_run(sqlite3_stmt *q, int64_t t, lsv_cpu_run *r, bool *failed)
 	return rc == SQLITE_ROW;
 }
 
+/* Rows read in order before the walk seeks instead: reading a row costs far less than a seek,
+ * so runs are read one after another until a pixel holds this many; where pixels keep holding
+ * many (zoomed out), the walk seeks sooner, where they hold one, later. */
+#define SKIP_BEFORE_SEEK 32
+
 bool lsv_cpu_runs_fetch(sqlite3 *db, int64_t cpu, int64_t a, int64_t b, double min_ns, GArray *out)
 {
-	sqlite3_stmt *covering = NULL, *next = NULL;
+	sqlite3_stmt *covering = NULL, *after = NULL;
 	bool failed = false;
 	lsv_cpu_run r;
-	int64_t t = a, step = min_ns >= 1 ? (int64_t)min_ns : 1;
+	int64_t need = a, step = min_ns >= 1 ? (int64_t)min_ns : 1;
+	int patience = SKIP_BEFORE_SEEK;
 
 	if (sqlite3_prepare_v2(db, "SELECT " RUN_COLS " FROM cpu_runs WHERE cpu = ?1 AND begin_ns <= ?2 "
 				   "ORDER BY begin_ns DESC LIMIT 1", -1, &covering, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "SELECT " RUN_COLS " FROM cpu_runs WHERE cpu = ?1 AND begin_ns > ?2 "
-				   "ORDER BY begin_ns LIMIT 1", -1, &next, NULL) != SQLITE_OK) {
+				   "AND begin_ns <= ?3 ORDER BY begin_ns", -1, &after, NULL) != SQLITE_OK) {
 		failed = true;
 		goto end;
 	}
 	sqlite3_bind_int64(covering, 1, cpu);
-	sqlite3_bind_int64(next, 1, cpu);
-	while (t <= b && !failed) {
-		if (one_run(covering, t, &r, &failed) && r.end >= t) {
-			if (!out->len || g_array_index(out, lsv_cpu_run, out->len - 1).id != r.id)
-				g_array_append_val(out, r);
-			/* a short run: the next pixel's run, not every one in between */
-			t = r.end >= t + step ? r.end + 1 : t + step;
-			continue;
+	sqlite3_bind_int64(after, 1, cpu);
+	sqlite3_bind_int64(after, 3, b);
+	/* `need`: the earliest time still without a run. Each run taken serves it and, when shorter
+	 * than `step`, the rest of that step too. */
+	while (need <= b && !failed) {
+		int64_t from = need - 1; /* the rows to read: beginning after this */
+		if (one_run(covering, need, &r, &failed) && r.end >= need) {
+			g_array_append_val(out, r);
+			need = r.end >= need + step ? r.end + 1 : need + step;
+			from = r.begin;
 		}
-		/* nothing covers t (before the CPU's first run): jump to the next one */
-		if (!one_run(next, t, &r, &failed) || r.begin > b)
-			break;
-		t = r.begin;
+		/* then in order, until a pixel holds too many runs: seek past them */
+		int skipped = 0, rc;
+		sqlite3_reset(after);
+		sqlite3_bind_int64(after, 2, from);
+		while ((rc = sqlite3_step(after)) == SQLITE_ROW) {
+			read_run(after, &r);
+			if (r.end < need) {
+				if (++skipped >= patience) {
+					patience = MAX(patience / 2, 1);
+					break;
+				}
+				continue;
+			}
+			g_array_append_val(out, r);
+			int64_t t = MAX(r.begin, need);
+			need = r.end >= t + step ? r.end + 1 : t + step;
+			if (!skipped)
+				patience = MIN(patience * 2, SKIP_BEFORE_SEEK);
+			skipped = 0;
+		}
+		if (rc == SQLITE_DONE)
+			break; /* no run begins later within the window */
+		if (rc != SQLITE_ROW)
+			failed = true;
 	}
 end:
 	sqlite3_finalize(covering);
-	sqlite3_finalize(next);
+	sqlite3_finalize(after);
 	return !failed;
 }
 

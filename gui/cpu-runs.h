@@ -26,8 +26,9 @@ GArray *lsv_cpu_runs_cpus(sqlite3 *db);
 /* Appends to `out` (GArray of lsv_cpu_run) the runs of `cpu` that overlap [a, b], in time order,
  * keeping at most about one run per `min_ns` of time: after a run shorter than min_ns the next
  * one taken is the run covering min_ns later (zoomed out, a pixel shows the task running at its
- * start; zoomed in below a run per pixel, every run is there). Costs at most two index seeks per
- * run taken. Returns false when SQLite fails (out keeps what was read). */
+ * start; zoomed in below a run per pixel, every run is there). Costs one index seek and at most
+ * 32 rows read in order per run taken. Returns false when SQLite fails (out keeps what was
+ * read). */
 bool lsv_cpu_runs_fetch(sqlite3 *db, int64_t cpu, int64_t a, int64_t b, double min_ns, GArray *out);
 
 /* The kernel's prev_state in words ("preempted", "sleeping (S)", …); static storage. */
