@@ -1,7 +1,7 @@
 /* main.c — lockstep-view: the GtkApplication, its command line and application actions.
  *
  *   lockstep-view [TRACE_DIR|DB]
- *   lockstep-view [--view START:END] [--finding N] [TRACE_DIR|DB]
+ *   lockstep-view [--view START:END] [--finding N] [--cpu-lanes] [--compare TRACE_DIR|DB] [TRACE_DIR|DB]
  *   lockstep-view --screenshot FILE.png [--timeline-only] [--size WxH] ... TRACE_DIR|DB
  *
  * --screenshot renders the window (or only the timeline) offscreen once the input is open and
@@ -10,12 +10,15 @@
 #include <stdlib.h>
 
 #include "window.h"
+#include "window-views.h"
 
 static char *opt_screenshot;
 static gboolean opt_timeline_only;
 static char *opt_size;
 static int opt_finding = -1;
 static char *opt_view;
+static gboolean opt_cpu_lanes;
+static char *opt_compare;
 static int exit_status;
 
 static void act_quit(GSimpleAction *a, GVariant *p, gpointer app)
@@ -48,6 +51,8 @@ static LsvWindow *new_window(GtkApplication *app)
 		lsv_window_show_range_after_open(win, opt_view);
 	if (opt_finding >= 0)
 		lsv_window_select_finding_after_open(win, opt_finding);
+	if (opt_cpu_lanes)
+		lsv_window_set_cpu_lanes(win, TRUE);
 	return win;
 }
 
@@ -96,6 +101,14 @@ static void on_open(GApplication *app, GFile **files, int n, const char *hint, g
 		gtk_window_present(GTK_WINDOW(win));
 		if (path)
 			lsv_window_open(win, path);
+		/* the second trace before the first is shown, so a screenshot has both */
+		ls_error err;
+		ls_error_clear(&err);
+		if (opt_compare && !lsv_window_compare_sync(win, opt_compare, &err)) {
+			char buf[2048];
+			g_printerr("lockstep-view: %s\n", ls_error_format(&err, buf, sizeof(buf)));
+			exit_status = 1;
+		}
 	}
 }
 
@@ -113,6 +126,9 @@ int main(int argc, char **argv)
 		  "Show this time range (from the trace start) once open", "START:END" },
 		{ "finding", 0, 0, G_OPTION_ARG_INT, &opt_finding,
 		  "Select finding N (0-based, in list order) once the input is open", "N" },
+		{ "cpu-lanes", 0, 0, G_OPTION_ARG_NONE, &opt_cpu_lanes, "Show the CPU lanes", NULL },
+		{ "compare", 0, 0, G_OPTION_ARG_FILENAME, &opt_compare,
+		  "Open this trace or database beside the first, on a shared relative time axis", "TRACE_DIR|DB" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
 	g_application_add_main_option_entries(G_APPLICATION(app), entries);

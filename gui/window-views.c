@@ -59,6 +59,14 @@ static void ensure_pane(LsvWindow *self)
 	g_signal_connect(self->compare_timeline, "lane-selected", G_CALLBACK(on_compare_lane_selected), self);
 }
 
+/* Close Comparison only while there is one. */
+static void set_close_enabled(LsvWindow *self, gboolean on)
+{
+	GAction *a = g_action_map_lookup_action(G_ACTION_MAP(self), "compare-close");
+	if (a)
+		g_simple_action_set_enabled(G_SIMPLE_ACTION(a), on);
+}
+
 void lsv_window_compare_close(LsvWindow *self)
 {
 	if (self->compare_timeline) {
@@ -69,6 +77,7 @@ void lsv_window_compare_close(LsvWindow *self)
 	}
 	g_clear_pointer(&self->compare_trace, lsv_trace_free);
 	g_clear_pointer(&self->compare_symbols, ls_symbols_free);
+	set_close_enabled(self, FALSE);
 	if (self->timeline)
 		gtk_widget_queue_draw(GTK_WIDGET(self->timeline));
 }
@@ -119,6 +128,7 @@ static void compare_install(LsvWindow *self, compare_job *j)
 		gtk_paned_set_position(GTK_PANED(self->compare_paned), h / 2);
 	/* the second follows the first's view, at the same time from its own start */
 	lsv_timeline_link(self->timeline, second);
+	set_close_enabled(self, TRUE);
 }
 
 static void compare_failed(LsvWindow *self, compare_job *j)
@@ -221,6 +231,7 @@ static const GActionEntry view_actions[] = {
 void lsv_win_views_init(LsvWindow *self)
 {
 	g_action_map_add_action_entries(G_ACTION_MAP(self), view_actions, G_N_ELEMENTS(view_actions), self);
+	set_close_enabled(self, FALSE);
 	/* C toggles the CPU lanes wherever the focus is but in a text entry (which takes the key) */
 	GtkEventController *keys = gtk_shortcut_controller_new();
 	gtk_event_controller_set_propagation_phase(keys, GTK_PHASE_BUBBLE);
