@@ -27,6 +27,7 @@
 
 static LsvWindow *win;
 static LsvTimeline *tl;
+static const char *workdir;
 
 static Display *xdisplay(void)
 {
@@ -351,7 +352,7 @@ static void test_compare(const char *first, const char *second)
 	       "nothing compared yet: no title, Close Comparison disabled");
 	ls_error err;
 	ls_error_clear(&err);
-	g_autofree char *bogus = g_build_filename(g_path_get_dirname(first), "not-a-db.db", NULL);
+	g_autofree char *bogus = g_build_filename(workdir, "not-a-db.db", NULL);
 	g_file_set_contents(bogus, "hello", -1, NULL);
 	TAP_OK(!lsv_window_compare_sync(win, bogus, &err) && err.message[0] && !lsv_window_get_compare_timeline(win),
 	       "a non-database is refused as the second trace: %s", err.message);
@@ -426,14 +427,14 @@ static void test_compare(const char *first, const char *second)
 	lsv_window_set_cpu_lanes(win, TRUE);
 	TAP_OK(lsv_timeline_get_cpu_lanes(tl2) && lsv_timeline_cpu_count(tl2) > 0, "the CPU lanes apply to both panes");
 	lsv_window_set_cpu_lanes(win, FALSE);
-	g_autofree char *png = g_build_filename(g_path_get_dirname(first), "compare-window.png", NULL);
+	g_autofree char *png = g_build_filename(workdir, "compare-window.png", NULL);
 	xin_spin(300);
 	GError *perr = NULL;
 	TAP_OK(lsv_window_save_png(win, png, FALSE, &perr), "the window with both panes rendered to %s%s%s", png,
 	       perr ? ": " : "", perr ? perr->message : "");
 	g_clear_error(&perr);
 
-	g_autofree char *png2 = g_build_filename(g_path_get_dirname(first), "compare-second.png", NULL);
+	g_autofree char *png2 = g_build_filename(workdir, "compare-second.png", NULL);
 	cairo_surface_t *s2 = render(tl2);
 	cairo_surface_write_to_png(s2, png2);
 	cairo_surface_destroy(s2);
@@ -449,6 +450,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	const char *synth = argv[1], *scenarios = argv[2], *dir = argv[3];
+	workdir = dir;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	g_mkdir_with_parents(dir, 0755);
 	gtk_init();
