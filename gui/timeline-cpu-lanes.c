@@ -154,7 +154,7 @@ void lsv_tl_draw_cpu_lanes(LsvTimeline *self, lsv_tl_pixbuf *pb, cairo_t *cr, Pa
 			   const lsv_tl_palette *p, int w, int lw)
 {
 	int top = lsv_tl_cpu_top(self), lh = lsv_tl_cpu_lane_h(self), n = (int)self->cpus->len;
-	int64_t va = (int64_t)self->t0, vb = (int64_t)(self->t0 + self->ns_per_px * lw);
+	int64_t va = lsv_tl_view_a(self), vb = lsv_tl_view_b(self, lw);
 	if (!lh)
 		return;
 	gboolean covered = lsv_tl_cpu_covers(self, va, vb);

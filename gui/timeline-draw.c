@@ -91,7 +91,8 @@ static void columns_paint(LsvTimeline *self, lsv_tl_pixbuf *pb, int y, int w)
 static void columns_add(LsvTimeline *self, int w, unsigned cls, gboolean write, gboolean wait, double dim,
 			int64_t t0, int64_t t1)
 {
-	double x0 = ((double)t0 - self->t0) / self->ns_per_px, x1 = ((double)t1 - self->t0) / self->ns_per_px;
+	double x0 = ((double)(t0 - self->origin) - self->t0) / self->ns_per_px;
+	double x1 = ((double)(t1 - self->origin) - self->t0) / self->ns_per_px;
 	if (x1 < 0 || x0 >= w)
 		return;
 	int i0 = (int)floor(MAX(x0, 0)), i1 = (int)ceil(MIN(x1, w));
@@ -160,12 +161,13 @@ static void draw_lane_summary(LsvTimeline *self, lsv_tl_pixbuf *pb, cairo_t *cr,
 	int64_t bw = lod->width << (2 * level);
 	columns_reset(self, w);
 	const GArray *runs = lane->levels[level];
-	double tl = self->t0, tr = self->t0 + self->ns_per_px * w;
-	int64_t first_b = tl <= lod->t0 ? 0 : (int64_t)((tl - lod->t0) / bw);
+	/* relative to the LOD's start (precision: see timeline-private.h) */
+	double tl = self->t0 - (double)(lod->t0 - self->origin), tr = tl + self->ns_per_px * w;
+	int64_t first_b = tl <= 0 ? 0 : (int64_t)(tl / bw);
 	gboolean any = FALSE;
 	for (size_t i = lsv_lod_first_run(runs, (uint32_t)MIN(first_b, (int64_t)UINT32_MAX)); i < runs->len; i++) {
 		const lsv_lod_run *r = &g_array_index(runs, lsv_lod_run, i);
-		double rs = (double)lod->t0 + (double)r->first * bw, re = rs + (double)r->count * bw;
+		double rs = (double)r->first * bw, re = rs + (double)r->count * bw;
 		if (rs > tr)
 			break;
 		int x0 = (int)floor((rs - tl) / self->ns_per_px), x1 = (int)ceil((re - tl) / self->ns_per_px);
@@ -249,7 +251,7 @@ static void detail_span(LsvTimeline *self, const lsv_span *s, int w, GArray *out
 static void draw_lane_detail(LsvTimeline *self, lsv_tl_pixbuf *pb, cairo_t *cr, PangoLayout *layout,
 			     const lane_detail *d, const lsv_lod_lane *lane, int y, int w)
 {
-	int64_t a = (int64_t)self->t0, b = (int64_t)(self->t0 + self->ns_per_px * w);
+	int64_t a = lsv_tl_view_a(self), b = lsv_tl_view_b(self, w);
 	GArray *outlines = g_array_new(FALSE, FALSE, sizeof(lsv_span));
 	columns_reset(self, w);
 	GArray *longs = g_array_new(FALSE, FALSE, sizeof(lsv_span));
@@ -344,8 +346,8 @@ static void draw_ruler(LsvTimeline *self, cairo_t *cr, PangoLayout *layout, cons
 	}
 	int64_t step = nice_step(self->ns_per_px * 110);
 	int64_t base = self->trace->t_begin;
-	double tl = self->t0, tr = self->t0 + self->ns_per_px * (w - LSV_TL_HEADER_W);
-	int64_t k0 = (int64_t)floor((tl - base) / step), k1 = (int64_t)ceil((tr - base) / step);
+	double tl = self->t0 - (double)(base - self->origin), tr = tl + self->ns_per_px * (w - LSV_TL_HEADER_W);
+	int64_t k0 = (int64_t)floor(tl / step), k1 = (int64_t)ceil(tr / step);
 	for (int64_t k = k0; k <= k1; k++) {
 		int64_t t = base + k * step;
 		double x = floor(lsv_timeline_time_to_x(self, t)) + 0.5;
@@ -399,7 +401,7 @@ void lsv_timeline_render(LsvTimeline *self, cairo_surface_t *surface, int w, int
 		lw = 1;
 	const lsv_lod *lod = self->trace->lod;
 	gboolean detail = self->ns_per_px < (double)lod->width;
-	int64_t va = (int64_t)self->t0, vb = (int64_t)(self->t0 + self->ns_per_px * lw);
+	int64_t va = lsv_tl_view_a(self), vb = lsv_tl_view_b(self, lw);
 	gboolean have_detail = detail && lsv_tl_detail_covers(self, va, vb);
 	if (detail && !have_detail)
 		lsv_tl_fetch_request(self);

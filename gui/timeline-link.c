@@ -56,7 +56,8 @@ void lsv_tl_sync_linked(LsvTimeline *self)
 		return;
 	o->syncing = TRUE;
 	o->pending = FALSE;
-	o->t0 = self->t0 - (double)self->trace->t_begin + (double)o->trace->t_begin;
+	/* both views are relative to their own trace's start (timeline-private.h) */
+	o->t0 = self->t0 - (double)(self->origin - self->trace->t_begin) + (double)(o->origin - o->trace->t_begin);
 	/* the same time per pixel: lanes of equal width show the same relative range */
 	o->ns_per_px = self->ns_per_px;
 	lsv_tl_view_changed(o);

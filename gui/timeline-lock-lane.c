@@ -10,7 +10,7 @@ void lsv_tl_draw_lock_lane(LsvTimeline *self, lsv_tl_pixbuf *pb, cairo_t *cr, Pa
 			   int w, int lw)
 {
 	int y = LSV_TL_RULER_H;
-	int64_t va = (int64_t)self->t0, vb = (int64_t)(self->t0 + self->ns_per_px * lw);
+	int64_t va = lsv_tl_view_a(self), vb = lsv_tl_view_b(self, lw);
 	cairo_set_source_rgb(cr, p->bg[0], p->bg[1], p->bg[2]);
 	cairo_rectangle(cr, 0, y, w, LSV_TL_LANE_H);
 	cairo_fill(cr);

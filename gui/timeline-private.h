@@ -5,6 +5,8 @@
 #ifndef LSV_TIMELINE_PRIVATE_H
 #define LSV_TIMELINE_PRIVATE_H
 
+#include <math.h>
+
 #include "timeline.h"
 #include "cpu-runs.h"
 #include "symbols.h"
@@ -12,7 +14,11 @@
 struct _LsvTimeline {
 	GtkWidget parent;
 	lsv_trace *trace;
-	double t0;              /* time at the left edge of the lanes area */
+	/* The view: t0 is the time at the left edge of the lanes area, in ns from `origin` (the
+	 * trace's start). Relative, because a double holds a recording's absolute clock (~1.8e18
+	 * ns) only to 256 ns: an absolute t0 snapped every position to that grid when zoomed in. */
+	int64_t origin;
+	double t0;
 	double ns_per_px;
 	double v_offset;        /* vertical scroll of the lanes, px */
 	int64_t cursor_event, cursor_t;
@@ -77,6 +83,16 @@ void lsv_tl_lane_detail_free(gpointer p);
 /* Row of each lock class in a lane (outermost on top) and its colour. */
 extern const int lsv_tl_row_of_class[LSV_LOD_CLASSES];
 extern const double lsv_tl_class_rgb[LSV_LOD_CLASSES][3];
+
+/* The visible range [a, b] of lanes lw px wide, in absolute ns. */
+static inline int64_t lsv_tl_view_a(const LsvTimeline *self)
+{
+	return self->origin + (int64_t)floor(self->t0);
+}
+static inline int64_t lsv_tl_view_b(const LsvTimeline *self, int lw)
+{
+	return self->origin + (int64_t)floor(self->t0 + self->ns_per_px * lw);
+}
 
 /* geometry and view (timeline.c) */
 int lsv_tl_lanes_width(LsvTimeline *self);

@@ -64,12 +64,12 @@ int lsv_tl_lanes_width(LsvTimeline *self)
 
 double lsv_timeline_time_to_x(LsvTimeline *self, int64_t t)
 {
-	return LSV_TL_HEADER_W + ((double)t - self->t0) / self->ns_per_px;
+	return LSV_TL_HEADER_W + ((double)(t - self->origin) - self->t0) / self->ns_per_px;
 }
 
 int64_t lsv_timeline_x_to_time(LsvTimeline *self, double x)
 {
-	return (int64_t)llround(self->t0 + (x - LSV_TL_HEADER_W) * self->ns_per_px);
+	return self->origin + (int64_t)llround(self->t0 + (x - LSV_TL_HEADER_W) * self->ns_per_px);
 }
 
 int lsv_tl_lane_height(const lsv_lane *l)
@@ -136,13 +136,13 @@ void lsv_tl_clamp_view(LsvTimeline *self)
 	/* a non-finite value never stays: the whole trace instead */
 	if (!isfinite(self->ns_per_px) || !isfinite(self->t0)) {
 		self->ns_per_px = max_npp / 1.2;
-		self->t0 = (double)self->trace->t_begin;
+		self->t0 = 0;
 	}
 	if (!isfinite(self->v_offset))
 		self->v_offset = 0;
 	self->ns_per_px = CLAMP(self->ns_per_px, min_npp, max_npp);
 	double vis = self->ns_per_px * w;
-	double lo = self->trace->t_begin - vis * 0.5, hi = self->trace->t_begin + span - 1 - vis * 0.5;
+	double lo = -vis * 0.5, hi = span - 1 - vis * 0.5;
 	self->t0 = CLAMP(self->t0, lo, hi > lo ? hi : lo);
 	int maxv = lsv_tl_content_height(self) -
 		   (gtk_widget_get_height(GTK_WIDGET(self)) - LSV_TL_LEGEND_H - lsv_tl_lanes_top(self));
@@ -166,11 +166,11 @@ void lsv_timeline_set_view(LsvTimeline *self, int64_t t0, int64_t t1)
 		self->pending = TRUE;
 		self->pending_a = t0;
 		self->pending_b = t1;
-		self->t0 = (double)t0;
+		self->t0 = (double)(t0 - self->origin);
 		return;
 	}
 	self->pending = FALSE;
-	self->t0 = (double)t0;
+	self->t0 = (double)(t0 - self->origin);
 	self->ns_per_px = (double)(t1 - t0) / lsv_tl_lanes_width(self);
 	lsv_tl_view_changed(self);
 }
@@ -182,8 +182,8 @@ void lsv_timeline_get_view(LsvTimeline *self, int64_t *t0, int64_t *t1)
 		*t1 = self->pending_b;
 		return;
 	}
-	*t0 = (int64_t)self->t0;
-	*t1 = (int64_t)(self->t0 + self->ns_per_px * lsv_tl_lanes_width(self));
+	*t0 = lsv_tl_view_a(self);
+	*t1 = lsv_tl_view_b(self, lsv_tl_lanes_width(self));
 }
 
 void lsv_timeline_zoom(LsvTimeline *self, double factor, double anchor_x)
@@ -228,7 +228,7 @@ void lsv_timeline_set_cursor(LsvTimeline *self, int64_t event, int64_t t, gboole
 		int64_t a, b;
 		lsv_timeline_get_view(self, &a, &b);
 		if (t < a || t > b)
-			self->t0 = (double)t - self->ns_per_px * lsv_tl_lanes_width(self) * 0.25;
+			self->t0 = (double)(t - self->origin) - self->ns_per_px * lsv_tl_lanes_width(self) * 0.25;
 		lsv_tl_view_changed(self);
 	} else {
 		gtk_widget_queue_draw(GTK_WIDGET(self));
@@ -312,6 +312,7 @@ void lsv_timeline_lanes_changed(LsvTimeline *self)
 void lsv_timeline_set_trace(LsvTimeline *self, lsv_trace *trace)
 {
 	self->trace = trace;
+	self->origin = trace ? trace->t_begin : 0;
 	self->cursor_event = -1;
 	self->cursor_t = trace ? trace->t_begin : 0;
 	self->selected_tid = LSV_NONE;
@@ -326,7 +327,7 @@ void lsv_timeline_set_trace(LsvTimeline *self, lsv_trace *trace)
 	lsv_tl_detail_drop(self);
 	lsv_tl_cpu_reset(self);
 	if (trace) {
-		self->t0 = (double)trace->t_begin;
+		self->t0 = 0;
 		self->ns_per_px = 1;
 		lsv_timeline_zoom_fit(self);
 	}

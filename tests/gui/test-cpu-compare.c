@@ -266,6 +266,21 @@ static void test_recorded_cpu_lanes(const char *db)
 	}
 	TAP_EQ_INT(busy, (int)n, "every CPU lane shows runs at the whole-trace zoom");
 	cairo_surface_destroy(s);
+
+	/* zoomed to 1 µs of a recording's clock (~1.8e18 ns): positions to the nanosecond, which a
+	 * double of absolute ns (256 ns steps there) cannot give */
+	lsv_trace *t = lsv_window_get_trace(win);
+	int64_t at = t->t_begin + 400000000;
+	lsv_timeline_set_view(tl, at, at + 1000);
+	double npp = 1000.0 / (gtk_widget_get_width(GTK_WIDGET(tl)) - LSV_TL_HEADER_W), worst = 0;
+	int64_t worst_back = 0;
+	for (int k = 0; k < 1000; k += 7) {
+		double x = lsv_timeline_time_to_x(tl, at + k), want = LSV_TL_HEADER_W + k / npp;
+		worst = MAX(worst, fabs(x - want));
+		worst_back = MAX(worst_back, llabs(lsv_timeline_x_to_time(tl, x) - (at + k)));
+	}
+	TAP_OK(worst < 0.01 && worst_back == 0, "1 µs of a recording: times to pixels exact (worst %.3f px, back %lld ns)",
+	       worst, (long long)worst_back);
 	lsv_window_set_cpu_lanes(win, FALSE);
 }
 
@@ -339,9 +354,9 @@ static int64_t db_t_begin(const char *db)
 	return v;
 }
 
-/* The views are doubles of absolute nanoseconds: at 1.8e18 ns (a recording's clock) a double
- * holds a time to 256 ns, so two views agree within two of those steps. */
-#define REL_SLACK 512
+/* Each view is held relative to its own trace's start, so the two agree to the nanosecond (when
+ * they were doubles of absolute ns, a recording's clock at 1.8e18 ns snapped them to 256 ns). */
+#define REL_SLACK 2
 
 static void test_compare(const char *first, const char *second)
 {
