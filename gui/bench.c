@@ -1,11 +1,12 @@
 /* bench.c — lockstep-view-bench: open time and frame time of the viewer on a database.
  *
- *   lockstep-view-bench DB [--width W] [--height H] [--frames N]
+ *   lockstep-view-bench DB [--width W] [--height H] [--frames N] [--cpu-lanes]
  *
  * Measures (1) the first open (which builds the level-of-detail summaries when the database
  * has none), (2) a warm open, and (3) for zoom levels from the whole trace down to ~1 µs, at
  * several positions, the time to render one frame of the timeline (median and worst of N), and
- * for zoomed-in views the detail fetch the worker thread does before such frames. Needs a
+ * for zoomed-in views the detail fetch the worker thread does before such frames (with
+ * --cpu-lanes, the CPU lanes are drawn in every frame and fetched with the detail). Needs a
  * display (run under xvfb-run). Prints one line per measurement. */
 #include <gtk/gtk.h>
 #include <math.h>
@@ -31,6 +32,7 @@ int main(int argc, char **argv)
 {
 	const char *db = NULL;
 	int width = 1600, height = 900, frames = 15;
+	gboolean cpu_lanes = FALSE;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--width") && i + 1 < argc)
 			width = atoi(argv[++i]);
@@ -38,11 +40,13 @@ int main(int argc, char **argv)
 			height = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--frames") && i + 1 < argc)
 			frames = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--cpu-lanes"))
+			cpu_lanes = TRUE;
 		else
 			db = argv[i];
 	}
 	if (!db) {
-		g_printerr("usage: lockstep-view-bench DB [--width W] [--height H] [--frames N]\n");
+		g_printerr("usage: lockstep-view-bench DB [--width W] [--height H] [--frames N] [--cpu-lanes]\n");
 		return 2;
 	}
 	gtk_init();
@@ -134,6 +138,9 @@ int main(int argc, char **argv)
 	printf("timeline %dx%d\n", w, h);
 	LsvTimeline *timeline = LSV_TIMELINE(tl);
 	lsv_timeline_set_trace(timeline, trace);
+	lsv_timeline_set_cpu_lanes(timeline, cpu_lanes);
+	if (cpu_lanes)
+		printf("CPU lanes: %u CPUs\n", lsv_timeline_cpu_count(timeline));
 	cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
 	/* the very first frames after opening pay one-time costs (fonts, glyph caches, the first
 	 * touch of the overview's pages): measured apart */
