@@ -482,7 +482,14 @@ static void holder_remove(lock_state *l, const seen *e)
 	if (k == l->n)
 		return;
 	memmove(&l->holders[k], &l->holders[k + 1], (l->n - k - 1) * sizeof(*l->holders));
-	l->n--;
+	/* Most locks are held by one task at a time and a trace has hundreds of thousands of
+	 * them: an idle lock keeps no holder array, so memory follows the live holds, not the
+	 * number of locks ever seen. */
+	if (--l->n == 0) {
+		free(l->holders);
+		l->holders = NULL;
+		l->cap = 0;
+	}
 }
 
 static void on_lock_event(uaf_ctx *c, sqlite3_stmt *st, const seen *e)
