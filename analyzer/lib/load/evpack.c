@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zstd.h>
 
 #include "contract.h"
 #include "grow.h"
@@ -106,6 +107,8 @@ void ls_evpack_init(ls_evpack *p)
 void ls_evpack_free(ls_evpack *p)
 {
 	free(p->data);
+	free(p->sealed);
+	ZSTD_freeCCtx(p->zctx);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -181,7 +184,44 @@ bool ls_evpack_add_row(ls_evpack *p, const ls_evrow *row)
 		    row->payload, row->payload ? row->payload_len : 0);
 }
 
+bool ls_evpack_seal(ls_evpack *p, const unsigned char **out, size_t *len)
+{
+	size_t bound = ZSTD_compressBound(p->len), n;
+
+	if (!p->zctx && !(p->zctx = ZSTD_createCCtx()))
+		return false;
+	if (bound > p->sealed_cap && !ls_grow((void **)&p->sealed, &p->sealed_cap, bound, 1))
+		return false;
+	/* level 1: the fastest; higher levels cost the load more than they save on disk */
+	n = ZSTD_compressCCtx(p->zctx, p->sealed, p->sealed_cap, p->data, p->len, 1);
+	if (ZSTD_isError(n))
+		return false;
+	*out = p->sealed;
+	*len = n;
+	return true;
+}
+
 /* ---- unpacking ---- */
+
+/* A chunk's worst case: every event with every varint at 10 bytes and a full payload. */
+#define MAX_CHUNK_BYTES ((size_t)LS_EVPACK_CHUNK * (10 * (4 + N_FIELDS) + LS_PAYLOAD_MAX))
+
+bool ls_evpack_open(const void *sealed, size_t sealed_len, unsigned char **buf, size_t *cap, size_t *len)
+{
+	unsigned long long size = ZSTD_getFrameContentSize(sealed, sealed_len);
+	size_t n;
+
+	if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > MAX_CHUNK_BYTES)
+		return false;
+	if (size + 1 > *cap && !ls_grow((void **)buf, cap, (size_t)size + 1, 1))
+		return false;
+	n = ZSTD_decompress(*buf, *cap, sealed, sealed_len);
+	if (ZSTD_isError(n) || n != size)
+		return false;
+	*len = n;
+	return true;
+}
+
 
 bool ls_evpack_unpack(const unsigned char *data, size_t len, int64_t first_id, int n, ls_evrow *rows)
 {

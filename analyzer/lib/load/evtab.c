@@ -41,7 +41,7 @@ typedef struct {
 	int row;             /* index into rows of the current row */
 	ssize_t decoded;     /* directory index of the chunk in rows, -1 none */
 	int n_rows;
-	unsigned char *blob; /* owned copy of the decoded chunk's bytes: rows point into it */
+	unsigned char *blob; /* owned: the decoded chunk's packed bytes, which rows point into */
 	size_t blob_cap;
 	ls_evrow rows[LS_EVPACK_CHUNK];
 } evcursor;
@@ -363,7 +363,9 @@ static uint64_t type_range_mask(int64_t lo, int64_t hi)
 static int load_chunk(evcursor *c, evtab *t, size_t k)
 {
 	const void *data;
+	size_t len = 0;
 	int rc, bytes;
+	bool ok;
 
 	if (c->decoded == (ssize_t)k)
 		return SQLITE_OK;
@@ -385,14 +387,9 @@ static int load_chunk(evcursor *c, evtab *t, size_t k)
 	}
 	data = sqlite3_column_blob(t->data, 0);
 	bytes = sqlite3_column_bytes(t->data, 0);
-	if (!ls_grow((void **)&c->blob, &c->blob_cap, (size_t)bytes + 1, 1)) {
-		sqlite3_reset(t->data);
-		return SQLITE_NOMEM;
-	}
-	if (bytes)
-		memcpy(c->blob, data, (size_t)bytes);
+	ok = data && ls_evpack_open(data, (size_t)bytes, &c->blob, &c->blob_cap, &len);
 	sqlite3_reset(t->data);
-	if (!ls_evpack_unpack(c->blob, (size_t)bytes, t->dir.first_id[k], t->dir.n[k], c->rows)) {
+	if (!ok || !ls_evpack_unpack(c->blob, len, t->dir.first_id[k], t->dir.n[k], c->rows)) {
 		sqlite3_free(t->base.zErrMsg);
 		t->base.zErrMsg = sqlite3_mprintf("events: chunk %lld is damaged", (long long)t->dir.first_id[k]);
 		return SQLITE_CORRUPT;

@@ -397,8 +397,10 @@ ls_status ls_store_event_type(ls_store *store, const ls_event *ev, int64_t *type
 }
 
 /* Binds and steps the two rows of packer p's chunk; returns the SQLite code of the failure. */
-static int write_chunk(sqlite3_stmt *c, sqlite3_stmt *d, const ls_evpack *p)
+static int write_chunk(sqlite3_stmt *c, sqlite3_stmt *d, ls_evpack *p)
 {
+	const unsigned char *sealed;
+	size_t sealed_len;
 	int rc;
 
 	sqlite3_bind_int64(c, 1, p->first_id);
@@ -410,8 +412,10 @@ static int write_chunk(sqlite3_stmt *c, sqlite3_stmt *d, const ls_evpack *p)
 	sqlite3_reset(c);
 	if (rc != SQLITE_DONE)
 		return rc;
+	if (!ls_evpack_seal(p, &sealed, &sealed_len))
+		return SQLITE_NOMEM;
 	sqlite3_bind_int64(d, 1, p->first_id);
-	sqlite3_bind_blob(d, 2, p->data, (int)p->len, SQLITE_STATIC);
+	sqlite3_bind_blob(d, 2, sealed, (int)sealed_len, SQLITE_STATIC);
 	rc = sqlite3_step(d);
 	sqlite3_reset(d);
 	sqlite3_clear_bindings(d);
