@@ -244,4 +244,9 @@ void lsv_win_views_init(LsvWindow *self)
 void lsv_win_views_dispose(LsvWindow *self)
 {
 	lsv_window_compare_close(self);
+	/* the pane and its timeline go with the widget tree (dispose may run more than once) */
+	if (self->compare_timeline)
+		g_signal_handlers_disconnect_by_data(self->compare_timeline, self);
+	self->compare_timeline = NULL;
+	self->compare_paned = NULL;
 }
