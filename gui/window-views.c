@@ -164,11 +164,26 @@ static void compare_thread(GTask *task, gpointer src, gpointer data, GCancellabl
 	g_task_return_boolean(task, TRUE);
 }
 
+/* While the second trace loads (a trace directory can take seconds), the window's progress
+ * strip says so, unless an Open is using it. */
+static void show_progress(LsvWindow *self, gboolean on)
+{
+	if (self->opening)
+		return;
+	if (on) {
+		gtk_label_set_text(GTK_LABEL(self->progress_label), "Opening the trace to compare with…");
+		gtk_progress_bar_pulse(GTK_PROGRESS_BAR(self->progress_bar));
+	}
+	gtk_widget_set_visible(self->progress_revealer, on);
+	gtk_revealer_set_reveal_child(GTK_REVEALER(self->progress_revealer), on);
+}
+
 static void compare_done(GObject *src, GAsyncResult *res, gpointer data)
 {
 	(void)data;
 	LsvWindow *self = LSV_WINDOW(src);
 	compare_job *j = g_task_get_task_data(G_TASK(res));
+	show_progress(self, FALSE);
 	if (j->st == LS_OK)
 		compare_install(self, j);
 	else
@@ -183,6 +198,7 @@ void lsv_window_compare(LsvWindow *self, const char *path)
 	j->path = !g_strcmp0(base, "metadata") ? g_path_get_dirname(path) : g_strdup(path);
 	GTask *task = g_task_new(self, NULL, compare_done, NULL);
 	g_task_set_task_data(task, j, compare_job_free);
+	show_progress(self, TRUE);
 	g_task_run_in_thread(task, compare_thread);
 	g_object_unref(task);
 }
