@@ -1,7 +1,9 @@
 /* timeline-private.h — what the parts of LsvTimeline share: the instance struct and the helpers
  * one part calls in another. timeline.c has the geometry and the view, timeline-fetch.c the
  * detail fetcher, timeline-draw.c the renderer, timeline-lock-lane.c the lock lane,
- * timeline-input.c the pointer and wheel input and the tooltip. Not for the rest of the viewer. */
+ * timeline-input.c the pointer and wheel input and the tooltip, timeline-cpu-lanes.c the CPU
+ * lanes, timeline-measure.c the measurement, timeline-link.c two timelines on one relative axis.
+ * Not for the rest of the viewer. */
 #ifndef LSV_TIMELINE_PRIVATE_H
 #define LSV_TIMELINE_PRIVATE_H
 

@@ -2,7 +2,8 @@
  * range, the lane scroll), the selection it shows. Drawing is in timeline-draw.c, the detail
  * fetcher in timeline-fetch.c, input in timeline-input.c (timeline-private.h lists the parts).
  *
- * The view is t0 (time at the left edge of the lanes) and ns_per_px; every input path goes
+ * The view is t0 (time at the left edge of the lanes, in ns from `origin`, the trace's start:
+ * see timeline-private.h) and ns_per_px; every input path goes
  * through lsv_tl_clamp_view, which refuses a non-finite value: one NaN there used to blank the
  * ruler and pile every mark at the left edge until a cursor jump reset t0. */
 #include "timeline-private.h"
