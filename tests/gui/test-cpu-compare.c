@@ -239,7 +239,15 @@ static void test_cpu_lanes(const char *db)
 	       "the selected task's runs solid, the others dimmed");
 	cairo_surface_destroy(s);
 
-	/* on a kernel recording, every CPU has runs drawn */
+	/* with a lock selected its lane is pinned first, the CPU lanes under it */
+	lsv_window_select_lock(win, (int64_t)0xffff888000001000ull);
+	xin_spin(50);
+	int ly = lsv_timeline_cpu_lane_y(tl, 0, NULL);
+	TAP_OK(ly == LSV_TL_RULER_H + LSV_TL_LANE_H && lsv_timeline_lane_y(tl, 301) >= ly + 3 * h0,
+	       "a selected lock's lane comes first, the CPU lanes under it (cpu 0 at y %d)", ly);
+	lsv_window_select_lock(win, LSV_NONE);
+	xin_spin(50);
+
 	gtk_widget_grab_focus(GTK_WIDGET(tl));
 	key(XK_c, FALSE);
 	TAP_OK(!lsv_timeline_get_cpu_lanes(tl) && lsv_timeline_lane_y(tl, 301) == lanes_before,
