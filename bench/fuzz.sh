@@ -63,11 +63,14 @@ targets=${LS_FUZZ_TARGETS:-load scenario metadata events}
 run() { # name
   local name=$1 out=$build/run-$1
   mkdir -p "$out/corpus" "$out/crashes"
+  # libFuzzer exits at once on a corpus directory that does not exist: a harness without
+  # regression inputs yet has none
+  local regressions=$src/tests/fuzz/regressions/$1
+  [ -d "$regressions" ] || regressions=$out/corpus
   # -fork: a crash ends one job, not the run; the crashing input is kept for triage below
   nice -n 19 "$build/tests/fuzz/fuzz-$name" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
     -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 -max_len=65536 -detect_leaks=0 \
-    -artifact_prefix="$out/crashes/" "$out/corpus" "${seeds[$name]}" \
-    "$src/tests/fuzz/regressions/$name" >"$out/log" 2>&1
+    -artifact_prefix="$out/crashes/" "$out/corpus" "${seeds[$name]}" "$regressions" >"$out/log" 2>&1
 }
 for name in $targets; do run "$name" & done
 wait
@@ -114,6 +117,10 @@ for name in $targets; do
       status=1
     fi
   done
+  if [ "${execs:-0}" -eq 0 ]; then # a harness that never ran is a failure, not a clean run
+    echo "fuzz.sh: fuzz-$name made no executions: $(tail -1 "$out/log")"
+    status=1
+  fi
   echo "fuzz-$name: ${execs:-0} executions in $seconds s (coverage ${cov:-?} edges), $crashes crashing inputs:" \
     "$in_bt inside libbabeltrace2 ($verified answered by lockstep load with one line and exit 2)," \
     "$in_ls in lockstep"
