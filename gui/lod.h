@@ -136,5 +136,8 @@ ls_status lsv_lod_fetch_events(sqlite3 *db, const lsv_lod *lod, int64_t a, int64
 /* The largest event id whose time is <= t (-1 when t precedes every event): a binary search
  * over events.id, which follows time, so it needs no index. */
 int64_t lsv_event_id_at(sqlite3 *db, int64_t n_events, int64_t t);
+/* The same, with the SQLite result of the search in *rc (SQLITE_OK, or the failed read's code:
+ * then the result is -1). */
+int64_t lsv_event_id_at_rc(sqlite3 *db, int64_t n_events, int64_t t, int *rc);
 
 #endif

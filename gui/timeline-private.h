@@ -49,6 +49,9 @@ struct _LsvTimeline {
 	double lk_zoom;
 	gboolean lk_truncated;
 	int64_t pending_a, pending_b;
+	/* who hears of a detail fetch that could not read the database (timeline-fetch.c) */
+	lsv_timeline_read_error_fn read_error_fn;
+	void *read_error_user;
 };
 
 enum { SIG_CURSOR_REQUESTED, SIG_LANE_SELECTED, SIG_LOCK_SELECTED, SIG_VIEW_CHANGED, N_SIGNALS };
