@@ -179,6 +179,12 @@ static gboolean on_query_tooltip(GtkWidget *w, int x, int y, gboolean kb, GtkToo
 	(void)kb;
 	(void)data;
 	LsvTimeline *self = LSV_TIMELINE(w);
+	char *lane = lsv_tl_lock_lane_tooltip(self, x, y);
+	if (lane) {
+		gtk_tooltip_set_text(tip, lane);
+		g_free(lane);
+		return TRUE;
+	}
 	lsv_span sp;
 	if (!lsv_tl_span_at(self, x, y, &sp))
 		return FALSE;

@@ -123,7 +123,9 @@ static void open_work(open_job *j)
 	j->st = lsv_trace_open(j->path, on_progress, j, &j->trace, &j->err);
 	if (j->st != LS_OK)
 		return;
-	j->findings = lsv_findings_read(lsv_trace_borrow_db(j->trace), &j->findings_present);
+	j->findings = lsv_findings_read(lsv_trace_borrow_db(j->trace), &j->findings_present, &j->err);
+	if (j->err.status != LS_OK)
+		goto failed;
 	if (!j->findings_present && j->trace->writable && j->trace->store) {
 		on_progress(j, "Checking the trace", 0, 0);
 		ls_error cerr;
@@ -132,7 +134,9 @@ static void open_work(open_job *j)
 		if (ls_check_run(j->trace->store, NULL, &found, &cerr) == LS_OK) {
 			ls_findings_free(found);
 			g_ptr_array_unref(j->findings);
-			j->findings = lsv_findings_read(lsv_trace_borrow_db(j->trace), &j->findings_present);
+			j->findings = lsv_findings_read(lsv_trace_borrow_db(j->trace), &j->findings_present, &j->err);
+			if (j->err.status != LS_OK)
+				goto failed;
 		}
 	}
 	/* the check above wrote findings: the file as the viewer now holds it */
@@ -143,6 +147,13 @@ static void open_work(open_job *j)
 		if (ls_symbols_open_dir(j->trace->source, &syms, &serr) == LS_OK)
 			j->symbols = syms;
 	}
+	return;
+failed:
+	/* a damaged findings table: the open fails like any damaged database */
+	g_strlcpy(j->err.file, j->trace->path, sizeof(j->err.file));
+	j->st = j->err.status;
+	lsv_trace_free(j->trace);
+	j->trace = NULL;
 }
 
 static void open_thread(GTask *task, gpointer src, gpointer data, GCancellable *c)
