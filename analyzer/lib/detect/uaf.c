@@ -482,7 +482,14 @@ static void holder_remove(lock_state *l, const seen *e)
 	if (k == l->n)
 		return;
 	memmove(&l->holders[k], &l->holders[k + 1], (l->n - k - 1) * sizeof(*l->holders));
-	l->n--;
+	/* Most locks are held by one task at a time and a trace has hundreds of thousands of
+	 * them: an idle lock keeps no holder array, so memory follows the live holds, not the
+	 * number of locks ever seen. */
+	if (--l->n == 0) {
+		free(l->holders);
+		l->holders = NULL;
+		l->cap = 0;
+	}
 }
 
 static void on_lock_event(uaf_ctx *c, sqlite3_stmt *st, const seen *e)
@@ -860,26 +867,14 @@ static ls_status add_window(uaf_ctx *c, ls_finding *f, const instance *in, int64
 	ls_status status = LS_OK;
 	int rc, n = 0;
 
-	/* events has no index (docs/schema.md): event_blocks maps the window to a rowid range. */
+	/* the window's bounds on t_ns pick its chunks of events (docs/schema.md) */
 	rc = sqlite3_prepare_v2(c->db,
 				"SELECT id, t_ns, tid, type, lock, class, mode, success, obj, kind, mm,"
 				" vma, seq, deferred, phase, begin, ip FROM events"
-				" WHERE id >= coalesce((SELECT max(first_id) FROM event_blocks"
-				"                       WHERE t_ns <= ?3), 0)"
-				" AND id < coalesce((SELECT min(first_id) FROM event_blocks WHERE t_ns > ?4),"
-				"                   (SELECT max(id) + 1 FROM events))"
-				" AND tid IN (?1, ?2) AND t_ns >= ?3 AND t_ns <= ?4"
-				" AND type BETWEEN ?5 AND ?6 AND id NOT IN (?7, ?8)"
+				" WHERE t_ns >= ?3 AND t_ns <= ?4 AND type BETWEEN ?5 AND ?6"
+				" AND tid IN (?1, ?2) AND id NOT IN (?7, ?8)"
 				" ORDER BY id LIMIT ?9",
 				-1, &st, NULL);
-	if (rc != SQLITE_OK) /* a database without event_blocks */
-		rc = sqlite3_prepare_v2(c->db,
-					"SELECT id, t_ns, tid, type, lock, class, mode, success, obj,"
-					" kind, mm, vma, seq, deferred, phase, begin, ip FROM events"
-					" WHERE tid IN (?1, ?2) AND t_ns >= ?3 AND t_ns <= ?4"
-					" AND type BETWEEN ?5 AND ?6 AND id NOT IN (?7, ?8)"
-					" ORDER BY id LIMIT ?9",
-					-1, &st, NULL);
 	if (rc != SQLITE_OK)
 		goto db_error;
 	sqlite3_bind_int64(st, 1, in->freed.tid);
