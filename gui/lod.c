@@ -529,3 +529,50 @@ ls_status lsv_lod_fetch_lock(sqlite3 *db, const lsv_lod *lod, int64_t lock_id, i
 	sqlite3_finalize(q);
 	return st;
 }
+
+ls_status lsv_lod_count_holds(sqlite3 *db, const lsv_lod *lod, int64_t tid, unsigned cls, int64_t a, int64_t b,
+			      lsv_lod_hold_count *out, ls_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->first = INT64_MAX;
+	out->last = INT64_MIN;
+	GArray *longs = g_array_new(FALSE, FALSE, sizeof(lsv_span));
+	lsv_lod_long_overlap(lsv_lod_lane_get(lod, tid), a, b, longs);
+	for (guint i = 0; i < longs->len; i++) {
+		const lsv_span *s = &g_array_index(longs, lsv_span, i);
+		if (s->cls != cls || s->acq == LSV_NONE || (s->flags & LSV_SPAN_FAILED) || s->acq > b)
+			continue;
+		out->count++;
+		out->first = MIN(out->first, s->acq);
+		out->last = MAX(out->last, s->end);
+		out->held_ns += s->end - s->acq;
+	}
+	g_array_unref(longs);
+	sqlite3_stmt *q = NULL;
+	ls_status st = LS_OK;
+	if (sqlite3_prepare_v2(db, "SELECT requested_ns, acquired_ns, released_ns, outcome FROM holds "
+				   "WHERE tid = ?1 AND requested_ns BETWEEN ?2 AND ?3 AND class = ?4",
+			       -1, &q, NULL) != SQLITE_OK)
+		return ls_error_set(err, LS_ERR_DB, "", "reading holds: %s", sqlite3_errmsg(db));
+	sqlite3_bind_int64(q, 1, tid);
+	sqlite3_bind_int64(q, 2, a - lod->width);
+	sqlite3_bind_int64(q, 3, b);
+	sqlite3_bind_int(q, 4, (int)cls);
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		int64_t req = sqlite3_column_int64(q, 0), acq = col_i64(q, 1), rel = col_i64(q, 2);
+		const char *outcome = (const char *)sqlite3_column_text(q, 3);
+		int64_t end = ls_overview_span_end(req, acq, rel, outcome, lod->t_end);
+		if (acq == LSV_NONE || end - req > lod->width || end < a || acq > b ||
+		    (outcome && !strcmp(outcome, "failed")))
+			continue; /* not held, long (counted above) or outside */
+		out->count++;
+		out->first = MIN(out->first, acq);
+		out->last = MAX(out->last, end);
+		out->held_ns += end - acq;
+	}
+	if (rc != SQLITE_DONE)
+		st = ls_error_set(err, LS_ERR_DB, "", "reading holds: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(q);
+	return st;
+}

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "contract.h"
+#include "lod.h"
 
 /* A run of holds as the last frame drew it. */
 typedef struct {
@@ -220,13 +221,52 @@ char *lsv_tl_lock_lane_tooltip(LsvTimeline *self, double x, double y)
 			       best->tid, a, b, sum, one);
 }
 
+/* A task lane's tooltip: the hold under the pointer, and how many holds of its class row the
+ * pixel stands for when there are several (back to back, or drawn from the summaries, where a
+ * short hold has no bar of its own). */
+static char *task_lane_tooltip(LsvTimeline *self, double x, double y)
+{
+	int64_t tid = lsv_tl_tid_at_y(self, y);
+	if (tid == LSV_NONE || x < LSV_TL_HEADER_W)
+		return NULL;
+	int ly = lsv_timeline_lane_y(self, tid);
+	if (y - ly < LSV_TL_MARK_H)
+		return NULL;
+	int row = (int)(y - ly - LSV_TL_MARK_H) / LSV_TL_ROW_H;
+	unsigned cls = LSV_LOD_CLASSES;
+	for (unsigned c = 0; c < LSV_LOD_CLASSES; c++)
+		if (lsv_tl_row_of_class[c] == row)
+			cls = c;
+	lsv_span sp;
+	char *one = lsv_tl_span_at(self, x, y, &sp) ? lsv_timeline_describe_span(self, &sp) : NULL;
+	if (cls == LSV_LOD_CLASSES || !(self->class_mask & (1u << cls)))
+		return one;
+	int64_t t = lsv_timeline_x_to_time(self, x), px = (int64_t)ceil(self->ns_per_px);
+	lsv_lod_hold_count n;
+	ls_error err;
+	ls_error_clear(&err);
+	if (lsv_lod_count_holds(self->trace->db, self->trace->lod, tid, cls, t - px, t + px, &n, &err) != LS_OK ||
+	    n.count < 2)
+		return one;
+	const lsv_task *k = lsv_trace_task(self->trace, tid);
+	g_autofree char *a = lsv_format_duration(n.first - self->trace->t_begin);
+	g_autofree char *b = lsv_format_duration(n.last - self->trace->t_begin);
+	g_autofree char *held = lsv_format_duration(n.held_ns);
+	g_autofree char *head = g_strdup_printf("%" G_GINT64_FORMAT " holds of %s by %s/%" G_GINT64_FORMAT
+						" in this pixel (+%s … +%s, %s held in all): zoom in to tell them apart",
+						(gint64)n.count, ls_class_name(cls) ? ls_class_name(cls) : "?",
+						k && *k->comm ? k->comm : "?", (gint64)tid, a, b, held);
+	char *out = one ? g_strdup_printf("%s\n\n%s", head, one) : g_strdup(head);
+	g_free(one);
+	return out;
+}
+
 char *lsv_timeline_tooltip_at(LsvTimeline *self, double x, double y)
 {
+	if (!self->trace)
+		return NULL;
 	char *lane = lsv_tl_lock_lane_tooltip(self, x, y);
-	if (lane)
-		return lane;
-	lsv_span sp;
-	return lsv_tl_span_at(self, x, y, &sp) ? lsv_timeline_describe_span(self, &sp) : NULL;
+	return lane ? lane : task_lane_tooltip(self, x, y);
 }
 
 static int cmp_acq(const void *a, const void *b)

@@ -5,7 +5,8 @@
  *     trylock, how often it got in first) and a use-after-free finding its instances;
  *   - the lock lane names each hold by its task, has a tooltip on every bar, and keeps
  *     back-to-back holds apart (a boundary tick; one task's run counted "N holds");
- *   - a task lane keeps a task's back-to-back holds apart too.
+ *   - a task lane keeps a task's back-to-back holds apart too, and its tooltip counts the holds
+ *     a pixel stands for.
  *
  *   test-findings-view WORKDIR LOCKSTEP_SYNTH SCENARIO_DIR
  */
@@ -242,6 +243,10 @@ static void test_back_to_back(void)
 	rgb_at(s, (int)lsv_timeline_time_to_x(tl, 4000), ry, rgb);
 	TAP_OK(is_class(rgb, 0), "task lane: the hold drawn solid");
 	TAP_OK(breaks(s, x5001 - 2, x5001 + 2, ry) >= 1, "task lane: a boundary between a-task's holds 1 ns apart");
+	/* five 1 ns holds within two pixels: drawn from the summaries, counted in the tooltip */
+	g_autofree char *tip_lane = lsv_timeline_tooltip_at(tl, x6005, ry);
+	TAP_OK(has(tip_lane, "5 holds of mmap_lock by a-task/11 in this pixel"),
+	       "task lane: the tooltip counts the back-to-back holds a pixel stands for");
 	cairo_surface_destroy(s);
 
 	/* zoomed in until each is several pixels wide: each named by its task */
