@@ -138,6 +138,7 @@ typedef struct {
 	uint32_t locks[MAX_OBJ_LOCKS]; /* lock indices + 1 */
 	int n_locks;
 	bool reported[RULE_COUNT]; /* one instance per lifetime and rule */
+	uint64_t lifetime;         /* serial of this lifetime: instance keys outlive the slot */
 } object;
 
 typedef struct {
@@ -199,6 +200,7 @@ typedef struct {
 
 	object *objs;
 	size_t n_objs, cap_objs;
+	uint64_t lifetimes; /* lifetimes begun so far */
 	u64map obj_map; /* addr -> current lifetime */
 
 	lock_state *locks;
@@ -238,11 +240,21 @@ static void *append_indexed(uaf_ctx *c, void **arr, size_t *n, size_t *cap, size
 /* A new lifetime at `addr`, which becomes the current one there (a reused address). */
 static object *obj_new_lifetime(uaf_ctx *c, uint64_t addr, int kind, int64_t alloc_t)
 {
-	object *o = append_indexed(c, (void **)&c->objs, &c->n_objs, &c->cap_objs, sizeof(*c->objs),
-				   &c->obj_map, addr);
+	uint32_t i = map_get(&c->obj_map, addr);
+	object *o;
 
+	/* Only the current lifetime at an address can be looked up, so a new one takes the old
+	 * one's slot: memory follows the addresses in use, not the lifetimes in the trace. */
+	if (i) {
+		o = &c->objs[i - 1];
+		memset(o, 0, sizeof(*o));
+	} else {
+		o = append_indexed(c, (void **)&c->objs, &c->n_objs, &c->cap_objs, sizeof(*c->objs), &c->obj_map,
+				   addr);
+	}
 	if (!o)
 		return NULL;
+	o->lifetime = ++c->lifetimes;
 	o->addr = addr;
 	o->kind = kind;
 	o->alloc_t = alloc_t;
@@ -408,7 +420,7 @@ static void read_seen(sqlite3_stmt *st, seen *e)
 
 /* The instance of `rule` for object `o`, marked reported (one per lifetime and rule): from
  * `from` (the free or the detach) to `use`, which touched the object. */
-static instance object_instance(const uaf_ctx *c, object *o, int rule, const seen *from, const seen *use)
+static instance object_instance(object *o, int rule, const seen *from, const seen *use)
 {
 	instance in = { 0 };
 
@@ -423,7 +435,7 @@ static instance object_instance(const uaf_ctx *c, object *o, int rule, const see
 	in.window_begin = from->t;
 	in.window_end = use->t;
 	in.walker_phase = -1;
-	in.key = (int64_t)(o - c->objs);
+	in.key = (int64_t)o->lifetime;
 	in.life_addr = o->addr;
 	in.life_alloc = o->alloc_t;
 	return in;
@@ -436,14 +448,14 @@ static void on_use(uaf_ctx *c, object *o, const seen *e)
 	if (!o)
 		return;
 	if (o->state == OBJ_FREED && !o->reported[RULE_USE_AFTER_FREE]) {
-		instance in = object_instance(c, o, RULE_USE_AFTER_FREE, &o->free_ev, e);
+		instance in = object_instance(o, RULE_USE_AFTER_FREE, &o->free_ev, e);
 
 		report(c, &in);
 		return;
 	}
 	if (o->kind == LS_KIND_VMA && o->detached_unmarked && e->tid != o->detach_ev.tid &&
 	    o->state != OBJ_FREED && !o->reported[RULE_USE_AFTER_DETACH]) {
-		instance in = object_instance(c, o, RULE_USE_AFTER_DETACH, &o->detach_ev, e);
+		instance in = object_instance(o, RULE_USE_AFTER_DETACH, &o->detach_ev, e);
 
 		report(c, &in);
 	}
@@ -558,7 +570,7 @@ static void check_free_locked(uaf_ctx *c, object *o, const seen *e)
 
 		if (l->obj != o->addr || l->n == 0)
 			continue;
-		instance in = object_instance(c, o, RULE_FREED_WHILE_LOCKED, e, &l->holders[0].ev);
+		instance in = object_instance(o, RULE_FREED_WHILE_LOCKED, e, &l->holders[0].ev);
 
 		in.window_end = e->t; /* widened to the holder's release afterwards */
 		in.use_is_holder = true;

@@ -644,12 +644,17 @@ ls_status ls_store_set_meta(ls_store *store, const char *key, const char *value,
 	return step(store, S_META, err, "writing meta");
 }
 
+ls_status ls_store_build_indexes(ls_store *store, ls_error *err)
+{
+	ls_status st = flush_events(store, err);
+
+	return st == LS_OK ? ls_store_exec(store, index_sql, err) : st;
+}
+
 ls_status ls_store_finish(ls_store *store, ls_error *err)
 {
 	ls_status st = flush_events(store, err);
 
-	if (st == LS_OK)
-		st = ls_store_exec(store, index_sql, err);
 	if (st == LS_OK)
 		st = ls_store_set_meta(store, "load_complete", "1", err);
 	if (st == LS_OK)
