@@ -193,14 +193,14 @@ static gboolean on_query_tooltip(GtkWidget *w, int x, int y, gboolean kb, GtkToo
 	int64_t cpu;
 	lsv_cpu_run run;
 	if (lsv_timeline_cpu_run_at(self, x, y, &cpu, &run)) {
-		g_autofree char *txt = lsv_timeline_describe_cpu_run(self, cpu, &run);
-		gtk_tooltip_set_text(tip, txt);
+		g_autofree char *cpu_txt = lsv_timeline_describe_cpu_run(self, cpu, &run);
+		gtk_tooltip_set_text(tip, cpu_txt);
 		return TRUE;
 	}
-	lsv_span sp;
-	if (!lsv_tl_span_at(self, x, y, &sp))
+	/* the lock lane's bars, or the hold and how many the pixel stands for (timeline-lock-lane.c) */
+	g_autofree char *txt = lsv_timeline_tooltip_at(self, x, y);
+	if (!txt)
 		return FALSE;
-	g_autofree char *txt = lsv_timeline_describe_span(self, &sp);
 	gtk_tooltip_set_text(tip, txt);
 	return TRUE;
 }
