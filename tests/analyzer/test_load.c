@@ -252,12 +252,12 @@ static void version_1_database_is_refused_and_reloaded(void)
 	tu_run("sqlite3 '%s' \"UPDATE meta SET value='1' WHERE key='schema_version'; DROP TABLE unmatched_releases\"",
 	       db_path);
 	TAP_EQ_INT(ls_store_open(db_path, false, &store, &err), LS_ERR_INPUT, "version 1 database refused");
-	TAP_OK(strstr(err.message, "schema version 1, this lockstep reads version 3 (load the trace again)") != NULL,
+	TAP_OK(strstr(err.message, "schema version 1, this lockstep reads version 4 (load the trace again)") != NULL,
 	       "message names both versions and the remedy: %s", err.message);
 	ls_error_clear(&err);
 	TAP_EQ_INT(ls_input_open(trace, false, NULL, &store, &err), LS_OK, "the trace directory is loaded again");
 	if (store)
-		TAP_EQ_INT(ls_store_meta_int(store, "schema_version", -1), 3, "into a version 3 database");
+		TAP_EQ_INT(ls_store_meta_int(store, "schema_version", -1), 4, "into a version 4 database");
 	ls_store_close(store);
 }
 

@@ -13,8 +13,10 @@
 /* 2: `unmatched_releases`, and a release never ends another task's hold (version 1 databases
  * hold read holds ended by other tasks' releases: they are refused, the trace must be reloaded).
  * 3: `finding_evidence.end_ns`/`trylock`, `finding_instances`, `meta.machine` (a version 2 file
- * has findings the viewer cannot show the blockers of: refused, reload). */
-#define LS_SCHEMA_VERSION 3
+ * has findings the viewer cannot show the blockers of: refused, reload).
+ * 4: `stacks`, `stack_frames`, `event_stacks` (callstack.h; a version 3 file would show no stack
+ * even for a trace recorded with them: refused, reload). */
+#define LS_SCHEMA_VERSION 4
 
 typedef struct ls_store ls_store;
 
