@@ -5,13 +5,33 @@
 #include <math.h>
 #include <string.h>
 
+#include "callstack.h"
 #include "check.h"
 #include "contract.h"
 #include "finding-list.h"
 #include "lod.h"
+#include "stacktext.h"
 #include "symbols.h"
 
 /* ---- findings ---- */
+
+/* The evidence row's recorded call stack (lockstep record --callstack), one frame a line, as
+ * `lockstep check` prints it; NULL when there is none. g_free it. */
+static char *evidence_stack_text(LsvWindow *self, const lsv_evidence *e)
+{
+	ls_callstack cs;
+	ls_error err;
+
+	if (!self->trace || !self->trace->store ||
+	    ls_callstack_find(self->trace->store, e->tid, e->t_ns, e->cls >= 0 ? (uint64_t)e->lock : 0, &cs, &err) !=
+		    LS_OK ||
+	    ls_stacktext_first_frame(self->symbols, &cs) >= cs.depth)
+		return NULL;
+	char *lines = ls_stacktext_lines(self->symbols, &cs, "  ", "  ");
+	char *text = g_strdup(lines);
+	free(lines);
+	return text;
+}
 
 static void show_evidence(LsvWindow *self)
 {
@@ -50,6 +70,12 @@ static void show_evidence(LsvWindow *self)
 					    site ? site : "");
 		g_string_append(s, m);
 		g_free(m);
+		g_autofree char *stack = evidence_stack_text(self, e);
+		if (stack) {
+			m = g_markup_printf_escaped("<small>stack:\n%s</small>", stack);
+			g_string_append(s, m);
+			g_free(m);
+		}
 	}
 	lsv_win_set_label_markup(self->evidence_label, &self->evidence_text, s);
 	g_string_free(s, TRUE);
