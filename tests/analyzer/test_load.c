@@ -93,7 +93,7 @@ static void load_basic_derives_exact_holds_and_waits(const char *extra)
 		   "discarded row");
 	TAP_EQ_STR(tu_text(db, "SELECT printf('0x%x', lock) FROM holds WHERE class=4", buf, sizeof(buf)),
 		   "0xffff888000200000", "kernel addresses round-trip");
-	TAP_EQ_INT(tu_int(db, "SELECT count(*) FROM sqlite_master WHERE type='index' AND name NOT LIKE 'sqlite_autoindex%'", -1), 5, "indexes built (with the viewer's)");
+	TAP_EQ_INT(tu_int(db, "SELECT count(*) FROM sqlite_master WHERE type='index' AND name NOT LIKE 'sqlite_autoindex%'", -1), 6, "indexes built (with the viewer's and event_stacks')");
 	ls_store_close(store);
 }
 
