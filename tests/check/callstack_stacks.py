@@ -6,7 +6,8 @@ is written as CTF through babeltrace2 by lockstep-synth, with LTTng's callstack_
 `lockstep load` must store each stack once (stacks, stack_frames) and point each event at it
 (event_stacks); `lockstep check` must print under each evidence row the kernel's frames of its
 event or of its hold's acquisition, innermost first, without the tracer's own frames (LTTng's
-modules, __traceiter_*, __lockstep_*), in text and in JSON. Then the recorded sample
+modules, __traceiter_*, __lockstep_*), in text and in JSON; and the same for a use-after-free
+finding's free (tests/scenarios/callstack-exit-mmap-free-under-reaper.scn). Then the recorded sample
 samples/recorded/vma_anon_vma_inversion_callstack: its lock-order cycle shows the fault's and
 mprotect's stacks.
 
@@ -147,6 +148,22 @@ def synthetic(root, lockstep, synth, tmp):
            'a bad stack= frame is one line naming the file and line, exit 2', f'{rc} {err}')
 
 
+def freed(root, lockstep, synth, tmp):
+    """A use-after-free finding: the free's stack under "freed", none under the release."""
+    scn = os.path.join(root, 'tests', 'scenarios', 'callstack-exit-mmap-free-under-reaper.scn')
+    syms = os.path.join(root, 'tests', 'check', 'callstack-symbols.map')
+    trace = os.path.join(tmp, 'uaf')
+    rc, out, err = run(synth, scn, '-o', trace)
+    rc2, text, err2 = run(lockstep, 'check', '--fail-on', 'never', '--symbols', syms, trace)
+    result(rc == 0 and rc2 == 0 and
+           stack_after(text, '— freed') == ['free_pgd_range+0x40', 'free_pgtables+0x50', 'exit_mmap+0x45'],
+           'uaf-window: the page-table free shows its kernel frames', err + err2 + text)
+    result(stack_after(text, '— walker holds mmap_lock') == ['__oom_reap_task_mm+0x15'],
+           'uaf-window: the walker\'s mmap_lock hold shows the stack of its trylock', text)
+    result(stack_after(text, '— walker, in window') == [],
+           'uaf-window: a release row does not take its hold\'s stack', text)
+
+
 def recorded(root, lockstep, tmp):
     trace = os.path.join(root, 'samples', 'recorded', 'vma_anon_vma_inversion_callstack')
     db = os.path.join(tmp, 'recorded.db')
@@ -168,9 +185,10 @@ def recorded(root, lockstep, tmp):
 def main():
     root = os.path.abspath(sys.argv[1])
     lockstep, synth = sys.argv[2], sys.argv[3]
-    print('1..20')
+    print('1..23')
     with tempfile.TemporaryDirectory() as tmp:
         synthetic(root, lockstep, synth, tmp)
+        freed(root, lockstep, synth, tmp)
         recorded(root, lockstep, tmp)
     return 0 if failed == 0 else 1
 

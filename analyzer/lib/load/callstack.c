@@ -297,12 +297,12 @@ ls_status ls_callstack_find(ls_store *store, int64_t tid, int64_t t_ns, uint64_t
 	out->truncated = false;
 	if ((st = find_exact(store, tid, t_ns, out, err)) != LS_OK || out->depth || !lock)
 		return st;
-	/* The hold this moment belongs to: its request and its acquisition are the events that may
-	 * carry the stack (the recorder puts lock_acquire or a contended lock_acquired on the stack
-	 * channel, never a release). */
+	/* The hold this moment is the request or the acquisition of: those two events may carry the
+	 * stack (the recorder puts lock_acquire or a contended lock_acquired on the stack channel,
+	 * never a release, and a release row must not show the acquisition's stack as its own). */
 	if (sqlite3_prepare_v2(ls_store_borrow_db(store),
 			       "SELECT requested_ns, acquired_ns FROM holds WHERE tid = ?1 AND lock = ?2 AND"
-			       " (requested_ns = ?3 OR acquired_ns = ?3 OR released_ns = ?3) ORDER BY requested_ns LIMIT 1",
+			       " (requested_ns = ?3 OR acquired_ns = ?3) ORDER BY requested_ns LIMIT 1",
 			       -1, &s, NULL) != SQLITE_OK)
 		return read_fail(store, err);
 	sqlite3_bind_int64(s, 1, tid);

@@ -44,10 +44,10 @@ typedef struct {
 	uint64_t frames[LS_STACK_MAX];
 } ls_callstack;
 
-/* The stack of the event task `tid` emitted at `t_ns`; when that event has none and `lock` is
- * not 0, the stack of another event of the same hold of `lock` (its lock_acquire or its
- * lock_acquired: both come from the same caller), so a "holds" row finds the stack its
- * acquisition recorded. out->depth is 0 (event_id -1) when there is none: LS_OK all the same. */
+/* The stack of the event task `tid` emitted at `t_ns`; when that event has none, `lock` is not
+ * 0 and `t_ns` is the request or the acquisition of a hold of `lock` by `tid`, the stack of the
+ * other one (lock_acquire and lock_acquired come from the same caller), so a "holds" row finds
+ * the stack its request recorded. A release never gets its hold's stack. out->depth is 0 (event_id -1) when there is none: LS_OK all the same. */
 ls_status ls_callstack_find(ls_store *store, int64_t tid, int64_t t_ns, uint64_t lock, ls_callstack *out,
 			    ls_error *err);
 
