@@ -2,7 +2,8 @@
 # fuzz.sh — coverage-guided fuzzing (clang + libFuzzer, with ASan and UBSan) of the two parsers
 # lockstep exposes to untrusted input: a CTF stream decoded into a database (tests/fuzz/
 # fuzz_load.c), the packet checker that reads metadata and streams before babeltrace2 does
-# (fuzz_metadata.c) and the scenario reader (tests/fuzz/fuzz_scenario.c).
+# (fuzz_metadata.c), the scenario reader (tests/fuzz/fuzz_scenario.c) and the packed events a
+# database's `events` table unpacks (fuzz_events.c).
 #
 #   bash bench/fuzz.sh [MINUTES]        default 10; the harnesses run side by side for MINUTES, nice 19
 #   options: --seconds S (instead of MINUTES), --build DIR (default build-fuzz),
@@ -47,7 +48,7 @@ if [ ! -f "$build/build.ninja" ]; then
     -Dgui=disabled -Dbuildtype=debugoptimized >"$build.setup.log" 2>&1 ||
     { cat "$build.setup.log"; exit 1; }
 fi
-nice -n 19 ninja -C "$build" -j2 tests/fuzz/fuzz-load tests/fuzz/fuzz-scenario tests/fuzz/fuzz-metadata analyzer/cli/lockstep \
+nice -n 19 ninja -C "$build" -j2 tests/fuzz/fuzz-load tests/fuzz/fuzz-scenario tests/fuzz/fuzz-metadata tests/fuzz/fuzz-events analyzer/cli/lockstep \
   >"$build.build.log" 2>&1 || { tail -30 "$build.build.log"; exit 1; }
 
 # the harnesses' work files: a crashed job cannot remove its own, the script removes them all
@@ -57,16 +58,19 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=0:allocator_ma
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1}
 
 declare -A seeds=([load]=$src/tests/fuzz/corpus/load [scenario]=$src/tests/scenarios
-  [metadata]=$src/tests/fuzz/corpus/metadata)
-targets=${LS_FUZZ_TARGETS:-load scenario metadata}
+  [metadata]=$src/tests/fuzz/corpus/metadata [events]=$src/tests/fuzz/corpus/events)
+targets=${LS_FUZZ_TARGETS:-load scenario metadata events}
 run() { # name
   local name=$1 out=$build/run-$1
   mkdir -p "$out/corpus" "$out/crashes"
+  # libFuzzer exits at once on a corpus directory that does not exist: a harness without
+  # regression inputs yet has none
+  local regressions=$src/tests/fuzz/regressions/$1
+  [ -d "$regressions" ] || regressions=$out/corpus
   # -fork: a crash ends one job, not the run; the crashing input is kept for triage below
   nice -n 19 "$build/tests/fuzz/fuzz-$name" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
     -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 -max_len=65536 -detect_leaks=0 \
-    -artifact_prefix="$out/crashes/" "$out/corpus" "${seeds[$name]}" \
-    "$src/tests/fuzz/regressions/$name" >"$out/log" 2>&1
+    -artifact_prefix="$out/crashes/" "$out/corpus" "${seeds[$name]}" "$regressions" >"$out/log" 2>&1
 }
 for name in $targets; do run "$name" & done
 wait
@@ -113,6 +117,10 @@ for name in $targets; do
       status=1
     fi
   done
+  if [ "${execs:-0}" -eq 0 ]; then # a harness that never ran is a failure, not a clean run
+    echo "fuzz.sh: fuzz-$name made no executions: $(tail -1 "$out/log")"
+    status=1
+  fi
   echo "fuzz-$name: ${execs:-0} executions in $seconds s (coverage ${cov:-?} edges), $crashes crashing inputs:" \
     "$in_bt inside libbabeltrace2 ($verified answered by lockstep load with one line and exit 2)," \
     "$in_ls in lockstep"

@@ -9,6 +9,7 @@
 #include <gtk/gtk.h>
 #include <stdlib.h>
 
+#include "evtab.h"
 #include "window.h"
 
 static char *opt_screenshot;
@@ -101,6 +102,7 @@ static void on_open(GApplication *app, GFile **files, int n, const char *hint, g
 
 int main(int argc, char **argv)
 {
+	ls_evtab_install(); /* `events` on the fetch threads' own connections too */
 	GtkApplication *app = gtk_application_new("org.lockstep.View",
 						  G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
 	const GOptionEntry entries[] = {

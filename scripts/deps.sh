@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential meson ninja-build pkg-config
   libbabeltrace2-dev babeltrace2 python3-bt2
-  libsqlite3-dev sqlite3
+  libsqlite3-dev sqlite3 libzstd-dev
   libgtk-4-dev libglib2.0-dev-bin xvfb xauth libxtst-dev
   linux-source-6.12 patch git
   clang libclang-rt-14-dev

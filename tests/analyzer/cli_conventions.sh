@@ -55,11 +55,11 @@ grep -q '^events     66$' "$tmp/out"; ok $? "info --format text is the text form
 # database is refused with the remedy, and the trace directory is loaded again
 cp "$tmp/t.db" "$tmp/v2.db" && sqlite3 "$tmp/v2.db" "UPDATE meta SET value='2' WHERE key='schema_version'"
 run "$lockstep" check "$tmp/v2.db"
-one_line_exit2 "a version 2 database is refused" "schema version 2, this lockstep reads version 4 (load the trace again)"
+one_line_exit2 "a version 2 database is refused" "schema version 2, this lockstep reads version 5 (load the trace again)"
 cp "$tmp/t.db" "$tmp/trace.lockstep.db" && sqlite3 "$tmp/trace.lockstep.db" "UPDATE meta SET value='2' WHERE key='schema_version'"
 touch "$tmp/trace.lockstep.db"
 run "$lockstep" check --fail-on never "$tmp/trace"
-[ "$(cat "$tmp/rc")" = 0 ] && [ "$(sqlite3 "$tmp/trace.lockstep.db" "SELECT value FROM meta WHERE key='schema_version'")" = 4 ]
+[ "$(cat "$tmp/rc")" = 0 ] && [ "$(sqlite3 "$tmp/trace.lockstep.db" "SELECT value FROM meta WHERE key='schema_version'")" = 5 ]
 ok $? "given the trace directory, a version 2 database is loaded again"
 
 for c in load info stats query check record; do

@@ -249,15 +249,17 @@ static void version_1_database_is_refused_and_reloaded(void)
 	snprintf(db_path, sizeof(db_path), "%s.lockstep.db", trace);
 	ls_error_clear(&err);
 	TAP_EQ_INT(ls_load(trace, db_path, NULL, NULL, &err), LS_OK, "load succeeds");
-	tu_run("sqlite3 '%s' \"UPDATE meta SET value='1' WHERE key='schema_version'; DROP TABLE unmatched_releases\"",
+	/* a version 3 database: events as a table of rows, no chunks */
+	tu_run("sqlite3 '%s' \"UPDATE meta SET value='3' WHERE key='schema_version'; DROP VIEW event_blocks;"
+	       " DROP TABLE event_chunks; DROP TABLE event_data; CREATE TABLE events(id INTEGER PRIMARY KEY)\"",
 	       db_path);
-	TAP_EQ_INT(ls_store_open(db_path, false, &store, &err), LS_ERR_INPUT, "version 1 database refused");
-	TAP_OK(strstr(err.message, "schema version 1, this lockstep reads version 4 (load the trace again)") != NULL,
+	TAP_EQ_INT(ls_store_open(db_path, false, &store, &err), LS_ERR_INPUT, "version 3 database refused");
+	TAP_OK(strstr(err.message, "schema version 3, this lockstep reads version 5 (load the trace again)") != NULL,
 	       "message names both versions and the remedy: %s", err.message);
 	ls_error_clear(&err);
 	TAP_EQ_INT(ls_input_open(trace, false, NULL, &store, &err), LS_OK, "the trace directory is loaded again");
 	if (store)
-		TAP_EQ_INT(ls_store_meta_int(store, "schema_version", -1), 4, "into a version 4 database");
+		TAP_EQ_INT(ls_store_meta_int(store, "schema_version", -1), LS_SCHEMA_VERSION, "into a current database");
 	ls_store_close(store);
 }
 

@@ -88,7 +88,7 @@ def synthetic(root, lockstep, synth, tmp):
     rc, out, err = run(lockstep, 'load', trace, '-o', db)
     result(rc == 0, 'lockstep load takes the trace', err)
     con = sqlite3.connect(db)
-    rows = con.execute('SELECT t_ns - (SELECT min(t_ns) FROM events), tid, type, stack_id'
+    rows = con.execute("SELECT t_ns - (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 't_begin_ns'), tid, type, stack_id"
                        ' FROM event_stacks ORDER BY t_ns').fetchall()
     times = [r[0] for r in rows]
     # t=1000 is the first event: the scenario's stacks are at 1100, 1900, 2000, 2600, 2700, 3000, 5100

@@ -1,4 +1,4 @@
--- fixture.sql — a tiny, hand-checked lockstep database (docs/schema.md, version 1) for the
+-- fixture.sql — a tiny, hand-checked lockstep database (docs/schema.md) for the
 -- viewer tests. Two processes, three tasks, one contended mmap_lock, one refused per-VMA read
 -- lock, one VMA freed, one anon_vma held at the end. Times are ns; the trace spans 1000..10000.
 --
@@ -14,7 +14,12 @@ BEGIN;
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE enums(field TEXT, value INTEGER, name TEXT);
 CREATE TABLE event_types(id INTEGER PRIMARY KEY, name TEXT UNIQUE, in_contract INTEGER);
-CREATE TABLE events(id INTEGER PRIMARY KEY, t_ns INTEGER, cpu INTEGER, tid INTEGER, type INTEGER,
+-- The raw events are written as rows of fixture_events; the test packs them into event_chunks /
+-- event_data (ls_store_pack_rows) and drops the table, as a load would have packed them.
+CREATE TABLE event_chunks(first_id INTEGER PRIMARY KEY, n INTEGER NOT NULL, first_ns INTEGER NOT NULL,
+  last_ns INTEGER NOT NULL, types INTEGER NOT NULL);
+CREATE TABLE event_data(first_id INTEGER PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE fixture_events(id INTEGER PRIMARY KEY, t_ns INTEGER, cpu INTEGER, tid INTEGER, type INTEGER,
   lock INTEGER, class INTEGER, mode INTEGER, trylock INTEGER, success INTEGER, reason INTEGER,
   obj INTEGER, kind INTEGER, mm INTEGER, vma INTEGER, seq INTEGER, addr INTEGER, start_addr INTEGER,
   end_addr INTEGER, deferred INTEGER, result INTEGER, phase INTEGER, begin INTEGER, ip INTEGER,
@@ -38,7 +43,7 @@ CREATE TABLE phases(id INTEGER PRIMARY KEY, tid INTEGER, mm INTEGER, phase INTEG
   end_ns INTEGER);
 CREATE TABLE event_blocks(first_id INTEGER PRIMARY KEY, t_ns INTEGER);
 CREATE TABLE unmatched_releases(event_id INTEGER PRIMARY KEY, lock_id INTEGER NOT NULL, t_ns INTEGER NOT NULL, tid INTEGER, lock INTEGER NOT NULL, class INTEGER NOT NULL, mode INTEGER NOT NULL, ip INTEGER);
--- schema 4: call stacks (lockstep record --callstack); the fixture has none
+-- schema 5: call stacks (lockstep record --callstack); the fixture has none
 CREATE TABLE stacks(id INTEGER PRIMARY KEY, depth INTEGER NOT NULL, truncated INTEGER NOT NULL, events INTEGER NOT NULL);
 CREATE TABLE stack_frames(stack_id INTEGER NOT NULL, depth INTEGER NOT NULL, addr INTEGER NOT NULL, PRIMARY KEY(stack_id, depth)) WITHOUT ROWID;
 CREATE TABLE event_stacks(event_id INTEGER PRIMARY KEY, t_ns INTEGER NOT NULL, tid INTEGER, type INTEGER NOT NULL, stack_id INTEGER NOT NULL);
@@ -61,7 +66,7 @@ INSERT INTO event_types VALUES (1,'lockstep_lock_acquire',1),(2,'lockstep_lock_a
   (12,'lockstep_phase',1),(20,'sched_switch',1);
 
 -- mm 0x...1000 (its mmap_lock is the mm), vma 0x...a000, pte table 0x...c000, anon_vma 0x...b000
-INSERT INTO events(id,t_ns,cpu,tid,type,lock,class,mode,trylock,success,reason,obj,kind,mm,vma,seq,
+INSERT INTO fixture_events(id,t_ns,cpu,tid,type,lock,class,mode,trylock,success,reason,obj,kind,mm,vma,seq,
   addr,start_addr,end_addr,deferred,result,phase,begin,ip,payload) VALUES
  (0, 1000,0,101,1, -131391639515136,0,0,0,NULL,NULL,-131391639515136,NULL,-131391639515136,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,-2128281584,NULL),
  (1, 1000,0,101,2, -131391639515136,0,0,NULL,1,0,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,NULL,-2128281584,NULL),
@@ -98,7 +103,7 @@ INSERT INTO holds VALUES
 INSERT INTO waits VALUES (1,3,1,-131391639515136,0,1,201,2000,4000,2000,1500,'released');
 INSERT INTO phases VALUES (1,201,-131391639515136,1,1900,7100);
 
-INSERT INTO meta VALUES ('schema_version','4'),('tool_version','0.1.0'),('source','/fixture'),
+INSERT INTO meta VALUES ('schema_version','5'),('tool_version','0.1.0'),('source','/fixture'),
   ('loaded_at','2026-11-25T00:00:00Z'),('event_count','17'),('t_begin_ns','1000'),('t_end_ns','10000'),
   ('discarded_events','0'),('discarded_packets','0');
 CREATE INDEX holds_lock ON holds(lock_id, requested_ns);

@@ -79,6 +79,14 @@ static char *make_db(const char *dir, const char *name, const char *sql1, const 
 		}
 		g_free(sql);
 	}
+	ls_error err;
+	ls_error_clear(&err);
+	if (ls_store_pack_rows(db, "SELECT * FROM fixture_events ORDER BY id", &err) != LS_OK ||
+	    sqlite3_exec(db, "DROP TABLE fixture_events", NULL, NULL, NULL) != SQLITE_OK) {
+		char buf[1024];
+		printf("Bail out! %s\n", ls_error_format(&err, buf, sizeof(buf)));
+		exit(1);
+	}
 	sqlite3_close(db);
 	return path;
 }

@@ -138,6 +138,7 @@ typedef struct {
 	uint32_t locks[MAX_OBJ_LOCKS]; /* lock indices + 1 */
 	int n_locks;
 	bool reported[RULE_COUNT]; /* one instance per lifetime and rule */
+	uint64_t lifetime;         /* serial of this lifetime: instance keys outlive the slot */
 } object;
 
 typedef struct {
@@ -199,6 +200,7 @@ typedef struct {
 
 	object *objs;
 	size_t n_objs, cap_objs;
+	uint64_t lifetimes; /* lifetimes begun so far */
 	u64map obj_map; /* addr -> current lifetime */
 
 	lock_state *locks;
@@ -238,11 +240,21 @@ static void *append_indexed(uaf_ctx *c, void **arr, size_t *n, size_t *cap, size
 /* A new lifetime at `addr`, which becomes the current one there (a reused address). */
 static object *obj_new_lifetime(uaf_ctx *c, uint64_t addr, int kind, int64_t alloc_t)
 {
-	object *o = append_indexed(c, (void **)&c->objs, &c->n_objs, &c->cap_objs, sizeof(*c->objs),
-				   &c->obj_map, addr);
+	uint32_t i = map_get(&c->obj_map, addr);
+	object *o;
 
+	/* Only the current lifetime at an address can be looked up, so a new one takes the old
+	 * one's slot: memory follows the addresses in use, not the lifetimes in the trace. */
+	if (i) {
+		o = &c->objs[i - 1];
+		memset(o, 0, sizeof(*o));
+	} else {
+		o = append_indexed(c, (void **)&c->objs, &c->n_objs, &c->cap_objs, sizeof(*c->objs), &c->obj_map,
+				   addr);
+	}
 	if (!o)
 		return NULL;
+	o->lifetime = ++c->lifetimes;
 	o->addr = addr;
 	o->kind = kind;
 	o->alloc_t = alloc_t;
@@ -408,7 +420,7 @@ static void read_seen(sqlite3_stmt *st, seen *e)
 
 /* The instance of `rule` for object `o`, marked reported (one per lifetime and rule): from
  * `from` (the free or the detach) to `use`, which touched the object. */
-static instance object_instance(const uaf_ctx *c, object *o, int rule, const seen *from, const seen *use)
+static instance object_instance(object *o, int rule, const seen *from, const seen *use)
 {
 	instance in = { 0 };
 
@@ -423,7 +435,7 @@ static instance object_instance(const uaf_ctx *c, object *o, int rule, const see
 	in.window_begin = from->t;
 	in.window_end = use->t;
 	in.walker_phase = -1;
-	in.key = (int64_t)(o - c->objs);
+	in.key = (int64_t)o->lifetime;
 	in.life_addr = o->addr;
 	in.life_alloc = o->alloc_t;
 	return in;
@@ -436,14 +448,14 @@ static void on_use(uaf_ctx *c, object *o, const seen *e)
 	if (!o)
 		return;
 	if (o->state == OBJ_FREED && !o->reported[RULE_USE_AFTER_FREE]) {
-		instance in = object_instance(c, o, RULE_USE_AFTER_FREE, &o->free_ev, e);
+		instance in = object_instance(o, RULE_USE_AFTER_FREE, &o->free_ev, e);
 
 		report(c, &in);
 		return;
 	}
 	if (o->kind == LS_KIND_VMA && o->detached_unmarked && e->tid != o->detach_ev.tid &&
 	    o->state != OBJ_FREED && !o->reported[RULE_USE_AFTER_DETACH]) {
-		instance in = object_instance(c, o, RULE_USE_AFTER_DETACH, &o->detach_ev, e);
+		instance in = object_instance(o, RULE_USE_AFTER_DETACH, &o->detach_ev, e);
 
 		report(c, &in);
 	}
@@ -482,7 +494,14 @@ static void holder_remove(lock_state *l, const seen *e)
 	if (k == l->n)
 		return;
 	memmove(&l->holders[k], &l->holders[k + 1], (l->n - k - 1) * sizeof(*l->holders));
-	l->n--;
+	/* Most locks are held by one task at a time and a trace has hundreds of thousands of
+	 * them: an idle lock keeps no holder array, so memory follows the live holds, not the
+	 * number of locks ever seen. */
+	if (--l->n == 0) {
+		free(l->holders);
+		l->holders = NULL;
+		l->cap = 0;
+	}
 }
 
 static void on_lock_event(uaf_ctx *c, sqlite3_stmt *st, const seen *e)
@@ -551,7 +570,7 @@ static void check_free_locked(uaf_ctx *c, object *o, const seen *e)
 
 		if (l->obj != o->addr || l->n == 0)
 			continue;
-		instance in = object_instance(c, o, RULE_FREED_WHILE_LOCKED, e, &l->holders[0].ev);
+		instance in = object_instance(o, RULE_FREED_WHILE_LOCKED, e, &l->holders[0].ev);
 
 		in.window_end = e->t; /* widened to the holder's release afterwards */
 		in.use_is_holder = true;
@@ -860,26 +879,14 @@ static ls_status add_window(uaf_ctx *c, ls_finding *f, const instance *in, int64
 	ls_status status = LS_OK;
 	int rc, n = 0;
 
-	/* events has no index (docs/schema.md): event_blocks maps the window to a rowid range. */
+	/* the window's bounds on t_ns pick its chunks of events (docs/schema.md) */
 	rc = sqlite3_prepare_v2(c->db,
 				"SELECT id, t_ns, tid, type, lock, class, mode, success, obj, kind, mm,"
 				" vma, seq, deferred, phase, begin, ip FROM events"
-				" WHERE id >= coalesce((SELECT max(first_id) FROM event_blocks"
-				"                       WHERE t_ns <= ?3), 0)"
-				" AND id < coalesce((SELECT min(first_id) FROM event_blocks WHERE t_ns > ?4),"
-				"                   (SELECT max(id) + 1 FROM events))"
-				" AND tid IN (?1, ?2) AND t_ns >= ?3 AND t_ns <= ?4"
-				" AND type BETWEEN ?5 AND ?6 AND id NOT IN (?7, ?8)"
+				" WHERE t_ns >= ?3 AND t_ns <= ?4 AND type BETWEEN ?5 AND ?6"
+				" AND tid IN (?1, ?2) AND id NOT IN (?7, ?8)"
 				" ORDER BY id LIMIT ?9",
 				-1, &st, NULL);
-	if (rc != SQLITE_OK) /* a database without event_blocks */
-		rc = sqlite3_prepare_v2(c->db,
-					"SELECT id, t_ns, tid, type, lock, class, mode, success, obj,"
-					" kind, mm, vma, seq, deferred, phase, begin, ip FROM events"
-					" WHERE tid IN (?1, ?2) AND t_ns >= ?3 AND t_ns <= ?4"
-					" AND type BETWEEN ?5 AND ?6 AND id NOT IN (?7, ?8)"
-					" ORDER BY id LIMIT ?9",
-					-1, &st, NULL);
 	if (rc != SQLITE_OK)
 		goto db_error;
 	sqlite3_bind_int64(st, 1, in->freed.tid);

@@ -316,8 +316,6 @@ static ls_status consume_event(struct consumer *c, const ls_event *ev, ls_error 
 	    (st = ls_phases_feed(c->phases, ev, err)) != LS_OK ||
 	    (st = ls_callstacks_feed(c->callstacks, id, ev, err)) != LS_OK)
 		return st;
-	if (id % LS_EVENT_BLOCK == 0 && (st = ls_store_insert_block(c->store, id, ev->t_ns, err)) != LS_OK)
-		return st;
 	if ((c->events & 0xffff) == 0 && c->opts && c->opts->progress) {
 		time_t now = time(NULL);
 		if (now != c->last_progress) {

@@ -10,20 +10,14 @@
 #include <unistd.h>
 
 #include "contract.h"
+#include "evpack.h"
+#include "evtab.h"
 
-enum stmt_id { S_EVENT, S_EVENT_BATCH, S_HOLD, S_WAIT, S_OBJECT, S_TASK, S_LOCK, S_PHASE, S_DISCARD, S_META, S_TYPE, S_BLOCK,
+enum stmt_id { S_CHUNK, S_DATA, S_HOLD, S_WAIT, S_OBJECT, S_TASK, S_LOCK, S_PHASE, S_DISCARD, S_META, S_TYPE,
 	       S_UNMATCHED,
 	       S_COUNT };
 
 #define MAX_FOREIGN_TYPES 4096
-#define EVENT_COLUMNS 25
-/* Events go in by EVENT_BATCH rows per INSERT: one statement step instead of sixteen. */
-#define EVENT_BATCH 16
-
-struct pending_event {
-	int64_t id, type;
-	ls_event ev;
-};
 
 struct ls_store {
 	sqlite3 *db;
@@ -32,8 +26,7 @@ struct ls_store {
 	char *foreign[MAX_FOREIGN_TYPES]; /* foreign event names; index + LS_EV_FIRST_FOREIGN = id */
 	int n_foreign;
 	int last_foreign; /* cache: most events of a foreign name come in runs */
-	struct pending_event batch[EVENT_BATCH];
-	int n_batch;
+	ls_evpack pack;   /* the chunk of raw events being filled */
 };
 
 static const char schema_sql[] =
@@ -41,11 +34,11 @@ static const char schema_sql[] =
 	"CREATE TABLE enums(field TEXT NOT NULL, value INTEGER NOT NULL, name TEXT NOT NULL,"
 	" PRIMARY KEY(field, value));"
 	"CREATE TABLE event_types(id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL, in_contract INTEGER NOT NULL);"
-	"CREATE TABLE events(id INTEGER PRIMARY KEY, t_ns INTEGER NOT NULL, cpu INTEGER, tid INTEGER,"
-	" type INTEGER NOT NULL, lock INTEGER, class INTEGER, mode INTEGER, trylock INTEGER, success INTEGER,"
-	" reason INTEGER, obj INTEGER, kind INTEGER, mm INTEGER, vma INTEGER, seq INTEGER, addr INTEGER,"
-	" start_addr INTEGER, end_addr INTEGER, deferred INTEGER, result INTEGER, phase INTEGER, begin INTEGER,"
-	" ip INTEGER, payload TEXT);"
+	/* The raw events, packed (evpack.h); readers see them through the `events` table (evtab.h).
+	 * The directory and the bytes are apart so that reading the directory reads no bytes. */
+	"CREATE TABLE event_chunks(first_id INTEGER PRIMARY KEY, n INTEGER NOT NULL, first_ns INTEGER NOT NULL,"
+	" last_ns INTEGER NOT NULL, types INTEGER NOT NULL);"
+	"CREATE TABLE event_data(first_id INTEGER PRIMARY KEY, data BLOB NOT NULL);"
 	"CREATE TABLE tasks(tid INTEGER PRIMARY KEY, pid INTEGER, comm TEXT, first_ns INTEGER, last_ns INTEGER,"
 	" events INTEGER);"
 	"CREATE TABLE locks(id INTEGER PRIMARY KEY, addr INTEGER NOT NULL, class INTEGER NOT NULL, obj INTEGER,"
@@ -66,13 +59,13 @@ static const char schema_sql[] =
 	" begin_ns INTEGER NOT NULL, end_ns INTEGER);"
 	"CREATE TABLE discarded(id INTEGER PRIMARY KEY, what TEXT NOT NULL, cpu INTEGER, begin_ns INTEGER,"
 	" end_ns INTEGER, count INTEGER);"
-	"CREATE TABLE event_blocks(first_id INTEGER PRIMARY KEY, t_ns INTEGER NOT NULL);"
+	"CREATE VIEW event_blocks AS SELECT first_id, first_ns AS t_ns FROM event_chunks;"
 	"CREATE TABLE unmatched_releases(event_id INTEGER PRIMARY KEY, lock_id INTEGER NOT NULL,"
 	" t_ns INTEGER NOT NULL, tid INTEGER, lock INTEGER NOT NULL, class INTEGER NOT NULL,"
 	" mode INTEGER NOT NULL, ip INTEGER);";
 
-/* Events get no index: ids follow time, event_blocks maps a time to an id range, and per-task
- * and per-lock questions go to holds. Every index here is paid for by every load (an index on
+/* Events get no index: ids follow time, the chunk directory maps a time to an id range, and
+ * per-task and per-lock questions go to holds. Every index here is paid for by every load (an index on
  * events costs about as much as inserting them), so only what the detectors and viewer need. */
 static const char index_sql[] =
 	"PRAGMA threads=2;"
@@ -84,9 +77,8 @@ static const char index_sql[] =
 	"ANALYZE;";
 
 static const char *const stmt_sql[S_COUNT] = {
-	[S_EVENT] = "INSERT INTO events VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,"
-		    "?19,?20,?21,?22,?23,?24,?25)",
-	[S_EVENT_BATCH] = NULL, /* built by batch_sql() */
+	[S_CHUNK] = "INSERT INTO event_chunks VALUES(?1,?2,?3,?4,?5)",
+	[S_DATA] = "INSERT INTO event_data VALUES(?1,?2)",
 	[S_HOLD] = "INSERT INTO holds VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)",
 	[S_WAIT] = "INSERT INTO waits(hold_id,lock_id,lock,class,mode,tid,begin_ns,end_ns,duration_ns,offcpu_ns,"
 		   "outcome) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
@@ -99,7 +91,6 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_DISCARD] = "INSERT INTO discarded(what,cpu,begin_ns,end_ns,count) VALUES(?1,?2,?3,?4,?5)",
 	[S_META] = "INSERT OR REPLACE INTO meta VALUES(?1,?2)",
 	[S_TYPE] = "INSERT INTO event_types VALUES(?1,?2,?3)",
-	[S_BLOCK] = "INSERT INTO event_blocks VALUES(?1,?2)",
 	[S_UNMATCHED] = "INSERT INTO unmatched_releases VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
 };
 
@@ -142,6 +133,7 @@ void ls_store_close(ls_store *store)
 	sqlite3_close(store->db);
 	for (int i = 0; i < store->n_foreign; i++)
 		free(store->foreign[i]);
+	ls_evpack_free(&store->pack);
 	free(store->path);
 	free(store);
 }
@@ -161,6 +153,7 @@ const char *ls_store_path(const ls_store *store)
 static void configure_sqlite(void)
 {
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	ls_evtab_install();
 }
 
 static ls_store *store_alloc(const char *path)
@@ -170,6 +163,8 @@ static ls_store *store_alloc(const char *path)
 
 	pthread_once(&once, configure_sqlite);
 	store = calloc(1, sizeof(*store));
+	if (store)
+		ls_evpack_init(&store->pack);
 	if (store && !(store->path = strdup(path))) {
 		free(store);
 		store = NULL;
@@ -323,19 +318,7 @@ ls_status ls_store_create(const char *path, ls_store **out, ls_error *err)
 	if (st != LS_OK)
 		goto error;
 	for (int i = 0; i < S_COUNT; i++) {
-		char batch[EVENT_BATCH * (EVENT_COLUMNS * 2 + 4) + 64];
-		const char *sql = stmt_sql[i];
-		if (i == S_EVENT_BATCH) {
-			size_t n = (size_t)snprintf(batch, sizeof(batch), "INSERT INTO events VALUES");
-			for (int r = 0; r < EVENT_BATCH; r++) {
-				n += (size_t)snprintf(batch + n, sizeof(batch) - n, "%s(", r ? "," : "");
-				for (int c = 0; c < EVENT_COLUMNS; c++)
-					n += (size_t)snprintf(batch + n, sizeof(batch) - n, "%s?", c ? "," : "");
-				n += (size_t)snprintf(batch + n, sizeof(batch) - n, ")");
-			}
-			sql = batch;
-		}
-		if (sqlite3_prepare_v3(store->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &store->stmt[i], NULL) !=
+		if (sqlite3_prepare_v3(store->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &store->stmt[i], NULL) !=
 		    SQLITE_OK) {
 			st = db_error(store, err, "preparing statements");
 			goto error;
@@ -413,82 +396,89 @@ ls_status ls_store_event_type(ls_store *store, const ls_event *ev, int64_t *type
 	return LS_OK;
 }
 
-/* events columns 6..24 in order, with the contract field that fills each. */
-static const ls_field event_columns[] = {
-	LS_F_LOCK, LS_F_CLASS, LS_F_MODE, LS_F_TRYLOCK, LS_F_SUCCESS, LS_F_REASON, LS_F_OBJ,
-	LS_F_KIND, LS_F_MM, LS_F_VMA, LS_F_SEQ, LS_F_ADDR, LS_F_START, LS_F_END, LS_F_DEFERRED,
-	LS_F_RESULT, LS_F_NAME, LS_F_BEGIN, LS_F_IP,
-};
-
-/* Which of event_columns each lockstep event type fills (bit i: column 6 + i). */
-static uint32_t column_mask[LS_EV_PHASE + 1];
-
-static void compute_column_masks(void)
+/* Binds and steps the two rows of packer p's chunk; returns the SQLite code of the failure. */
+static int write_chunk(sqlite3_stmt *c, sqlite3_stmt *d, ls_evpack *p)
 {
-	for (int t = LS_EV_LOCK_ACQUIRE; t <= LS_EV_PHASE; t++)
-		for (unsigned i = 0; i < sizeof(event_columns) / sizeof(event_columns[0]); i++)
-			if (ls_event_has_field((ls_event_type)t, event_columns[i]))
-				column_mask[t] |= 1u << i;
+	const unsigned char *sealed;
+	size_t sealed_len;
+	int rc;
+
+	sqlite3_bind_int64(c, 1, p->first_id);
+	sqlite3_bind_int(c, 2, p->n);
+	sqlite3_bind_int64(c, 3, p->first_ns);
+	sqlite3_bind_int64(c, 4, p->last_ns);
+	sqlite3_bind_int64(c, 5, (int64_t)p->types);
+	rc = sqlite3_step(c);
+	sqlite3_reset(c);
+	if (rc != SQLITE_DONE)
+		return rc;
+	if (!ls_evpack_seal(p, &sealed, &sealed_len))
+		return SQLITE_NOMEM;
+	sqlite3_bind_int64(d, 1, p->first_id);
+	sqlite3_bind_blob(d, 2, sealed, (int)sealed_len, SQLITE_STATIC);
+	rc = sqlite3_step(d);
+	sqlite3_reset(d);
+	sqlite3_clear_bindings(d);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-/* Binds one event to columns base+1 .. base+EVENT_COLUMNS of st. */
-static void bind_event(sqlite3_stmt *st, int base, int64_t id, int64_t type, const ls_event *ev)
-{
-	bool lockstep = ls_event_is_lockstep(ev->type);
-	uint32_t mask = lockstep ? column_mask[ev->type] : 0;
-
-	sqlite3_bind_int64(st, base + 1, id);
-	sqlite3_bind_int64(st, base + 2, ev->t_ns);
-	if (ev->has_cpu)
-		sqlite3_bind_int64(st, base + 3, ev->cpu);
-	else
-		sqlite3_bind_null(st, base + 3);
-	sqlite3_bind_int64(st, base + 4, ev->tid);
-	sqlite3_bind_int64(st, base + 5, type);
-	for (unsigned i = 0; i < sizeof(event_columns) / sizeof(event_columns[0]); i++) {
-		if (mask >> i & 1u)
-			sqlite3_bind_int64(st, base + 6 + (int)i, (int64_t)ev->f[event_columns[i]]);
-		else
-			sqlite3_bind_null(st, base + 6 + (int)i);
-	}
-	if (lockstep)
-		sqlite3_bind_null(st, base + 25);
-	else
-		sqlite3_bind_text(st, base + 25, ev->payload, -1, SQLITE_STATIC);
-}
-
-/* Writes the pending events, as one batch statement when the batch is full. */
+/* Writes the chunk being filled (if any) to event_chunks and event_data. */
 static ls_status flush_events(ls_store *store, ls_error *err)
 {
-	ls_status st = LS_OK;
+	ls_evpack *p = &store->pack;
+	int rc;
 
-	if (store->n_batch == EVENT_BATCH) {
-		for (int r = 0; r < EVENT_BATCH; r++)
-			bind_event(store->stmt[S_EVENT_BATCH], r * EVENT_COLUMNS, store->batch[r].id,
-				   store->batch[r].type, &store->batch[r].ev);
-		st = step(store, S_EVENT_BATCH, err, "writing events");
-	} else {
-		for (int r = 0; r < store->n_batch && st == LS_OK; r++) {
-			bind_event(store->stmt[S_EVENT], 0, store->batch[r].id, store->batch[r].type,
-				   &store->batch[r].ev);
-			st = step(store, S_EVENT, err, "writing events");
+	if (p->n == 0)
+		return LS_OK;
+	rc = write_chunk(store->stmt[S_CHUNK], store->stmt[S_DATA], p);
+	ls_evpack_reset(p);
+	return rc == SQLITE_OK ? LS_OK : db_error(store, err, "writing events");
+}
+
+ls_status ls_store_pack_rows(sqlite3 *db, const char *select_sql, ls_error *err)
+{
+	sqlite3_stmt *q = NULL, *c = NULL, *d = NULL;
+	ls_evpack p;
+	int rc;
+
+	ls_evpack_init(&p);
+	rc = sqlite3_prepare_v2(db, select_sql, -1, &q, NULL);
+	if (rc == SQLITE_OK && sqlite3_column_count(q) != LS_EVCOL_COUNT)
+		rc = SQLITE_MISMATCH;
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, stmt_sql[S_CHUNK], -1, &c, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, stmt_sql[S_DATA], -1, &d, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		ls_evrow row = { .null = 0 };
+		for (int i = 0; i < LS_EVCOL_PAYLOAD; i++) {
+			if (sqlite3_column_type(q, i) == SQLITE_NULL)
+				row.null |= 1u << i;
+			row.v[i] = sqlite3_column_int64(q, i);
 		}
+		row.payload = (const char *)sqlite3_column_text(q, LS_EVCOL_PAYLOAD);
+		row.payload_len = (uint32_t)sqlite3_column_bytes(q, LS_EVCOL_PAYLOAD);
+		rc = ls_evpack_add_row(&p, &row) ? SQLITE_OK : SQLITE_NOMEM;
+		if (rc == SQLITE_OK && ls_evpack_full(&p) && (rc = write_chunk(c, d, &p)) == SQLITE_OK)
+			ls_evpack_reset(&p);
 	}
-	store->n_batch = 0;
-	return st;
+	if (rc == SQLITE_DONE)
+		rc = p.n ? write_chunk(c, d, &p) : SQLITE_OK;
+	sqlite3_finalize(q);
+	sqlite3_finalize(c);
+	sqlite3_finalize(d);
+	ls_evpack_free(&p);
+	if (rc != SQLITE_OK)
+		return ls_error_set(err, LS_ERR_DB, sqlite3_db_filename(db, "main"), "packing events: %s",
+				    rc == SQLITE_MISMATCH ? "the rows are not the 25 columns of events" : sqlite3_errmsg(db));
+	return LS_OK;
 }
 
 ls_status ls_store_insert_event(ls_store *store, int64_t id, int64_t type, const ls_event *ev, ls_error *err)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	struct pending_event *p;
-
-	pthread_once(&once, compute_column_masks);
-	p = &store->batch[store->n_batch++];
-	p->id = id;
-	p->type = type;
-	p->ev = *ev;
-	return store->n_batch == EVENT_BATCH ? flush_events(store, err) : LS_OK;
+	if (!ls_evpack_add(&store->pack, id, type, ev))
+		return ls_error_set(err, LS_ERR_NOMEM, store->path, "out of memory packing events");
+	return ls_evpack_full(&store->pack) ? flush_events(store, err) : LS_OK;
 }
 
 ls_status ls_store_insert_hold(ls_store *store, const ls_hold_row *r, ls_error *err)
@@ -643,15 +633,6 @@ ls_status ls_store_insert_discard(ls_store *store, const ls_discard *d, ls_error
 	bind_opt_i64(st, 4, d->end_ns);
 	bind_opt_i64(st, 5, d->count ? (int64_t)d->count : -1);
 	return step(store, S_DISCARD, err, "writing discarded");
-}
-
-ls_status ls_store_insert_block(ls_store *store, int64_t first_id, int64_t t_ns, ls_error *err)
-{
-	sqlite3_stmt *st = store->stmt[S_BLOCK];
-
-	sqlite3_bind_int64(st, 1, first_id);
-	sqlite3_bind_int64(st, 2, t_ns);
-	return step(store, S_BLOCK, err, "writing event blocks");
 }
 
 ls_status ls_store_set_meta(ls_store *store, const char *key, const char *value, ls_error *err)

@@ -13,10 +13,13 @@
 /* 2: `unmatched_releases`, and a release never ends another task's hold (version 1 databases
  * hold read holds ended by other tasks' releases: they are refused, the trace must be reloaded).
  * 3: `finding_evidence.end_ns`/`trylock`, `finding_instances`, `meta.machine` (a version 2 file
- * has findings the viewer cannot show the blockers of: refused, reload).
- * 4: `stacks`, `stack_frames`, `event_stacks` (callstack.h; a version 3 file would show no stack
+ * has findings the viewer cannot show the blockers of: refused, reload). */
+/* 4: raw events packed in `event_chunks`/`event_data`, read through the `events` virtual
+ * table; `event_blocks` is a view (a version 3 file has an `events` table this lockstep does
+ * not write or read: refused, reload).
+ * 5: `stacks`, `stack_frames`, `event_stacks` (callstack.h; a version 4 file would show no stack
  * even for a trace recorded with them: refused, reload). */
-#define LS_SCHEMA_VERSION 4
+#define LS_SCHEMA_VERSION 5
 
 typedef struct ls_store ls_store;
 
@@ -117,6 +120,11 @@ ls_status ls_store_create(const char *path, ls_store **out, ls_error *err);
  * LS_EV_FIRST_FOREIGN in order of first appearance (and recorded in event_types). */
 ls_status ls_store_event_type(ls_store *store, const ls_event *ev, int64_t *type, ls_error *err);
 
+/* Packs the rows `select_sql` returns — the 25 columns of `events` in their order, ids from 0
+ * in order — into event_chunks/event_data of `db` (which has the schema). For databases
+ * written by hand (the viewer's test fixture); the loader packs as it reads. */
+ls_status ls_store_pack_rows(sqlite3 *db, const char *select_sql, ls_error *err);
+
 ls_status ls_store_insert_event(ls_store *store, int64_t id, int64_t type, const ls_event *ev, ls_error *err);
 ls_status ls_store_insert_hold(ls_store *store, const ls_hold_row *row, ls_error *err);
 ls_status ls_store_insert_wait(ls_store *store, const ls_wait_row *row, ls_error *err);
@@ -127,10 +135,6 @@ ls_status ls_store_insert_phase(ls_store *store, const ls_phase_row *row, ls_err
 ls_status ls_store_insert_unmatched_release(ls_store *store, const ls_release_row *row, ls_error *err);
 ls_status ls_store_insert_discard(ls_store *store, const ls_discard *d, ls_error *err);
 ls_status ls_store_set_meta(ls_store *store, const char *key, const char *value, ls_error *err);
-
-/* Every LS_EVENT_BLOCK-th event: its id and time, so readers map a time to an id range. */
-#define LS_EVENT_BLOCK 1024
-ls_status ls_store_insert_block(ls_store *store, int64_t first_id, int64_t t_ns, ls_error *err);
 
 /* Builds the indexes, writes meta.load_complete = 1 last, commits and closes the store (freed
  * whatever the outcome). */
