@@ -45,6 +45,7 @@ struct ls_holds {
 	ls_store *store;
 	const ls_tasks *tasks;
 	ls_keymap *locks;  /* (addr, class) → lock */
+	ls_keymap *by_obj; /* (obj, class) → the lock of that object now (for retiring it at its free) */
 	ls_keymap *marks;  /* (mm, 0) → first marked hold */
 	ls_keymap *release_sites; /* (ip, class * 2 + mode) of unmatched releases → (void *)1 */
 	int64_t next_lock_id, next_hold_id, last_ns;
@@ -62,7 +63,8 @@ ls_holds *ls_holds_new(ls_store *store, const ls_tasks *tasks)
 	h->locks = ls_keymap_new();
 	h->marks = ls_keymap_new();
 	h->release_sites = ls_keymap_new();
-	if (!h->locks || !h->marks || !h->release_sites) {
+	h->by_obj = ls_keymap_new();
+	if (!h->locks || !h->marks || !h->release_sites || !h->by_obj) {
 		ls_holds_free(h);
 		return NULL;
 	}
@@ -91,6 +93,7 @@ void ls_holds_free(ls_holds *h)
 	}
 	ls_keymap_free(h->marks);
 	ls_keymap_free(h->release_sites);
+	ls_keymap_free(h->by_obj);
 	free(h);
 }
 
@@ -102,6 +105,17 @@ ls_holds_counts ls_holds_get_counts(const ls_holds *h)
 	return c;
 }
 
+/* The lock now belongs to `obj` (0: none known). False when out of memory. */
+static bool lock_set_obj(ls_holds *h, struct lock *l, uint64_t obj)
+{
+	if (l->obj == obj)
+		return true;
+	if (l->obj && ls_keymap_get(h->by_obj, l->obj, (uint64_t)l->cls) == l)
+		ls_keymap_remove(h->by_obj, l->obj, (uint64_t)l->cls);
+	l->obj = obj;
+	return !obj || ls_keymap_put(h->by_obj, obj, (uint64_t)l->cls, l);
+}
+
 static struct lock *lock_get(ls_holds *h, const ls_event *ev, int cls)
 {
 	uint64_t addr = ev->type == LS_EV_VMA_WRITE_MARK ? ev->f[LS_F_VMA] : ev->f[LS_F_LOCK];
@@ -110,10 +124,12 @@ static struct lock *lock_get(ls_holds *h, const ls_event *ev, int cls)
 	if (l) {
 		l->last_ns = ev->t_ns;
 		if (ev->type == LS_EV_LOCK_ACQUIRE) {
-			l->obj = ev->f[LS_F_OBJ];
+			if (!lock_set_obj(h, l, ev->f[LS_F_OBJ]))
+				return NULL;
 			l->mm = ev->f[LS_F_MM];
 		} else if (ev->type == LS_EV_VMA_WRITE_MARK) {
-			l->obj = addr;
+			if (!lock_set_obj(h, l, addr))
+				return NULL;
 			l->mm = ev->f[LS_F_MM];
 		}
 		return l;
@@ -125,16 +141,14 @@ static struct lock *lock_get(ls_holds *h, const ls_event *ev, int cls)
 	l->addr = addr;
 	l->cls = cls;
 	l->first_ns = l->last_ns = ev->t_ns;
-	if (ev->type == LS_EV_LOCK_ACQUIRE) {
-		l->obj = ev->f[LS_F_OBJ];
-		l->mm = ev->f[LS_F_MM];
-	} else if (ev->type == LS_EV_VMA_WRITE_MARK) {
-		l->obj = addr;
-		l->mm = ev->f[LS_F_MM];
-	}
 	if (!ls_keymap_put(h->locks, addr, (uint64_t)cls, l)) {
 		free(l);
 		return NULL;
+	}
+	if (ev->type == LS_EV_LOCK_ACQUIRE || ev->type == LS_EV_VMA_WRITE_MARK) {
+		if (!lock_set_obj(h, l, ev->type == LS_EV_LOCK_ACQUIRE ? ev->f[LS_F_OBJ] : addr))
+			return NULL;
+		l->mm = ev->f[LS_F_MM];
 	}
 	return l;
 }
@@ -386,10 +400,42 @@ static ls_status on_unlock_all(ls_holds *h, int64_t id, const ls_event *ev, ls_e
 	return st;
 }
 
+static ls_status write_lock(ls_holds *h, const struct lock *l, ls_error *err)
+{
+	ls_lock_row row = { l->id, l->addr, l->obj, l->mm, l->cls, l->first_ns, l->last_ns, l->acquisitions,
+			    l->contentions };
+
+	return ls_store_insert_lock(h->store, &row, err);
+}
+
+/* The object is gone for good (freed, or its RCU-deferred free done): its locks with no open
+ * hold are written now and forgotten, so memory follows the locks in use, not every lock the
+ * trace ever saw. A lock at the same address later is a new lock (a new id) of a new object. */
+static ls_status on_object_gone(ls_holds *h, uint64_t obj, ls_error *err)
+{
+	if (!obj)
+		return LS_OK;
+	for (int cls = 0; cls < LS_CLASS_COUNT; cls++) {
+		struct lock *l = ls_keymap_get(h->by_obj, obj, (uint64_t)cls);
+		ls_status st;
+		if (!l || l->obj != obj || l->open_head)
+			continue;
+		if ((st = write_lock(h, l, err)) != LS_OK)
+			return st;
+		ls_keymap_remove(h->by_obj, obj, (uint64_t)cls);
+		ls_keymap_remove(h->locks, l->addr, (uint64_t)l->cls);
+		free(l);
+	}
+	return LS_OK;
+}
+
 ls_status ls_holds_feed(ls_holds *h, int64_t id, const ls_event *ev, ls_error *err)
 {
 	h->last_ns = ev->t_ns;
 	switch (ev->type) {
+	case LS_EV_OBJ_FREE:
+		return ev->f[LS_F_DEFERRED] ? LS_OK : on_object_gone(h, ev->f[LS_F_OBJ], err);
+	case LS_EV_OBJ_FREE_DONE: return on_object_gone(h, ev->f[LS_F_OBJ], err);
 	case LS_EV_LOCK_ACQUIRE: return on_acquire(h, id, ev, err);
 	case LS_EV_LOCK_ACQUIRED: return on_acquired(h, id, ev, err);
 	case LS_EV_LOCK_RELEASE: return on_release(h, id, ev, err);
@@ -410,7 +456,6 @@ static void finish_lock(void *user, uint64_t a, uint64_t b, void *value)
 {
 	struct finish_ctx *c = user;
 	struct lock *l = value;
-	ls_lock_row row;
 
 	(void)a, (void)b;
 	while (l->open_head && c->st == LS_OK) {
@@ -425,9 +470,7 @@ static void finish_lock(void *user, uint64_t a, uint64_t b, void *value)
 	}
 	if (c->st != LS_OK)
 		return;
-	row = (ls_lock_row){ l->id, l->addr, l->obj, l->mm, l->cls, l->first_ns, l->last_ns,
-			     l->acquisitions, l->contentions };
-	c->st = ls_store_insert_lock(c->h->store, &row, c->err);
+	c->st = write_lock(c->h, l, c->err);
 }
 
 ls_status ls_holds_finish(ls_holds *h, ls_error *err)

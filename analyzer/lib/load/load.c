@@ -494,7 +494,8 @@ static ls_status load_into(const char *dir, const char *tmp, const ls_load_optio
 					      hc.held_at_end };
 	}
 	/* lockstep-view's level-of-detail summaries, so a viewer opens even a huge trace at once */
-	if ((st = ls_overview_build(ls_store_borrow_db(c.store), "main", NULL, NULL, err)) != LS_OK)
+	if ((st = ls_store_build_indexes(c.store, err)) != LS_OK ||
+	    (st = ls_overview_build(ls_store_borrow_db(c.store), "main", NULL, NULL, err)) != LS_OK)
 		goto end;
 	st = ls_store_finish(c.store, err);
 	c.store = NULL;

@@ -16,33 +16,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
-#include "keymap.h"
 
 /* A hold as the accumulator needs it (the long ones are also kept whole as spans). */
 typedef struct {
 	int64_t id, start, acq, end, wait_end;
 	uint8_t cls, mode, flags;
 } hold_rec;
-
-/* A task's holds in table order, in chunks: no copy as they grow. A task's first chunk is small
- * (there may be thousands of tasks with a few holds); the next ones are 4 MB mappings that may
- * use transparent huge pages, since first-touch page faults are most of the cost of a scan. */
-#define CHUNK_SMALL ((size_t)1024)
-#define CHUNK_BIG (((size_t)4 << 20) / sizeof(hold_rec) - 1)
-typedef struct chunk {
-	struct chunk *next;
-	size_t n, cap;
-	bool mapped;
-	hold_rec v[];
-} chunk;
-
-typedef struct {
-	int64_t tid;
-	chunk *head, *tail;
-	size_t n;
-} task_holds;
 
 typedef struct {
 	int64_t hold, end;          /* end: end_ns, or the trace end when NULL */
@@ -73,12 +53,8 @@ typedef struct {
 	size_t n_waits, cap_waits;
 	mark *marks;
 	size_t n_marks, cap_marks;
-	ls_keymap *by_tid;          /* tid → task_holds* */
-	task_holds **tasks;         /* the same, sorted by tid once read */
-	size_t n_tasks, cap_tasks;
-	hold_rec *lane;             /* the current task's holds, to sort */
-	size_t cap_lane;
-	ls_overview_span *longs;    /* sorted by (tid, start, id) once read */
+	size_t mi;                  /* marks already drawn (marks are sorted by tid) */
+	ls_overview_span *longs;    /* the current lane's holds longer than a bucket, in order */
 	size_t n_longs, cap_longs;
 } build;
 
@@ -122,24 +98,6 @@ static int cmp_mark(const void *a, const void *b)
 	return x->bucket < y->bucket ? -1 : x->bucket > y->bucket;
 }
 
-static int cmp_rec(const void *a, const void *b)
-{
-	const hold_rec *x = a, *y = b;
-	if (x->start != y->start)
-		return x->start < y->start ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-static int cmp_long(const void *a, const void *b)
-{
-	const ls_overview_span *x = a, *y = b;
-	if (x->tid != y->tid)
-		return x->tid < y->tid ? -1 : 1;
-	if (x->start != y->start)
-		return x->start < y->start ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
 static int cmp_wait(const void *a, const void *b)
 {
 	const wait_rec *x = a, *y = b;
@@ -147,13 +105,6 @@ static int cmp_wait(const void *a, const void *b)
 		return x->hold < y->hold ? -1 : 1;
 	return x->row < y->row ? -1 : x->row > y->row;
 }
-
-static int cmp_task(const void *a, const void *b)
-{
-	const task_holds *x = *(task_holds *const *)a, *y = *(task_holds *const *)b;
-	return x->tid < y->tid ? -1 : x->tid > y->tid;
-}
-
 
 /* ---- the accumulator ---- */
 
@@ -352,94 +303,65 @@ static ls_status read_marks(build *b, ls_error *err)
 	return LS_OK;
 }
 
-static task_holds *task_of(build *b, int64_t tid)
+/* Draws the lanes of tasks that have only marks, up to (not including) `tid`, and then the
+ * marks of `tid` into the current lane. */
+static ls_status marks_up_to(build *b, int64_t tid, ls_error *err)
 {
-	task_holds *t = ls_keymap_get(b->by_tid, (uint64_t)tid, 0);
-	if (t)
-		return t;
-	if (!ls_grow((void **)&b->tasks, &b->cap_tasks, b->n_tasks + 1, sizeof(task_holds *)) ||
-	    !(t = calloc(1, sizeof(*t))))
-		return NULL;
-	t->tid = tid;
-	if (!ls_keymap_put(b->by_tid, (uint64_t)tid, 0, t)) {
-		free(t);
-		return NULL;
+	ls_status st = LS_OK;
+
+	while (st == LS_OK && b->mi < b->n_marks && b->marks[b->mi].tid < tid) {
+		int64_t only = b->marks[b->mi].tid;
+		while (b->mi < b->n_marks && b->marks[b->mi].tid == only) {
+			acc_flag(b, b->marks[b->mi].bucket, b->marks[b->mi].flag);
+			b->mi++;
+		}
+		st = lane_flush(b, only, NULL, 0, err);
 	}
-	b->tasks[b->n_tasks++] = t;
-	return t;
-}
-
-/* Appends r to t's chunks; false when out of memory. */
-static chunk *chunk_new(bool first)
-{
-	chunk *c;
-	if (first) {
-		if (!(c = malloc(sizeof(chunk) + CHUNK_SMALL * sizeof(hold_rec))))
-			return NULL;
-		c->cap = CHUNK_SMALL;
-		c->mapped = false;
-	} else {
-		size_t size = sizeof(chunk) + CHUNK_BIG * sizeof(hold_rec);
-		c = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (c == MAP_FAILED)
-			return NULL;
-		madvise(c, size, MADV_HUGEPAGE); /* a hint: fine if refused */
-		c->cap = CHUNK_BIG;
-		c->mapped = true;
+	while (st == LS_OK && b->mi < b->n_marks && b->marks[b->mi].tid == tid) {
+		acc_flag(b, b->marks[b->mi].bucket, b->marks[b->mi].flag);
+		b->mi++;
 	}
-	c->next = NULL;
-	c->n = 0;
-	return c;
+	return st;
 }
 
-static void chunk_free(chunk *c)
+/* One pass over the holds in (tid, requested_ns, id) order — the holds_tid_t index, so no sort
+ * and no copy of the holds: each task's lane is accumulated and written as soon as its last
+ * hold is read, and memory stays one lane's buckets whatever the trace's length. */
+static ls_status draw_holds(build *b, ls_overview_progress_fn progress, void *user, uint64_t total,
+			    uint64_t *done, ls_error *err)
 {
-	if (c && c->mapped)
-		munmap(c, sizeof(chunk) + c->cap * sizeof(hold_rec));
-	else
-		free(c);
-}
-
-static bool task_push(task_holds *t, const hold_rec *r)
-{
-	if (!t->tail || t->tail->n == t->tail->cap) {
-		chunk *c = chunk_new(!t->tail);
-		if (!c)
-			return false;
-		if (t->tail)
-			t->tail->next = c;
-		else
-			t->head = c;
-		t->tail = c;
-	}
-	t->tail->v[t->tail->n++] = *r;
-	t->n++;
-	return true;
-}
-
-/* Every hold, in table order, into its task's chunks; the long ones also whole into b->longs
- * (lock and lock_id filled in afterwards, so the scan reads fewer columns). */
-static ls_status read_holds(build *b, ls_overview_progress_fn progress, void *user, uint64_t total,
-			    ls_error *err)
-{
+	static const char cols[] = "SELECT id, tid, class, mode, requested_ns, coalesce(acquired_ns, ?1), "
+				   "coalesce(released_ns, ?1), outcome, reason, lock, lock_id FROM holds";
+	char sql[512];
 	sqlite3_stmt *q = NULL;
 	ls_status st = LS_OK;
 	size_t wi = 0;
-	int64_t prev_id = INT64_MIN;
-	uint64_t done = 0;
-	task_holds *last = NULL;
+	int64_t prev_id = INT64_MIN, lane_tid = 0;
+	bool in_lane = false;
 	int rc;
-	if (sqlite3_prepare_v2(b->db,
-			       "SELECT id, tid, class, mode, requested_ns, coalesce(acquired_ns, ?1), "
-			       "coalesce(released_ns, ?1), outcome, reason FROM holds",
-			       -1, &q, NULL) != SQLITE_OK)
-		return db_error(b, err, "reading holds");
+
+	/* a database written without the index (by hand) still draws, through a sort */
+	snprintf(sql, sizeof(sql), "%s INDEXED BY holds_tid_t ORDER BY tid, requested_ns, id", cols);
+	if (sqlite3_prepare_v2(b->db, sql, -1, &q, NULL) != SQLITE_OK) {
+		snprintf(sql, sizeof(sql), "%s ORDER BY tid, requested_ns, id", cols);
+		if (sqlite3_prepare_v2(b->db, sql, -1, &q, NULL) != SQLITE_OK)
+			return db_error(b, err, "reading holds");
+	}
 	sqlite3_bind_int64(q, 1, LS_OVERVIEW_NONE);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		ls_overview_span s;
 		memset(&s, 0, sizeof(s));
 		s.id = sqlite3_column_int64(q, 0);
 		s.tid = (int32_t)sqlite3_column_int64(q, 1);
+		if (!in_lane || s.tid != lane_tid) {
+			if (in_lane && (st = lane_flush(b, lane_tid, b->longs, b->n_longs, err)) != LS_OK)
+				goto end;
+			b->n_longs = 0;
+			if ((st = marks_up_to(b, s.tid, err)) != LS_OK)
+				goto end;
+			lane_tid = s.tid;
+			in_lane = true;
+		}
 		int64_t cls = sqlite3_column_int64(q, 2);
 		s.cls = cls >= 0 && cls < LS_OVERVIEW_CLASSES ? (uint8_t)cls : 0;
 		s.mode = (uint8_t)(sqlite3_column_int64(q, 3) & 1);
@@ -448,8 +370,10 @@ static ls_status read_holds(build *b, ls_overview_progress_fn progress, void *us
 		int64_t rel = sqlite3_column_int64(q, 6);
 		const char *outcome = (const char *)sqlite3_column_text(q, 7);
 		s.reason = (uint8_t)sqlite3_column_int64(q, 8);
+		s.lock = sqlite3_column_int64(q, 9);
+		s.lock_id = sqlite3_column_int64(q, 10);
 		s.end = ls_overview_span_end(s.start, s.acq, rel, outcome, b->g.t_end);
-		/* waits by hold id: a merge while the ids rise (a rowid scan), else a search */
+		/* waits by hold id: a merge while the ids rise (within a task), else a search */
 		if (s.id < prev_id) {
 			size_t lo = 0, hi = b->n_waits;
 			while (lo < hi) {
@@ -475,64 +399,28 @@ static ls_status read_holds(build *b, ls_overview_progress_fn progress, void *us
 			s.flags |= LS_OVERVIEW_SPAN_AT_END;
 
 		hold_rec r = { s.id, s.start, s.acq, s.end, s.wait_end, s.cls, s.mode, s.flags };
-		task_holds *t = last && last->tid == s.tid ? last : task_of(b, s.tid);
-		if (!t || !task_push(t, &r) ||
-		    (s.end - s.start > b->g.width &&
-		     !ls_grow((void **)&b->longs, &b->cap_longs, b->n_longs + 1, sizeof(ls_overview_span)))) {
-			st = nomem(b, err);
-			goto end;
-		}
-		last = t;
-		if (s.end - s.start > b->g.width)
+		acc_hold(b, &r);
+		if (s.end - s.start > b->g.width) {
+			if (!ls_grow((void **)&b->longs, &b->cap_longs, b->n_longs + 1, sizeof(ls_overview_span))) {
+				st = nomem(b, err);
+				goto end;
+			}
 			b->longs[b->n_longs++] = s;
-		if (progress && (++done & 0xfffff) == 0)
-			progress(user, done, total);
+		}
+		if (progress && (++*done & 0xfffff) == 0)
+			progress(user, *done, total);
 	}
 	if (rc != SQLITE_DONE) {
 		st = db_error(b, err, "reading holds");
 		goto end;
 	}
-	sqlite3_finalize(q);
-	q = NULL;
-	if (sqlite3_prepare_v2(b->db, "SELECT lock, lock_id FROM holds WHERE id = ?", -1, &q, NULL) != SQLITE_OK) {
-		st = db_error(b, err, "reading holds");
+	if (in_lane && (st = lane_flush(b, lane_tid, b->longs, b->n_longs, err)) != LS_OK)
 		goto end;
-	}
-	for (size_t i = 0; i < b->n_longs; i++) {
-		sqlite3_reset(q);
-		sqlite3_bind_int64(q, 1, b->longs[i].id);
-		if (sqlite3_step(q) != SQLITE_ROW) {
-			st = db_error(b, err, "reading holds");
-			goto end;
-		}
-		b->longs[i].lock = sqlite3_column_int64(q, 0);
-		b->longs[i].lock_id = sqlite3_column_int64(q, 1);
-	}
+	b->n_longs = 0;
+	st = marks_up_to(b, INT64_MAX, err); /* the tasks after the last one with holds */
 end:
 	sqlite3_finalize(q);
 	return st;
-}
-
-/* Task t's holds in (requested_ns, id) order, in b->lane; frees t's chunks. False when out of
- * memory. */
-static bool task_gather(build *b, task_holds *t)
-{
-	if (!ls_grow((void **)&b->lane, &b->cap_lane, t->n, sizeof(hold_rec)))
-		return false;
-	size_t n = 0;
-	bool sorted = true;
-	for (chunk *c = t->head, *next; c; c = next) {
-		next = c->next;
-		memcpy(b->lane + n, c->v, c->n * sizeof(hold_rec));
-		n += c->n;
-		chunk_free(c);
-	}
-	t->head = t->tail = NULL;
-	for (size_t i = 1; i < n && sorted; i++)
-		sorted = cmp_rec(&b->lane[i - 1], &b->lane[i]) <= 0;
-	if (!sorted) /* ids follow release order: nested holds come before their outer one */
-		qsort(b->lane, n, sizeof(hold_rec), cmp_rec);
-	return true;
 }
 
 /* ---- build ---- */
@@ -572,7 +460,7 @@ ls_status ls_overview_build(sqlite3 *db, const char *schema, ls_overview_progres
 	meta_text(db, "loaded_at", buf, sizeof(buf));
 	snprintf(stamp, sizeof(stamp), "%s/%lld", buf, n_events);
 
-	if (!(b.acc = calloc(b.g.n_buckets, sizeof(cell))) || !(b.by_tid = ls_keymap_new())) {
+	if (!(b.acc = calloc(b.g.n_buckets, sizeof(cell)))) {
 		st = nomem(&b, err);
 		goto end;
 	}
@@ -593,51 +481,13 @@ ls_status ls_overview_build(sqlite3 *db, const char *schema, ls_overview_progres
 	/* max(id) is a b-tree lookup where count(*) would scan: enough for progress */
 	if (progress && sqlite3_prepare_v2(db, "SELECT max(id) FROM holds", -1, &q, NULL) == SQLITE_OK &&
 	    sqlite3_step(q) == SQLITE_ROW)
-		total = 2 * (uint64_t)(sqlite3_column_int64(q, 0) + 1);
+		total = (uint64_t)(sqlite3_column_int64(q, 0) + 1);
 	sqlite3_finalize(q);
 	q = NULL;
 
 	if ((st = read_waits(&b, err)) != LS_OK || (st = read_marks(&b, err)) != LS_OK ||
-	    (st = read_holds(&b, progress, user, total, err)) != LS_OK)
+	    (st = draw_holds(&b, progress, user, total, &done, err)) != LS_OK)
 		goto end;
-	done = total / 2;
-	if (b.n_tasks > 1)
-		qsort(b.tasks, b.n_tasks, sizeof(task_holds *), cmp_task);
-	if (b.n_longs > 1)
-		qsort(b.longs, b.n_longs, sizeof(ls_overview_span), cmp_long);
-
-	/* lanes in tid order: tasks with holds, and tasks with only marks */
-	size_t ti = 0, mi = 0, li = 0;
-	while (ti < b.n_tasks || mi < b.n_marks) {
-		int64_t tid;
-		if (ti < b.n_tasks && (mi >= b.n_marks || b.tasks[ti]->tid <= b.marks[mi].tid))
-			tid = b.tasks[ti]->tid;
-		else
-			tid = b.marks[mi].tid;
-		if (ti < b.n_tasks && b.tasks[ti]->tid == tid) {
-			task_holds *t = b.tasks[ti++];
-			if (!task_gather(&b, t)) {
-				st = nomem(&b, err);
-				goto end;
-			}
-			for (size_t i = 0; i < t->n; i++) {
-				acc_hold(&b, &b.lane[i]);
-				if (progress && (++done & 0xfffff) == 0)
-					progress(user, done, total);
-			}
-		}
-		while (mi < b.n_marks && b.marks[mi].tid == tid) {
-			acc_flag(&b, b.marks[mi].bucket, b.marks[mi].flag);
-			mi++;
-		}
-		while (li < b.n_longs && b.longs[li].tid < tid)
-			li++; /* not reached: a long span's task has holds, hence its lane */
-		size_t l0 = li;
-		while (li < b.n_longs && b.longs[li].tid == tid)
-			li++;
-		if ((st = lane_flush(&b, tid, b.longs + l0, li - l0, err)) != LS_OK)
-			goto end;
-	}
 
 	snprintf(sql, sizeof(sql),
 		 "INSERT INTO %s.view_lod_meta VALUES ('version', ?), ('stamp', ?), ('t0', ?), ('width', ?), "
@@ -665,16 +515,6 @@ ls_status ls_overview_build(sqlite3 *db, const char *schema, ls_overview_progres
 end:
 	sqlite3_finalize(q);
 	sqlite3_finalize(b.ins);
-	for (size_t i = 0; i < b.n_tasks; i++) {
-		for (chunk *c = b.tasks[i]->head, *next; c; c = next) {
-			next = c->next;
-			chunk_free(c);
-		}
-		free(b.tasks[i]);
-	}
-	free(b.lane);
-	free(b.tasks);
-	ls_keymap_free(b.by_tid);
 	free(b.acc);
 	free(b.runs);
 	free(b.waits);

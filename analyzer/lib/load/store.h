@@ -136,8 +136,12 @@ ls_status ls_store_insert_unmatched_release(ls_store *store, const ls_release_ro
 ls_status ls_store_insert_discard(ls_store *store, const ls_discard *d, ls_error *err);
 ls_status ls_store_set_meta(ls_store *store, const char *key, const char *value, ls_error *err);
 
-/* Builds the indexes, writes meta.load_complete = 1 last, commits and closes the store (freed
- * whatever the outcome). */
+/* Writes the last events and builds the indexes of the derived tables (once, after they are
+ * all written; the overview reads holds through holds_tid_t). */
+ls_status ls_store_build_indexes(ls_store *store, ls_error *err);
+
+/* Writes meta.load_complete = 1 last, commits and closes the store (freed whatever the
+ * outcome). */
 ls_status ls_store_finish(ls_store *store, ls_error *err);
 
 #endif
