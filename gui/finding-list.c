@@ -23,6 +23,9 @@ static void finding_free(gpointer p)
 		g_free(e->role);
 	}
 	g_array_unref(f->evidence);
+	for (guint i = 0; i < f->instances->len; i++)
+		g_array_unref(g_array_index(f->instances, lsv_instance, i).tids);
+	g_array_unref(f->instances);
 	g_array_unref(f->tids);
 	g_array_unref(f->objects);
 	g_free(f->kind);
@@ -106,10 +109,38 @@ void lsv_finding_frame(const lsv_finding *f, int64_t trace_begin, int64_t trace_
 		*b = *a + 1;
 }
 
-GPtrArray *lsv_findings_read(sqlite3 *db, bool *present)
+static GArray *split_tids(const char *s)
+{
+	GArray *a = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	g_auto(GStrv) items = g_strsplit(s ? s : "", ",", -1);
+	for (char **it = items; *it; it++) {
+		if (!**it)
+			continue;
+		int64_t v = g_ascii_strtoll(*it, NULL, 10);
+		g_array_append_val(a, v);
+	}
+	return a;
+}
+
+static bool read_ok(int rc, sqlite3 *db, ls_error *err)
+{
+	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+		return true;
+	if (err && err->status == LS_OK)
+		ls_error_set(err, LS_ERR_INPUT, "", "reading the findings failed: %s", sqlite3_errmsg(db));
+	return false;
+}
+
+bool lsv_evidence_is_blocker(const lsv_finding *f, const lsv_evidence *e)
+{
+	return f->is_wait && e->tid != f->waiter && e->role && g_str_has_prefix(e->role, "holder");
+}
+
+GPtrArray *lsv_findings_read(sqlite3 *db, bool *present, ls_error *err)
 {
 	GPtrArray *out = g_ptr_array_new_with_free_func(finding_free);
-	sqlite3_stmt *fq = NULL, *eq = NULL;
+	sqlite3_stmt *fq = NULL, *eq = NULL, *iq = NULL;
+	int rc;
 	*present = false;
 	if (sqlite3_prepare_v2(db,
 			       "SELECT id, kind, rule, severity, summary, detail, t_begin_ns, t_end_ns, "
@@ -117,12 +148,16 @@ GPtrArray *lsv_findings_read(sqlite3 *db, bool *present)
 			       -1, &fq, NULL) != SQLITE_OK)
 		goto end;
 	if (sqlite3_prepare_v2(db,
-			       "SELECT t_ns, tid, event_id, event, lock, class, mode, obj, role, ip, seq "
-			       "FROM finding_evidence WHERE finding_id = ? ORDER BY seq",
+			       "SELECT t_ns, tid, event_id, event, lock, class, mode, obj, role, ip, seq, end_ns, "
+			       "trylock FROM finding_evidence WHERE finding_id = ? ORDER BY seq",
 			       -1, &eq, NULL) != SQLITE_OK)
 		goto end;
+	/* schema 3; a hand-written database may lack it: no instances then */
+	sqlite3_prepare_v2(db,
+			   "SELECT t_begin_ns, t_end_ns, tids, obj, obj_alloc_ns, events FROM finding_instances "
+			   "WHERE finding_id = ? ORDER BY seq", -1, &iq, NULL);
 	*present = true;
-	while (sqlite3_step(fq) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(fq)) == SQLITE_ROW) {
 		lsv_finding *f = g_new0(lsv_finding, 1);
 		f->id = sqlite3_column_int64(fq, 0);
 		f->kind = text(fq, 1);
@@ -138,6 +173,7 @@ GPtrArray *lsv_findings_read(sqlite3 *db, bool *present)
 		f->tids = g_array_new(FALSE, FALSE, sizeof(int64_t));
 		f->objects = g_array_new(FALSE, FALSE, sizeof(int64_t));
 		f->evidence = g_array_new(FALSE, TRUE, sizeof(lsv_evidence));
+		f->instances = g_array_new(FALSE, TRUE, sizeof(lsv_instance));
 		for (int which = 0; which < 3; which++) {
 			const char *s = (const char *)sqlite3_column_text(fq, 9 + which);
 			g_auto(GStrv) items = g_strsplit(s ? s : "", ",", -1);
@@ -157,9 +193,11 @@ GPtrArray *lsv_findings_read(sqlite3 *db, bool *present)
 				}
 			}
 		}
+		f->waiter = f->tids->len ? g_array_index(f->tids, int64_t, 0) : -1;
 		sqlite3_reset(eq);
 		sqlite3_bind_int64(eq, 1, f->id);
-		while (sqlite3_step(eq) == SQLITE_ROW) {
+		int erc;
+		while ((erc = sqlite3_step(eq)) == SQLITE_ROW) {
 			lsv_evidence e = { 0 };
 			e.t_ns = sqlite3_column_int64(eq, 0);
 			e.tid = sqlite3_column_int64(eq, 1);
@@ -172,11 +210,31 @@ GPtrArray *lsv_findings_read(sqlite3 *db, bool *present)
 			e.role = text(eq, 8);
 			e.ip = sqlite3_column_int64(eq, 9);
 			e.seq = sqlite3_column_int64(eq, 10);
+			e.end_ns = sqlite3_column_type(eq, 11) == SQLITE_NULL ? LSV_NO_END : sqlite3_column_int64(eq, 11);
+			e.trylock = sqlite3_column_int(eq, 12) == 1;
 			g_array_append_val(f->evidence, e);
 			if (no_window) {
 				f->t_begin = MIN(f->t_begin, e.t_ns);
 				f->t_end = MAX(f->t_end, e.t_ns);
 			}
+		}
+		read_ok(erc, db, err);
+		if (iq) {
+			sqlite3_reset(iq);
+			sqlite3_bind_int64(iq, 1, f->id);
+			int irc;
+			while ((irc = sqlite3_step(iq)) == SQLITE_ROW) {
+				lsv_instance in = { 0 };
+				in.t_begin = sqlite3_column_int64(iq, 0);
+				in.t_end = sqlite3_column_int64(iq, 1);
+				in.tids = split_tids((const char *)sqlite3_column_text(iq, 2));
+				in.obj = sqlite3_column_int64(iq, 3);
+				in.obj_alloc_ns = sqlite3_column_type(iq, 4) == SQLITE_NULL ? LSV_NO_END
+											  : sqlite3_column_int64(iq, 4);
+				in.events = sqlite3_column_int64(iq, 5);
+				g_array_append_val(f->instances, in);
+			}
+			read_ok(irc, db, err);
 		}
 		f->has_window = f->t_begin <= f->t_end;
 		if (!f->has_window)
@@ -185,10 +243,12 @@ GPtrArray *lsv_findings_read(sqlite3 *db, bool *present)
 		set_band(f);
 		g_ptr_array_add(out, f);
 	}
+	read_ok(rc, db, err);
 	g_ptr_array_sort(out, cmp_finding);
 end:
 	sqlite3_finalize(fq);
 	sqlite3_finalize(eq);
+	sqlite3_finalize(iq);
 	return out;
 }
 

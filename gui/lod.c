@@ -195,18 +195,29 @@ static int64_t col_i64(sqlite3_stmt *st, int i)
 
 /* ---- load ---- */
 
-static bool meta_text(sqlite3 *db, const char *schema, const char *key, char *buf, size_t size)
+/* A read that failed for another reason than a missing table: the file is damaged, and the
+ * overview must not be rebuilt into it. */
+static bool read_broken(int rc)
+{
+	return rc != SQLITE_OK && rc != SQLITE_ROW && rc != SQLITE_DONE && rc != SQLITE_ERROR;
+}
+
+static bool meta_text(sqlite3 *db, const char *schema, const char *key, char *buf, size_t size, int *broken)
 {
 	char *sql = g_strdup_printf("SELECT value FROM %s.view_lod_meta WHERE key = ?", schema);
 	sqlite3_stmt *q = NULL;
 	bool ok = false;
-	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK) {
+	int rc = sqlite3_prepare_v2(db, sql, -1, &q, NULL);
+	if (rc == SQLITE_OK) {
 		sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
-		if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0)) {
+		rc = sqlite3_step(q);
+		if (rc == SQLITE_ROW && sqlite3_column_text(q, 0)) {
 			g_strlcpy(buf, (const char *)sqlite3_column_text(q, 0), size);
 			ok = true;
 		}
 	}
+	if (read_broken(rc) && !*broken)
+		*broken = rc;
 	sqlite3_finalize(q);
 	g_free(sql);
 	return ok;
@@ -247,12 +258,12 @@ end:
 }
 
 /* The overview in `schema` was built by this format version for this load and geometry. */
-static bool lod_fresh(sqlite3 *db, const char *schema, const lsv_lod *lod, const char *stamp)
+static bool lod_fresh(sqlite3 *db, const char *schema, const lsv_lod *lod, const char *stamp, int *broken)
 {
 	char buf[300];
-	return meta_text(db, schema, "version", buf, sizeof(buf)) && !strcmp(buf, LS_OVERVIEW_VERSION) &&
-	       meta_text(db, schema, "stamp", buf, sizeof(buf)) && !strcmp(buf, stamp) &&
-	       meta_text(db, schema, "width", buf, sizeof(buf)) && g_ascii_strtoll(buf, NULL, 10) == lod->width;
+	return meta_text(db, schema, "version", buf, sizeof(buf), broken) && !strcmp(buf, LS_OVERVIEW_VERSION) &&
+	       meta_text(db, schema, "stamp", buf, sizeof(buf), broken) && !strcmp(buf, stamp) &&
+	       meta_text(db, schema, "width", buf, sizeof(buf), broken) && g_ascii_strtoll(buf, NULL, 10) == lod->width;
 }
 
 ls_status lsv_lod_prepare(sqlite3 *db, bool writable, int64_t t_begin,
@@ -274,10 +285,15 @@ ls_status lsv_lod_prepare(sqlite3 *db, bool writable, int64_t t_begin,
 	 * (an older lockstep, or a stale overview) it is built: into main when writable, else into
 	 * TEMP (unless this connection already did). */
 	const char *schema = "main";
-	bool fresh = lod_fresh(db, schema, lod, stamp);
-	if (!fresh && !writable) {
+	int broken = 0;
+	bool fresh = lod_fresh(db, schema, lod, stamp, &broken);
+	if (!fresh && !writable && !broken) {
 		schema = "temp";
-		fresh = lod_fresh(db, schema, lod, stamp);
+		fresh = lod_fresh(db, schema, lod, stamp, &broken);
+	}
+	if (broken) {
+		st = ls_error_set(err, LS_ERR_INPUT, "", "reading the overview: %s", sqlite3_errstr(broken));
+		goto end;
 	}
 	if (!fresh) {
 		gint64 t = g_get_monotonic_time();
@@ -332,7 +348,8 @@ ls_status lsv_lod_fetch(sqlite3 *db, const lsv_lod *lod, int64_t tid, int64_t a,
 	sqlite3_bind_int64(q, 1, tid);
 	sqlite3_bind_int64(q, 2, a - lod->width);
 	sqlite3_bind_int64(q, 3, b);
-	while (sqlite3_step(q) == SQLITE_ROW) {
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		lsv_span s = { 0 };
 		s.id = sqlite3_column_int64(q, 0);
 		s.lock = sqlite3_column_int64(q, 1);
@@ -370,37 +387,49 @@ ls_status lsv_lod_fetch(sqlite3 *db, const lsv_lod *lod, int64_t tid, int64_t a,
 		if (s.end >= a)
 			g_array_append_val(spans, s);
 	}
+	if (rc != SQLITE_DONE)
+		st = ls_error_set(err, LS_ERR_DB, "", "reading holds: %s", sqlite3_errmsg(db));
 end:
 	sqlite3_finalize(q);
 	return st;
 }
 
-int64_t lsv_event_id_at(sqlite3 *db, int64_t n_events, int64_t t)
+int64_t lsv_event_id_at_rc(sqlite3 *db, int64_t n_events, int64_t t, int *rc)
 {
 	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT t_ns FROM events WHERE id = ?", -1, &q, NULL) != SQLITE_OK)
+	int64_t id = -1;
+
+	(void)n_events;
+	/* `events` finds the chunk holding t from its directory and reads it backwards: one
+	 * chunk decoded, not one per step of a binary search */
+	*rc = sqlite3_prepare_v2(db, "SELECT id FROM events WHERE t_ns <= ?1 ORDER BY id DESC LIMIT 1", -1, &q, NULL);
+	if (*rc != SQLITE_OK)
 		return -1;
-	int64_t lo = 0, hi = n_events; /* first id with t_ns > t lies in [lo, hi] */
-	while (lo < hi) {
-		int64_t mid = lo + (hi - lo) / 2, tm = INT64_MAX;
-		sqlite3_reset(q);
-		sqlite3_bind_int64(q, 1, mid);
-		if (sqlite3_step(q) == SQLITE_ROW)
-			tm = sqlite3_column_int64(q, 0);
-		if (tm <= t)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	sqlite3_bind_int64(q, 1, t);
+	int r = sqlite3_step(q);
+	if (r == SQLITE_ROW)
+		id = sqlite3_column_int64(q, 0);
+	else if (r != SQLITE_DONE)
+		*rc = r;
 	sqlite3_finalize(q);
-	return lo - 1;
+	return id;
+}
+
+int64_t lsv_event_id_at(sqlite3 *db, int64_t n_events, int64_t t)
+{
+	int rc;
+	return lsv_event_id_at_rc(db, n_events, t, &rc);
 }
 
 ls_status lsv_lod_fetch_events(sqlite3 *db, const lsv_lod *lod, int64_t a, int64_t b,
 			       void (*fn)(void *user, const lsv_instant *in), void *user, ls_error *err)
 {
 	sqlite3_stmt *q = NULL;
-	int64_t lo = lsv_event_id_at(db, lod->n_events, a - 1) + 1, hi = lsv_event_id_at(db, lod->n_events, b);
+	int rc_lo, rc_hi;
+	int64_t lo = lsv_event_id_at_rc(db, lod->n_events, a - 1, &rc_lo) + 1;
+	int64_t hi = lsv_event_id_at_rc(db, lod->n_events, b, &rc_hi);
+	if (rc_lo != SQLITE_OK || rc_hi != SQLITE_OK)
+		return ls_error_set(err, LS_ERR_DB, "", "reading events: %s", sqlite3_errstr(rc_lo != SQLITE_OK ? rc_lo : rc_hi));
 	if (hi < lo)
 		return LS_OK;
 	if (sqlite3_prepare_v2(db,
@@ -410,7 +439,8 @@ ls_status lsv_lod_fetch_events(sqlite3 *db, const lsv_lod *lod, int64_t a, int64
 		return ls_error_set(err, LS_ERR_DB, "", "%s", sqlite3_errmsg(db));
 	sqlite3_bind_int64(q, 1, lo);
 	sqlite3_bind_int64(q, 2, hi);
-	while (sqlite3_step(q) == SQLITE_ROW) {
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		lsv_instant in = { 0 };
 		in.event = sqlite3_column_int64(q, 0);
 		in.t = sqlite3_column_int64(q, 1);
@@ -431,8 +461,9 @@ ls_status lsv_lod_fetch_events(sqlite3 *db, const lsv_lod *lod, int64_t a, int64
 		}
 		fn(user, &in);
 	}
+	ls_status st = rc == SQLITE_DONE ? LS_OK : ls_error_set(err, LS_ERR_DB, "", "reading events: %s", sqlite3_errmsg(db));
 	sqlite3_finalize(q);
-	return LS_OK;
+	return st;
 }
 
 ls_status lsv_lod_fetch_lock(sqlite3 *db, const lsv_lod *lod, int64_t lock_id, int64_t a, int64_t b,
@@ -452,8 +483,8 @@ ls_status lsv_lod_fetch_lock(sqlite3 *db, const lsv_lod *lod, int64_t lock_id, i
 	sqlite3_bind_int64(q, 2, a - lod->width);
 	sqlite3_bind_int64(q, 3, b);
 	sqlite3_bind_int(q, 4, limit + 1);
-	int n = 0;
-	while (sqlite3_step(q) == SQLITE_ROW) {
+	int n = 0, rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		if (++n > limit) {
 			*truncated = true;
 			break;
@@ -486,6 +517,55 @@ ls_status lsv_lod_fetch_lock(sqlite3 *db, const lsv_lod *lod, int64_t lock_id, i
 		if (s.end >= a)
 			g_array_append_val(spans, s);
 	}
+	ls_status st = rc == SQLITE_DONE || rc == SQLITE_ROW ? LS_OK
+				: ls_error_set(err, LS_ERR_DB, "", "reading holds: %s", sqlite3_errmsg(db));
 	sqlite3_finalize(q);
-	return LS_OK;
+	return st;
+}
+
+ls_status lsv_lod_count_holds(sqlite3 *db, const lsv_lod *lod, int64_t tid, unsigned cls, int64_t a, int64_t b,
+			      lsv_lod_hold_count *out, ls_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->first = INT64_MAX;
+	out->last = INT64_MIN;
+	GArray *longs = g_array_new(FALSE, FALSE, sizeof(lsv_span));
+	lsv_lod_long_overlap(lsv_lod_lane_get(lod, tid), a, b, longs);
+	for (guint i = 0; i < longs->len; i++) {
+		const lsv_span *s = &g_array_index(longs, lsv_span, i);
+		if (s->cls != cls || s->acq == LSV_NONE || (s->flags & LSV_SPAN_FAILED) || s->acq > b)
+			continue;
+		out->count++;
+		out->first = MIN(out->first, s->acq);
+		out->last = MAX(out->last, s->end);
+		out->held_ns += s->end - s->acq;
+	}
+	g_array_unref(longs);
+	sqlite3_stmt *q = NULL;
+	ls_status st = LS_OK;
+	if (sqlite3_prepare_v2(db, "SELECT requested_ns, acquired_ns, released_ns, outcome FROM holds "
+				   "WHERE tid = ?1 AND requested_ns BETWEEN ?2 AND ?3 AND class = ?4",
+			       -1, &q, NULL) != SQLITE_OK)
+		return ls_error_set(err, LS_ERR_DB, "", "reading holds: %s", sqlite3_errmsg(db));
+	sqlite3_bind_int64(q, 1, tid);
+	sqlite3_bind_int64(q, 2, a - lod->width);
+	sqlite3_bind_int64(q, 3, b);
+	sqlite3_bind_int(q, 4, (int)cls);
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		int64_t req = sqlite3_column_int64(q, 0), acq = col_i64(q, 1), rel = col_i64(q, 2);
+		const char *outcome = (const char *)sqlite3_column_text(q, 3);
+		int64_t end = ls_overview_span_end(req, acq, rel, outcome, lod->t_end);
+		if (acq == LSV_NONE || end - req > lod->width || end < a || acq > b ||
+		    (outcome && !strcmp(outcome, "failed")))
+			continue; /* not held, long (counted above) or outside */
+		out->count++;
+		out->first = MIN(out->first, acq);
+		out->last = MAX(out->last, end);
+		out->held_ns += end - acq;
+	}
+	if (rc != SQLITE_DONE)
+		st = ls_error_set(err, LS_ERR_DB, "", "reading holds: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(q);
+	return st;
 }

@@ -128,6 +128,16 @@ ls_status lsv_lod_fetch(sqlite3 *db, const lsv_lod *lod, int64_t tid, int64_t a,
 ls_status lsv_lod_fetch_lock(sqlite3 *db, const lsv_lod *lod, int64_t lock_id, int64_t a, int64_t b,
 			     int limit, GArray *spans, bool *truncated, ls_error *err);
 
+/* The holds of task tid in class cls that overlap [a, b] — short ones from SQL (index holds(tid,
+ * requested_ns)), long ones from the lane in memory: how many, the first acquisition and the
+ * last release. Where holds are drawn as summaries (several to a pixel) this is what a pixel
+ * stands for, back-to-back holds counted one by one. */
+typedef struct {
+	int64_t count, first, last, held_ns;
+} lsv_lod_hold_count;
+ls_status lsv_lod_count_holds(sqlite3 *db, const lsv_lod *lod, int64_t tid, unsigned cls, int64_t a, int64_t b,
+			      lsv_lod_hold_count *out, ls_error *err);
+
 /* The frees and phase markers of every task in [a, b], from one scan of the events' id range
  * (events have no index: docs/schema.md). fn(user, instant) is called for each. */
 ls_status lsv_lod_fetch_events(sqlite3 *db, const lsv_lod *lod, int64_t a, int64_t b,
@@ -136,5 +146,8 @@ ls_status lsv_lod_fetch_events(sqlite3 *db, const lsv_lod *lod, int64_t a, int64
 /* The largest event id whose time is <= t (-1 when t precedes every event): a binary search
  * over events.id, which follows time, so it needs no index. */
 int64_t lsv_event_id_at(sqlite3 *db, int64_t n_events, int64_t t);
+/* The same, with the SQLite result of the search in *rc (SQLITE_OK, or the failed read's code:
+ * then the result is -1). */
+int64_t lsv_event_id_at_rc(sqlite3 *db, int64_t n_events, int64_t t, int *rc);
 
 #endif

@@ -447,6 +447,8 @@ void lsv_timeline_render(LsvTimeline *self, cairo_surface_t *surface, int w, int
 			draw_lane_summary(self, &pb, cr, lane, ly, lw);
 		}
 		cairo_surface_flush(surface);
+		/* back-to-back holds keep a boundary tick (timeline-lock-lane.c) */
+		lsv_tl_lane_boundaries(self, &pb, &p, lane, d ? d->spans : NULL, ly, lw);
 		y += lh;
 	}
 	cairo_surface_mark_dirty(surface);

@@ -22,6 +22,8 @@ typedef struct {
 	GArray *lock_ids;       /* int64; NULL: no lock lane */
 	GArray *lock_spans;     /* lsv_span: long ones filled on the main thread, short by the worker */
 	bool lock_truncated;
+	lsv_file_id file;       /* the database as the trace opened it */
+	ls_error err;           /* the first read that failed; status LS_OK when none */
 } fetch_job;
 
 static void fetch_job_free(gpointer p)
@@ -48,30 +50,51 @@ static void fetch_add_instant(void *user, const lsv_instant *in)
 
 #define LOCK_LANE_LIMIT 20000
 
+/* Keeps the first failed read of the job, naming the database. */
+static void fetch_failed(fetch_job *j, const ls_error *err)
+{
+	if (j->err.status != LS_OK)
+		return;
+	ls_error_set(&j->err, LS_ERR_INPUT, j->db_path, "reading the database failed: %s", err->message);
+}
+
 static void fetch_run(fetch_job *j, sqlite3 *db)
 {
 	j->result = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, lsv_tl_lane_detail_free);
 	for (guint i = 0; j->lock_ids && i < j->lock_ids->len; i++) {
 		ls_error err;
 		ls_error_clear(&err);
-		lsv_lod_fetch_lock(db, &j->lod, g_array_index(j->lock_ids, int64_t, i), j->a, j->b, LOCK_LANE_LIMIT,
-				   j->lock_spans, &j->lock_truncated, &err);
+		if (lsv_lod_fetch_lock(db, &j->lod, g_array_index(j->lock_ids, int64_t, i), j->a, j->b, LOCK_LANE_LIMIT,
+				       j->lock_spans, &j->lock_truncated, &err) != LS_OK)
+			fetch_failed(j, &err);
 	}
-	for (guint i = 0; j->want_detail && i < j->tids->len; i++) {
+	for (guint i = 0; j->want_detail && i < j->tids->len && j->err.status == LS_OK; i++) {
 		lane_detail *d = g_new0(lane_detail, 1);
 		d->tid = g_array_index(j->tids, int64_t, i);
 		d->spans = g_array_new(FALSE, FALSE, sizeof(lsv_span));
 		d->instants = g_array_new(FALSE, FALSE, sizeof(lsv_instant));
 		ls_error err;
 		ls_error_clear(&err);
-		lsv_lod_fetch(db, &j->lod, d->tid, j->a, j->b, d->spans, d->instants, &err);
+		if (lsv_lod_fetch(db, &j->lod, d->tid, j->a, j->b, d->spans, d->instants, &err) != LS_OK)
+			fetch_failed(j, &err);
 		g_hash_table_insert(j->result, &d->tid, d);
 	}
-	if (j->want_detail) {
+	if (j->want_detail && j->err.status == LS_OK) {
 		ls_error err;
 		ls_error_clear(&err);
-		lsv_lod_fetch_events(db, &j->lod, j->a, j->b, fetch_add_instant, j->result, &err);
+		if (lsv_lod_fetch_events(db, &j->lod, j->a, j->b, fetch_add_instant, j->result, &err) != LS_OK)
+			fetch_failed(j, &err);
 	}
+}
+
+/* The worker opens the database again by its path: it must still be the file the trace
+ * opened, or it would read another file's rows as this trace's. */
+static bool fetch_same_file(fetch_job *j)
+{
+	const char *what = lsv_file_changed(&j->file, j->db_path);
+	if (what && j->err.status == LS_OK)
+		ls_error_set(&j->err, LS_ERR_INPUT, j->db_path, "the database %s while it was open (open it again)", what);
+	return what == NULL;
 }
 
 static void fetch_thread(GTask *task, gpointer src, gpointer data, GCancellable *c)
@@ -80,9 +103,15 @@ static void fetch_thread(GTask *task, gpointer src, gpointer data, GCancellable 
 	(void)c;
 	fetch_job *j = data;
 	sqlite3 *db = NULL;
-	if (sqlite3_open_v2(j->db_path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK) {
-		sqlite3_exec(db, "PRAGMA mmap_size = 1073741824; PRAGMA cache_size = -32768", NULL, NULL, NULL);
+	int rc = SQLITE_CANTOPEN;
+	if (fetch_same_file(j) &&
+	    (rc = sqlite3_open_v2(j->db_path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL)) == SQLITE_OK &&
+	    fetch_same_file(j)) {
+		/* no memory map: see trace.c (a file cut under a map raises SIGBUS) */
+		sqlite3_exec(db, "PRAGMA cache_size = -32768", NULL, NULL, NULL);
 		fetch_run(j, db);
+	} else if (j->err.status == LS_OK) {
+		ls_error_set(&j->err, LS_ERR_INPUT, j->db_path, "cannot open the database again: %s", sqlite3_errstr(rc));
 	}
 	sqlite3_close(db);
 	g_task_return_boolean(task, TRUE);
@@ -123,6 +152,13 @@ static void fetch_done(GObject *src, GAsyncResult *res, gpointer data)
 	LsvTimeline *self = LSV_TIMELINE(src);
 	fetch_job *j = g_task_get_task_data(G_TASK(res));
 	self->fetch_running = FALSE;
+	if (j->err.status != LS_OK) {
+		/* the rest of the view stays as it was: the handler decides */
+		if (self->read_error_fn && j->generation == self->det_generation)
+			self->read_error_fn(self, &j->err, self->read_error_user);
+		gtk_widget_queue_draw(GTK_WIDGET(self));
+		return;
+	}
 	fetch_install(self, j);
 	gtk_widget_queue_draw(GTK_WIDGET(self));
 	if (self->fetch_wanted)
@@ -134,6 +170,7 @@ static fetch_job *fetch_job_new(LsvTimeline *self)
 {
 	fetch_job *j = g_new0(fetch_job, 1);
 	j->db_path = g_strdup(self->trace->path);
+	j->file = self->trace->file;
 	j->lod = *self->trace->lod;
 	j->lod.lanes = NULL;
 	int64_t a, b;
@@ -211,8 +248,12 @@ void lsv_timeline_fetch_now(LsvTimeline *self)
 	self->fetch_wanted = FALSE;
 	self->det_generation++;
 	fetch_job *j = fetch_job_new(self);
-	fetch_run(j, self->trace->db);
-	fetch_install(self, j);
+	if (fetch_same_file(j))
+		fetch_run(j, self->trace->db);
+	if (j->err.status != LS_OK && self->read_error_fn)
+		self->read_error_fn(self, &j->err, self->read_error_user);
+	else
+		fetch_install(self, j);
 	fetch_job_free(j);
 	gtk_widget_queue_draw(GTK_WIDGET(self));
 }
@@ -227,4 +268,10 @@ gboolean lsv_tl_detail_covers(LsvTimeline *self, int64_t a, int64_t b)
 {
 	return self->det_zoom > 0 && a >= self->det_a && b <= self->det_b &&
 	       self->ns_per_px > self->det_zoom / 8 && self->ns_per_px < self->det_zoom * 8;
+}
+
+void lsv_timeline_set_read_error_handler(LsvTimeline *self, lsv_timeline_read_error_fn fn, void *user)
+{
+	self->read_error_fn = fn;
+	self->read_error_user = user;
 }

@@ -178,11 +178,10 @@ static gboolean on_query_tooltip(GtkWidget *w, int x, int y, gboolean kb, GtkToo
 {
 	(void)kb;
 	(void)data;
-	LsvTimeline *self = LSV_TIMELINE(w);
-	lsv_span sp;
-	if (!lsv_tl_span_at(self, x, y, &sp))
+	/* the lock lane's bars, or the hold and how many the pixel stands for (timeline-lock-lane.c) */
+	g_autofree char *txt = lsv_timeline_tooltip_at(LSV_TIMELINE(w), x, y);
+	if (!txt)
 		return FALSE;
-	g_autofree char *txt = lsv_timeline_describe_span(self, &sp);
 	gtk_tooltip_set_text(tip, txt);
 	return TRUE;
 }

@@ -49,6 +49,9 @@ struct _LsvTimeline {
 	double lk_zoom;
 	gboolean lk_truncated;
 	int64_t pending_a, pending_b;
+	/* who hears of a detail fetch that could not read the database (timeline-fetch.c) */
+	lsv_timeline_read_error_fn read_error_fn;
+	void *read_error_user;
 };
 
 enum { SIG_CURSOR_REQUESTED, SIG_LANE_SELECTED, SIG_LOCK_SELECTED, SIG_VIEW_CHANGED, N_SIGNALS };
@@ -116,6 +119,14 @@ void lsv_tl_draw_legend(LsvTimeline *self, cairo_t *cr, PangoLayout *layout, con
 /* timeline-lock-lane.c */
 void lsv_tl_draw_lock_lane(LsvTimeline *self, lsv_tl_pixbuf *pb, cairo_t *cr, PangoLayout *layout,
 			   const lsv_tl_palette *p, int w, int lw);
+/* The tooltip of the lock lane at (x, y) as the last frame drew it (a hold or wait, or a run of
+ * back-to-back ones with their count); NULL off its bars. g_free it. */
+char *lsv_tl_lock_lane_tooltip(LsvTimeline *self, double x, double y);
+/* Boundary ticks in the task lane at lane_y where a hold begins within a pixel of the end of the
+ * previous one of its class row — the long spans of `lane` and the detail `spans` (may be NULL)
+ * in view: back-to-back holds stay two. Writes pixels (the surface flushed before). */
+void lsv_tl_lane_boundaries(LsvTimeline *self, lsv_tl_pixbuf *pb, const lsv_tl_palette *p, const lsv_lod_lane *lane,
+			    const GArray *spans, int lane_y, int w);
 
 /* the snapshot (timeline-draw.c) */
 void lsv_tl_snapshot(GtkWidget *widget, GtkSnapshot *snapshot);

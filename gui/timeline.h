@@ -91,6 +91,16 @@ void lsv_timeline_fetch_now(LsvTimeline *self);
 /* True when the last render drew the zoomed-in detail rather than summaries. */
 gboolean lsv_timeline_last_render_was_detail(LsvTimeline *self);
 
+/* Called on the main thread when a detail fetch could not read the database — a failed read,
+ * or the file at trace->path is no longer the one opened (lsv_file_changed) — with one line
+ * naming the file. The view then shows the summaries only. */
+typedef void (*lsv_timeline_read_error_fn)(LsvTimeline *self, const ls_error *err, void *user);
+void lsv_timeline_set_read_error_handler(LsvTimeline *self, lsv_timeline_read_error_fn fn, void *user);
+
+/* The tooltip text at (x, y), as a hover there shows it (the lock lane's or a hold's); NULL when
+ * there is none. g_free it. */
+char *lsv_timeline_tooltip_at(LsvTimeline *self, double x, double y);
+
 G_END_DECLS
 
 #endif

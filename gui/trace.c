@@ -8,6 +8,7 @@
 #include "trace.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -35,6 +36,82 @@ static void lane_free(gpointer p)
 sqlite3 *lsv_trace_borrow_db(lsv_trace *trace)
 {
 	return trace->db;
+}
+
+/* ---- a database that goes bad while open ----
+ *
+ * SQLite reports damage only on the read that meets it (SQLITE_CORRUPT, SQLITE_NOTADB,
+ * SQLITE_IOERR_SHORT_READ…), and a file deleted or renamed over while open is not seen at all:
+ * the connection keeps reading the old inode, while the timeline's worker opens the path again
+ * and reads whatever is there now. So every read's result code is checked (the first failure is
+ * kept), and the file's identity — device, inode, size, mtime — is compared with the one opened
+ * before each user action (lsv_trace_check) and by the worker (lsv_file_changed). */
+
+bool lsv_file_id_read(const char *path, lsv_file_id *out)
+{
+	struct stat sb;
+	memset(out, 0, sizeof(*out));
+	if (!path || stat(path, &sb) != 0)
+		return false;
+	out->dev = (uint64_t)sb.st_dev;
+	out->ino = (uint64_t)sb.st_ino;
+	out->size = (int64_t)sb.st_size;
+	out->mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+	return true;
+}
+
+const char *lsv_file_changed(const lsv_file_id *opened, const char *path)
+{
+	lsv_file_id now;
+	if (!lsv_file_id_read(path, &now))
+		return errno == ENOENT ? "was deleted" : "can no longer be read";
+	if (now.dev != opened->dev || now.ino != opened->ino)
+		return "was replaced by another file";
+	if (now.size != opened->size || now.mtime_ns != opened->mtime_ns)
+		return "was rewritten";
+	return NULL;
+}
+
+static void read_failed(lsv_trace *t, int rc)
+{
+	if (t->read_failed)
+		return;
+	t->read_failed = true;
+	ls_error_set(&t->read_err, LS_ERR_INPUT, t->path, "reading the database failed: %s (%s)",
+		     rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB ? "it is damaged" : "it cannot be read",
+		     sqlite3_errmsg(t->db));
+}
+
+int lsv_trace_step_row(lsv_trace *t, sqlite3_stmt *q)
+{
+	int rc = sqlite3_step(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		read_failed(t, rc);
+	return rc;
+}
+
+/* sqlite3_prepare_v2 on the trace's connection: a failure (a schema page that cannot be read)
+ * is a failed read too. */
+static bool prepare_read(lsv_trace *t, const char *sql, sqlite3_stmt **q)
+{
+	int rc = sqlite3_prepare_v2(t->db, sql, -1, q, NULL);
+	if (rc != SQLITE_OK)
+		read_failed(t, rc);
+	return rc == SQLITE_OK;
+}
+
+bool lsv_trace_check(lsv_trace *t, ls_error *err)
+{
+	if (t->read_failed) {
+		*err = t->read_err;
+		return false;
+	}
+	const char *what = lsv_file_changed(&t->file, t->path);
+	if (what) {
+		ls_error_set(err, LS_ERR_INPUT, t->path, "the database %s while it was open (open it again)", what);
+		return false;
+	}
+	return true;
 }
 
 const lsv_task *lsv_trace_task(const lsv_trace *trace, int64_t tid)
@@ -73,6 +150,34 @@ static void on_load_progress(void *user, uint64_t events)
 
 /* Opens the database behind `path`: through liblockstep when it is built with the store (a
  * trace directory is loaded first), else directly with SQLite (databases only). */
+/* What is wrong with an SQLite file that liblockstep refused, when its header tells more than
+ * SQLite's "database disk image is malformed": a file shorter than the pages its header counts
+ * (cut by a copy or a full disk). LS_OK when the header says nothing. */
+static ls_status diagnose_file(const char *path, ls_error *err)
+{
+	unsigned char h[100];
+	FILE *f = fopen(path, "rb");
+	size_t n = f ? fread(h, 1, sizeof(h), f) : 0;
+	if (f)
+		fclose(f);
+	lsv_file_id id;
+	if (n < sizeof(h) || memcmp(h, "SQLite format 3", 16) != 0 || !lsv_file_id_read(path, &id))
+		return LS_OK;
+	int64_t page = h[16] << 8 | h[17];
+	if (page == 1)
+		page = 65536;
+	int64_t pages = (int64_t)h[28] << 24 | h[29] << 16 | h[30] << 8 | h[31];
+	/* the header's page count is valid when its change counter matches "version valid for" */
+	bool valid = !memcmp(h + 24, h + 92, 4) && pages > 0;
+	if (valid && id.size < pages * page)
+		return ls_error_set(err, LS_ERR_INPUT, path,
+				    "the database is truncated: %" G_GINT64_FORMAT " bytes of the %" G_GINT64_FORMAT
+				    " its header counts (load the trace again)", (gint64)id.size, (gint64)(pages * page));
+	return LS_OK;
+}
+
+/* Opens the database behind `path`: through liblockstep when it is built with the store (a
+ * trace directory is loaded first), else directly with SQLite (databases only). */
 static ls_status open_db(lsv_trace *trace, const char *path, lsv_progress_fn progress, void *user,
 			 ls_error *err)
 {
@@ -87,12 +192,32 @@ static ls_status open_db(lsv_trace *trace, const char *path, lsv_progress_fn pro
 	} else {
 		trace->writable = true;
 	}
-	if (st != LS_OK)
+	if (st != LS_OK) {
+		if (g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+			ls_error why;
+			ls_error_clear(&why);
+			if (diagnose_file(path, &why) != LS_OK)
+				*err = why;
+			else if (strstr(err->message, "malformed"))
+				ls_error_set(err, LS_ERR_INPUT, path,
+					     "the database is damaged (database disk image is malformed): load the trace again");
+		}
 		return st;
+	}
 	trace->store = store;
 	trace->db = ls_store_borrow_db(store);
 	trace->path = g_strdup(ls_store_path(store));
 	return LS_OK;
+}
+
+/* lsv_event_id_at on the trace's connection, a failed read recorded. */
+static int64_t id_at(lsv_trace *t, int64_t time)
+{
+	int rc;
+	int64_t id = lsv_event_id_at_rc(t->db, t->event_count, time, &rc);
+	if (rc != SQLITE_OK)
+		read_failed(t, rc);
+	return id;
 }
 
 static ls_status prepare(lsv_trace *t, sqlite3_stmt **st, const char *sql, ls_error *err)
@@ -122,8 +247,10 @@ ls_status lsv_trace_open(const char *path, lsv_progress_fn progress, void *user,
 
 	if ((st = open_db(t, path, progress, user, err)) != LS_OK)
 		goto error;
+	/* No memory map: a file truncated or rewritten under a mapping raises SIGBUS on the next
+	 * read of a page past its new end, where read(2) returns an error SQLite reports. */
 	sqlite3_exec(t->db, "PRAGMA cache_size = -131072; PRAGMA temp_store = MEMORY; "
-			    "PRAGMA mmap_size = 1073741824", NULL, NULL, NULL);
+			    "PRAGMA mmap_size = 0", NULL, NULL, NULL);
 	meta_get(t->db, "t_begin_ns", buf, sizeof(buf));
 	t->t_begin = g_ascii_strtoll(buf, NULL, 10);
 	meta_get(t->db, "t_end_ns", buf, sizeof(buf));
@@ -140,7 +267,8 @@ ls_status lsv_trace_open(const char *path, lsv_progress_fn progress, void *user,
 	if ((st = prepare(t, &q, "SELECT tid, pid, comm, first_ns, last_ns, events FROM tasks "
 				 "ORDER BY coalesce(pid, tid), tid", err)) != LS_OK)
 		goto error;
-	while (sqlite3_step(q) == SQLITE_ROW) {
+	int rc;
+	while ((rc = lsv_trace_step_row(t, q)) == SQLITE_ROW) {
 		lsv_task *k = g_new0(lsv_task, 1);
 		k->tid = sqlite3_column_int64(q, 0);
 		k->pid = sqlite3_column_type(q, 1) == SQLITE_NULL ? k->tid : sqlite3_column_int64(q, 1);
@@ -154,6 +282,11 @@ ls_status lsv_trace_open(const char *path, lsv_progress_fn progress, void *user,
 	}
 	sqlite3_finalize(q);
 	q = NULL;
+	if (rc != SQLITE_DONE) {
+		*err = t->read_err;
+		st = err->status;
+		goto error;
+	}
 
 	if ((st = lsv_lod_prepare(t->db, t->writable, t->t_begin, t->t_end, t->event_count, stamp, progress,
 				  user, &t->lod, err)) != LS_OK)
@@ -174,9 +307,19 @@ ls_status lsv_trace_open(const char *path, lsv_progress_fn progress, void *user,
 		goto error;
 
 	lsv_trace_build_lanes(t, NULL, NULL);
+	/* what the file is now: the load and the overview above may have written it */
+	lsv_file_id_read(t->path, &t->file);
 	*out = t;
 	return LS_OK;
 error:
+	/* the overview's and SQLite's messages do not name the file, nor say it is damaged */
+	if (err && !err->file[0])
+		g_strlcpy(err->file, t->path ? t->path : path, sizeof(err->file));
+	if (err && t->db && (strstr(err->message, "malformed") || strstr(err->message, "not a database"))) {
+		char what[sizeof(err->message)];
+		g_strlcpy(what, err->message, sizeof(what));
+		g_snprintf(err->message, sizeof(err->message), "the database is damaged (%s): load the trace again", what);
+	}
 	sqlite3_finalize(q);
 	lsv_trace_free(t);
 	*out = NULL;
@@ -247,7 +390,7 @@ bool lsv_trace_event(lsv_trace *t, int64_t id, lsv_event *ev)
 	memset(ev, 0, sizeof(*ev));
 	sqlite3_reset(q);
 	sqlite3_bind_int64(q, 1, id);
-	if (sqlite3_step(q) == SQLITE_ROW) {
+	if (!t->read_failed && lsv_trace_step_row(t, q) == SQLITE_ROW) {
 		int64_t *f[] = { &ev->id, &ev->t_ns, &ev->cpu, &ev->tid, &ev->type, &ev->lock, &ev->cls,
 				 &ev->mode, &ev->trylock, &ev->success, &ev->reason, &ev->obj, &ev->kind,
 				 &ev->mm, &ev->vma, &ev->seq, &ev->addr, &ev->start, &ev->end,
@@ -302,10 +445,9 @@ char *lsv_event_describe(lsv_trace *t, const lsv_event *ev)
 	char fname[128] = "event";
 	if (!name) {
 		sqlite3_stmt *q = NULL;
-		if (sqlite3_prepare_v2(t->db, "SELECT name FROM event_types WHERE id = ?", -1, &q, NULL) ==
-		    SQLITE_OK) {
+		if (prepare_read(t, "SELECT name FROM event_types WHERE id = ?", &q)) {
 			sqlite3_bind_int64(q, 1, ev->type);
-			if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0))
+			if (lsv_trace_step_row(t, q) == SQLITE_ROW && sqlite3_column_text(q, 0))
 				g_strlcpy(fname, (const char *)sqlite3_column_text(q, 0), sizeof(fname));
 		}
 		sqlite3_finalize(q);
@@ -349,10 +491,10 @@ char *lsv_event_describe(lsv_trace *t, const lsv_event *ev)
 
 /* ---- stepping ---- */
 
-static int64_t one_id(sqlite3_stmt *q)
+static int64_t one_id(lsv_trace *t, sqlite3_stmt *q)
 {
 	int64_t id = -1;
-	if (sqlite3_step(q) == SQLITE_ROW)
+	if (!t->read_failed && lsv_trace_step_row(t, q) == SQLITE_ROW)
 		id = sqlite3_column_int64(q, 0);
 	sqlite3_reset(q);
 	return id;
@@ -377,11 +519,11 @@ static int64_t hold_bound(lsv_trace *t, const char *col, int64_t key, int64_t fr
 			  "request_event < ?3 ORDER BY requested_ns DESC LIMIT 1", col);
 	sqlite3_stmt *q = NULL;
 	int64_t id = -1;
-	if (sqlite3_prepare_v2(t->db, sql, -1, &q, NULL) == SQLITE_OK) {
+	if (prepare_read(t, sql, &q)) {
 		sqlite3_bind_int64(q, 1, key);
 		sqlite3_bind_int64(q, 2, tf);
 		sqlite3_bind_int64(q, 3, from);
-		if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
+		if (lsv_trace_step_row(t, q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
 			id = sqlite3_column_int64(q, 0);
 	}
 	sqlite3_finalize(q);
@@ -401,7 +543,7 @@ static int64_t event_time(lsv_trace *t, int64_t id)
 
 /* Scans events between `from` and `bound` (the whole rest when bound < 0) for the first match
  * of stmt (bound as ?1 ?2, key as ?3). */
-static int64_t scan(sqlite3_stmt *q, int64_t from, int64_t bound, int64_t key, int dir, int64_t n)
+static int64_t scan(lsv_trace *t, sqlite3_stmt *q, int64_t from, int64_t bound, int64_t key, int dir, int64_t n)
 {
 	sqlite3_reset(q);
 	if (dir > 0) {
@@ -412,7 +554,7 @@ static int64_t scan(sqlite3_stmt *q, int64_t from, int64_t bound, int64_t key, i
 		sqlite3_bind_int64(q, 2, from);
 	}
 	sqlite3_bind_int64(q, 3, key);
-	return one_id(q);
+	return one_id(t, q);
 }
 
 int64_t lsv_trace_step_task(lsv_trace *t, int64_t from, int64_t tid, int dir)
@@ -428,8 +570,8 @@ int64_t lsv_trace_step_task(lsv_trace *t, int64_t from, int64_t tid, int dir)
 			return -1;
 		if (dir < 0 && k->first_ns > tf)
 			return -1;
-		int64_t lo = lsv_event_id_at(t->db, t->event_count, k->first_ns - 1) + 1;
-		int64_t hi = lsv_event_id_at(t->db, t->event_count, k->last_ns);
+		int64_t lo = id_at(t, k->first_ns - 1) + 1;
+		int64_t hi = id_at(t, k->last_ns);
 		bound = dir > 0 ? hi : lo;
 		/* and the scan starts inside the task's life */
 		if (dir > 0 && from < lo - 1)
@@ -437,7 +579,7 @@ int64_t lsv_trace_step_task(lsv_trace *t, int64_t from, int64_t tid, int dir)
 		if (dir < 0 && from > hi + 1)
 			from = hi + 1;
 	}
-	return scan(dir > 0 ? t->st_next_tid : t->st_prev_tid, from, bound, tid, dir, t->event_count);
+	return scan(t, dir > 0 ? t->st_next_tid : t->st_prev_tid, from, bound, tid, dir, t->event_count);
 }
 
 int64_t lsv_trace_step_lock(lsv_trace *t, int64_t from, int64_t lock, int dir)
@@ -448,21 +590,21 @@ int64_t lsv_trace_step_lock(lsv_trace *t, int64_t from, int64_t lock, int dir)
 	/* the bound is the nearest request among the lock ids of that address */
 	int64_t bound = -1;
 	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v2(t->db, "SELECT id FROM locks WHERE addr = ?", -1, &q, NULL) == SQLITE_OK) {
+	if (prepare_read(t, "SELECT id FROM locks WHERE addr = ?", &q)) {
 		sqlite3_bind_int64(q, 1, lock);
-		while (sqlite3_step(q) == SQLITE_ROW) {
+		while (lsv_trace_step_row(t, q) == SQLITE_ROW) {
 			int64_t b = hold_bound(t, "lock_id", sqlite3_column_int64(q, 0), from, tf, dir);
 			if (b >= 0 && (bound < 0 || (dir > 0 ? b < bound : b > bound)))
 				bound = b;
 		}
 	}
 	sqlite3_finalize(q);
-	return scan(dir > 0 ? t->st_next_lock : t->st_prev_lock, from, bound, lock, dir, t->event_count);
+	return scan(t, dir > 0 ? t->st_next_lock : t->st_prev_lock, from, bound, lock, dir, t->event_count);
 }
 
 int64_t lsv_trace_event_at(lsv_trace *t, int64_t time)
 {
-	int64_t id = lsv_event_id_at(t->db, t->event_count, time);
+	int64_t id = id_at(t, time);
 	if (id < 0 && t->event_count > 0)
 		id = 0;
 	return id;
@@ -501,13 +643,13 @@ static bool acquired_by(lsv_trace *t, const lsv_hold *h, int64_t req_ev, int64_t
 		return true;
 	sqlite3_stmt *q = NULL;
 	bool yes = true;
-	if (sqlite3_prepare_v2(t->db, "SELECT 1 FROM events WHERE id > ?1 AND id <= ?2 AND tid = ?3 AND "
-				      "type = 2 AND lock = ?4 LIMIT 1", -1, &q, NULL) == SQLITE_OK) {
+	if (prepare_read(t, "SELECT 1 FROM events WHERE id > ?1 AND id <= ?2 AND tid = ?3 AND "
+			    "type = 2 AND lock = ?4 LIMIT 1", &q)) {
 		sqlite3_bind_int64(q, 1, req_ev);
 		sqlite3_bind_int64(q, 2, cursor);
 		sqlite3_bind_int64(q, 3, h->tid);
 		sqlite3_bind_int64(q, 4, h->lock);
-		yes = sqlite3_step(q) == SQLITE_ROW;
+		yes = lsv_trace_step_row(t, q) == SQLITE_ROW;
 	}
 	sqlite3_finalize(q);
 	return yes;
@@ -527,20 +669,49 @@ static live live_at(lsv_trace *t, const lsv_hold *h, int64_t req_ev, int64_t rel
 	return acquired_by(t, h, req_ev, cursor, time) ? LIVE_HOLDS : LIVE_WAITS;
 }
 
+/* The tasks whose recent holds each_candidate reads: `tid` alone, or every task with a lane —
+ * unless the acquisitions of the last bucket are fewer events than there are lanes (10 000
+ * tasks), when the tasks that made a request in it are found from those events (an id range of
+ * events: no index needed) instead of one index query per task. */
+static GArray *recent_tids(lsv_trace *t, int64_t tid, int64_t time)
+{
+	GArray *tids = g_array_new(FALSE, FALSE, sizeof(int64_t));
+	if (tid >= 0) {
+		g_array_append_val(tids, tid);
+		return tids;
+	}
+	int64_t lo = id_at(t, time - t->lod->width - 1) + 1;
+	int64_t hi = id_at(t, time);
+	sqlite3_stmt *q = NULL;
+	if (hi - lo < 4 * (int64_t)g_hash_table_size(t->lod->lanes) &&
+	    prepare_read(t, "SELECT DISTINCT tid FROM events WHERE id BETWEEN ?1 AND ?2 AND type IN (1, 2)", &q)) {
+		sqlite3_bind_int64(q, 1, lo);
+		sqlite3_bind_int64(q, 2, hi);
+		while (lsv_trace_step_row(t, q) == SQLITE_ROW) {
+			int64_t k = sqlite3_column_int64(q, 0);
+			g_array_append_val(tids, k);
+		}
+		sqlite3_finalize(q);
+		return tids;
+	}
+	GHashTableIter it;
+	gpointer v;
+	g_hash_table_iter_init(&it, t->lod->lanes);
+	while (g_hash_table_iter_next(&it, NULL, &v))
+		g_array_append_val(tids, ((lsv_lod_lane *)v)->tid);
+	return tids;
+}
+
 /* Candidate holds live at `time`: recent ones from SQL (tid < 0: all tasks), long ones from the
  * LOD spans, read back by id. Calls fn for each. */
 static void each_candidate(lsv_trace *t, int64_t tid, int64_t time,
 			   void (*fn)(lsv_trace *, sqlite3_stmt *, void *), void *user)
 {
-	sqlite3_stmt *q = NULL;
+	sqlite3_stmt *q = t->st_recent;
 	GArray *longs = g_array_new(FALSE, FALSE, sizeof(lsv_span));
 	if (tid >= 0) {
-		sqlite3_prepare_v2(t->db, "SELECT " HOLD_COLS " FROM holds WHERE tid = ?3 AND "
-				   "requested_ns BETWEEN ?1 AND ?2", -1, &q, NULL);
-		sqlite3_bind_int64(q, 3, tid);
 		lsv_lod_long_overlap(lsv_lod_lane_get(t->lod, tid), time, time, longs);
 	} else {
-		q = t->st_recent;
 		GHashTableIter it;
 		gpointer v;
 		g_hash_table_iter_init(&it, t->lod->lanes);
@@ -548,48 +719,36 @@ static void each_candidate(lsv_trace *t, int64_t tid, int64_t time,
 			lsv_lod_long_overlap(v, time, time, longs);
 	}
 	GHashTable *seen = g_hash_table_new(g_int64_hash, g_int64_equal);
-	int64_t *ids = g_new(int64_t, 1);
-	size_t n_ids = 0;
+	GArray *ids = g_array_new(FALSE, FALSE, sizeof(int64_t));
 	/* recent holds: per task (index holds(tid, requested_ns)) */
-	GHashTableIter lt;
-	gpointer lane;
-	if (tid < 0)
-		g_hash_table_iter_init(&lt, t->lod->lanes);
-	for (bool more = true; more;) {
-		if (tid < 0) {
-			if (!g_hash_table_iter_next(&lt, NULL, &lane))
-				break;
-			sqlite3_reset(q);
-			sqlite3_bind_int64(q, 3, ((lsv_lod_lane *)lane)->tid);
-		} else {
-			more = false;
-		}
+	GArray *tids = recent_tids(t, tid, time);
+	for (guint i = 0; i < tids->len && !t->read_failed; i++) {
+		sqlite3_reset(q);
 		sqlite3_bind_int64(q, 1, time - t->lod->width);
 		sqlite3_bind_int64(q, 2, time);
-		while (sqlite3_step(q) == SQLITE_ROW) {
+		sqlite3_bind_int64(q, 3, g_array_index(tids, int64_t, i));
+		while (lsv_trace_step_row(t, q) == SQLITE_ROW) {
 			fn(t, q, user);
-			ids = g_renew(int64_t, ids, n_ids + 1);
-			ids[n_ids++] = sqlite3_column_int64(q, 0);
+			int64_t id = sqlite3_column_int64(q, 0);
+			g_array_append_val(ids, id);
 		}
 	}
-	for (size_t i = 0; i < n_ids; i++)
-		g_hash_table_add(seen, &ids[i]);
-	for (guint i = 0; i < longs->len; i++) {
+	sqlite3_reset(q);
+	g_array_unref(tids);
+	for (guint i = 0; i < ids->len; i++)
+		g_hash_table_add(seen, &g_array_index(ids, int64_t, i));
+	for (guint i = 0; i < longs->len && !t->read_failed; i++) {
 		lsv_span *s = &g_array_index(longs, lsv_span, i);
 		if (g_hash_table_contains(seen, &s->id))
 			continue;
 		sqlite3_reset(t->st_hold);
 		sqlite3_bind_int64(t->st_hold, 1, s->id);
-		if (sqlite3_step(t->st_hold) == SQLITE_ROW)
+		if (lsv_trace_step_row(t, t->st_hold) == SQLITE_ROW)
 			fn(t, t->st_hold, user);
 		sqlite3_reset(t->st_hold);
 	}
-	if (tid >= 0)
-		sqlite3_finalize(q);
-	else
-		sqlite3_reset(q);
 	g_hash_table_unref(seen);
-	g_free(ids);
+	g_array_unref(ids);
 	g_array_unref(longs);
 }
 
@@ -681,13 +840,11 @@ GArray *lsv_trace_object(lsv_trace *t, int64_t addr)
 {
 	GArray *out = g_array_new(FALSE, FALSE, sizeof(lsv_object));
 	sqlite3_stmt *q = NULL;
-	if (sqlite3_prepare_v2(t->db,
-			       "SELECT id, addr, kind, mm, start_addr, end_addr, alloc_ns, alloc_tid, "
-			       "detach_ns, detach_tid, free_ns, free_tid, deferred, free_done_ns FROM objects "
-			       "WHERE addr = ? ORDER BY coalesce(alloc_ns, detach_ns, free_ns)",
-			       -1, &q, NULL) == SQLITE_OK) {
+	if (prepare_read(t, "SELECT id, addr, kind, mm, start_addr, end_addr, alloc_ns, alloc_tid, "
+			    "detach_ns, detach_tid, free_ns, free_tid, deferred, free_done_ns FROM objects "
+			    "WHERE addr = ? ORDER BY coalesce(alloc_ns, detach_ns, free_ns)", &q)) {
 		sqlite3_bind_int64(q, 1, addr);
-		while (sqlite3_step(q) == SQLITE_ROW) {
+		while (lsv_trace_step_row(t, q) == SQLITE_ROW) {
 			lsv_object o;
 			int64_t *f[] = { &o.id, &o.addr, &o.kind, &o.mm, &o.start, &o.end, &o.alloc_ns,
 					 &o.alloc_tid, &o.detach_ns, &o.detach_tid, &o.free_ns, &o.free_tid,

@@ -65,6 +65,13 @@ typedef struct {
 	int64_t alloc_ns, alloc_tid, detach_ns, detach_tid, free_ns, free_tid, deferred, free_done_ns;
 } lsv_object;
 
+/* What identifies the database file as it was opened: a worker that opens the file again by
+ * its path, or a later read, compares the file there now with it (lsv_file_changed). */
+typedef struct {
+	uint64_t dev, ino;
+	int64_t size, mtime_ns;
+} lsv_file_id;
+
 typedef struct lsv_trace {
 	char *path;            /* the database path (owned) */
 	char *source;          /* meta.source (owned) */
@@ -74,6 +81,11 @@ typedef struct lsv_trace {
 	GPtrArray *lanes;      /* lsv_lane* */
 	lsv_lod *lod;          /* level-of-detail summaries; owned */
 	bool writable;
+	lsv_file_id file;      /* the database file as opened */
+	/* The first read that failed (SQLITE_CORRUPT, SQLITE_IOERR, SQLITE_NOTADB…): reads after it
+	 * answer "nothing", and lsv_trace_check reports it. */
+	bool read_failed;
+	ls_error read_err;
 	/* private */
 	void *store;           /* ls_store* when liblockstep's store is available */
 	sqlite3 *db;
@@ -91,6 +103,23 @@ typedef void (*lsv_progress_fn)(void *user, const char *what, uint64_t done, uin
 ls_status lsv_trace_open(const char *path, lsv_progress_fn progress, void *user, lsv_trace **out,
 			 ls_error *err);
 void lsv_trace_free(lsv_trace *trace);
+
+/* Whether the database can still be trusted: every read so far succeeded and the file at
+ * trace->path is still the one opened (not deleted, replaced nor rewritten). When not, fills
+ * err with one line naming the file and what happened, and returns false. A stat(2) and no SQL:
+ * cheap enough before every user action. */
+bool lsv_trace_check(lsv_trace *trace, ls_error *err);
+
+/* Reads the identity of the file at path; false when it cannot be stat'ed. */
+bool lsv_file_id_read(const char *path, lsv_file_id *out);
+
+/* NULL when the file at `path` is still `opened`, else what happened to it ("was deleted",
+ * "was replaced by another file", "was rewritten") as a static string. */
+const char *lsv_file_changed(const lsv_file_id *opened, const char *path);
+
+/* One step of a statement of the trace's connection: the SQLite result code, and a failed read
+ * (anything but SQLITE_ROW or SQLITE_DONE) recorded in trace->read_err once. */
+int lsv_trace_step_row(lsv_trace *trace, sqlite3_stmt *q);
 
 /* The connection (owned by the trace). Use from one thread at a time. */
 sqlite3 *lsv_trace_borrow_db(lsv_trace *trace);

@@ -17,7 +17,7 @@ static const double play_speeds[] = { 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9 };
 
 void lsv_win_step(LsvWindow *self, int scope, int dir)
 {
-	if (!self->trace)
+	if (!lsv_win_trace_ok(self))
 		return;
 	int64_t id = -1;
 	if (scope == 0)
@@ -28,7 +28,7 @@ void lsv_win_step(LsvWindow *self, int scope, int dir)
 		id = lsv_trace_step_lock(self->trace, self->cursor_event, self->selected_lock, dir);
 	if (id >= 0)
 		lsv_win_move_cursor(self, id, TRUE, TRUE);
-	else
+	else if (lsv_win_trace_ok(self))
 		gtk_widget_error_bell(GTK_WIDGET(self));
 }
 
@@ -287,7 +287,23 @@ static void act_open_path(GSimpleAction *a, GVariant *p, gpointer data)
 }
 
 
+static void act_reload(GSimpleAction *a, GVariant *p, gpointer data)
+{
+	(void)a;
+	(void)p;
+	lsv_win_reopen(data);
+}
+
+static void act_dismiss_banner(GSimpleAction *a, GVariant *p, gpointer data)
+{
+	(void)a;
+	(void)p;
+	lsv_win_hide_banner(data);
+}
+
 static const GActionEntry win_actions[] = {
+	{ "reload", act_reload, NULL, NULL, NULL, { 0 } },
+	{ "dismiss-banner", act_dismiss_banner, NULL, NULL, NULL, { 0 } },
 	{ "open", act_open, NULL, NULL, NULL, { 0 } },
 	{ "open-path", act_open_path, "s", NULL, NULL, { 0 } },
 	{ "play", act_play, NULL, NULL, NULL, { 0 } },

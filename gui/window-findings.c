@@ -33,6 +33,70 @@ static char *evidence_stack_text(LsvWindow *self, const lsv_evidence *e)
 	return text;
 }
 
+/* "fault-b/602 read from +2.000 ms, held 1.000 ms (trylock) at fn+0x20" and what the report says
+ * of it: how many holds during the wait, how long in all, how often it got in first (bypassed
+ * the waiter), how many by trylock. */
+static void append_blockers(LsvWindow *self, const lsv_finding *f, GString *s)
+{
+	unsigned n = 0;
+	for (guint i = 0; i < f->evidence->len; i++) {
+		const lsv_evidence *e = &g_array_index(f->evidence, lsv_evidence, i);
+		if (!lsv_evidence_is_blocker(f, e))
+			continue;
+		if (!n++) {
+			g_autofree char *waiter = lsv_win_task_name(self, f->waiter);
+			char *m = g_markup_printf_escaped("\n<b>Blocked by</b> (who held the lock while %s waited)\n", waiter);
+			g_string_append(s, m);
+			g_free(m);
+		}
+		g_autofree char *who = lsv_win_task_name(self, e->tid);
+		g_autofree char *at = lsv_win_fmt_rel(self, e->t_ns);
+		g_autofree char *held = e->end_ns != LSV_NO_END ? lsv_format_duration(e->end_ns - e->t_ns) : g_strdup("?");
+		g_autofree char *site = lsv_win_fmt_ip(self, e->ip);
+		/* the role: "holder[, got in first N time(s) after the waiter asked]: K hold(s) …" */
+		const char *what = e->role + strlen("holder");
+		while (*what == ',' || *what == ':' || *what == ' ')
+			what++;
+		char *m = g_markup_printf_escaped("  • <b>%s</b> %s from %s, held %s%s\n      at %s\n      <small>%s</small>\n",
+						  who, e->mode == 1 ? "write" : e->mode == 0 ? "read" : "", at, held,
+						  e->trylock ? " (trylock)" : "", site, what);
+		g_string_append(s, m);
+		g_free(m);
+	}
+}
+
+/* The instances a finding folds (finding_instances), each with its own window, tasks and object
+ * lifetime: a reused address does not merge two races into one set of tasks. */
+static void append_instances(LsvWindow *self, const lsv_finding *f, GString *s)
+{
+	int64_t n = MAX(f->count, (int64_t)f->instances->len);
+	if (n < 2 || !f->instances->len)
+		return;
+	char *m = g_markup_printf_escaped("\n<b>%" G_GINT64_FORMAT " instances</b>%s\n", (gint64)n,
+					  (int64_t)f->instances->len < n ? " (the first ones)" : "");
+	g_string_append(s, m);
+	g_free(m);
+	for (guint i = 0; i < f->instances->len; i++) {
+		const lsv_instance *in = &g_array_index(f->instances, lsv_instance, i);
+		g_autofree char *a = lsv_win_fmt_rel(self, in->t_begin);
+		g_autofree char *b = lsv_win_fmt_rel(self, in->t_end);
+		g_autofree char *obj = lsv_format_addr(in->obj);
+		g_autofree char *born = in->obj_alloc_ns == LSV_NO_END ? g_strdup("before the trace")
+									: lsv_win_fmt_rel(self, in->obj_alloc_ns);
+		GString *tids = g_string_new(NULL);
+		for (guint k = 0; k < in->tids->len; k++) {
+			g_autofree char *who = lsv_win_task_name(self, g_array_index(in->tids, int64_t, k));
+			g_string_append_printf(tids, "%s%s", k ? ", " : "", who);
+		}
+		m = g_markup_printf_escaped("  %u. %s … %s: %s\n      <small>%s allocated %s, %" G_GINT64_FORMAT
+					    " event%s%s</small>\n", i + 1, a, b, tids->str, obj, born, (gint64)in->events,
+					    in->events == 1 ? "" : "s", i == 0 ? "; the evidence shows this one" : "");
+		g_string_append(s, m);
+		g_free(m);
+		g_string_free(tids, TRUE);
+	}
+}
+
 static void show_evidence(LsvWindow *self)
 {
 	GString *s = g_string_new(NULL);
@@ -52,12 +116,6 @@ static void show_evidence(LsvWindow *self)
 					  f->summary ? f->summary : "");
 	g_string_append(s, m);
 	g_free(m);
-	if (f->detail) {
-		g_autofree char *rel = lsv_win_relative_times(self, f->detail);
-		m = g_markup_printf_escaped("<small>%s</small>\n", rel);
-		g_string_append(s, m);
-		g_free(m);
-	}
 	if (f->evidence->len) {
 		const lsv_evidence *e = &g_array_index(f->evidence, lsv_evidence, self->evidence);
 		g_autofree char *who = lsv_win_task_name(self, e->tid);
@@ -76,6 +134,15 @@ static void show_evidence(LsvWindow *self)
 			g_string_append(s, m);
 			g_free(m);
 		}
+	}
+	/* then who blocked it, the instances, and the report's full text */
+	append_blockers(self, f, s);
+	append_instances(self, f, s);
+	if (f->detail) {
+		g_autofree char *rel = lsv_win_relative_times(self, f->detail);
+		m = g_markup_printf_escaped("\n<small>%s</small>\n", rel);
+		g_string_append(s, m);
+		g_free(m);
 	}
 	lsv_win_set_label_markup(self->evidence_label, &self->evidence_text, s);
 	g_string_free(s, TRUE);

@@ -123,7 +123,9 @@ static void open_work(open_job *j)
 	j->st = lsv_trace_open(j->path, on_progress, j, &j->trace, &j->err);
 	if (j->st != LS_OK)
 		return;
-	j->findings = lsv_findings_read(lsv_trace_borrow_db(j->trace), &j->findings_present);
+	j->findings = lsv_findings_read(lsv_trace_borrow_db(j->trace), &j->findings_present, &j->err);
+	if (j->err.status != LS_OK)
+		goto failed;
 	if (!j->findings_present && j->trace->writable && j->trace->store) {
 		on_progress(j, "Checking the trace", 0, 0);
 		ls_error cerr;
@@ -132,15 +134,26 @@ static void open_work(open_job *j)
 		if (ls_check_run(j->trace->store, NULL, &found, &cerr) == LS_OK) {
 			ls_findings_free(found);
 			g_ptr_array_unref(j->findings);
-			j->findings = lsv_findings_read(lsv_trace_borrow_db(j->trace), &j->findings_present);
+			j->findings = lsv_findings_read(lsv_trace_borrow_db(j->trace), &j->findings_present, &j->err);
+			if (j->err.status != LS_OK)
+				goto failed;
 		}
 	}
+	/* the check above wrote findings: the file as the viewer now holds it */
+	lsv_file_id_read(j->trace->path, &j->trace->file);
 	if (j->trace->source && *j->trace->source) {
 		ls_error serr;
 		ls_symbols *syms = NULL;
 		if (ls_symbols_open_dir(j->trace->source, &syms, &serr) == LS_OK)
 			j->symbols = syms;
 	}
+	return;
+failed:
+	/* a damaged findings table: the open fails like any damaged database */
+	g_strlcpy(j->err.file, j->trace->path, sizeof(j->err.file));
+	j->st = j->err.status;
+	lsv_trace_free(j->trace);
+	j->trace = NULL;
 }
 
 static void open_thread(GTask *task, gpointer src, gpointer data, GCancellable *c)
@@ -156,6 +169,11 @@ void lsv_win_close_trace(LsvWindow *self)
 	if (self->play_source) {
 		g_source_remove(self->play_source);
 		self->play_source = 0;
+	}
+	self->trace_bad = FALSE;
+	if (self->close_idle) {
+		g_source_remove(self->close_idle);
+		self->close_idle = 0;
 	}
 	lsv_timeline_set_highlight(self->timeline, NULL);
 	lsv_timeline_set_trace(self->timeline, NULL);
@@ -189,13 +207,11 @@ static void open_finish(LsvWindow *self, open_job *j)
 			gtk_window_destroy(GTK_WINDOW(self));
 			return;
 		}
-		GtkWidget *d = gtk_message_dialog_new(GTK_WINDOW(self), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
-						      GTK_MESSAGE_ERROR, GTK_BUTTONS_CLOSE, "Cannot open the trace");
-		gtk_message_dialog_format_secondary_text(GTK_MESSAGE_DIALOG(d), "%s", buf);
-		g_signal_connect(d, "response", G_CALLBACK(gtk_window_destroy), NULL);
-		gtk_window_present(GTK_WINDOW(d));
+		/* in the window: a trace open before stays open and usable */
+		lsv_win_show_banner(self, &j->err, j->path);
 		return;
 	}
+	lsv_win_hide_banner(self);
 	lsv_win_close_trace(self);
 	self->trace = j->trace;
 	j->trace = NULL;
@@ -223,6 +239,7 @@ static void open_finish(LsvWindow *self, open_job *j)
 	lsv_win_fill_findings(self);
 	if (self->trace->event_count)
 		lsv_win_move_cursor(self, 0, FALSE, TRUE);
+	lsv_win_watch_file(self);
 	add_recent(j->path);
 	lsv_win_update_recent_menu(self);
 	g_debug("opened %s in %.3f s (overview built in %.3f s)", j->path,
@@ -290,10 +307,12 @@ gboolean lsv_window_open_sync(LsvWindow *self, const char *path, ls_error *err)
 		*err = j->err;
 	char *saved = self->screenshot;
 	self->screenshot = NULL;
-	if (ok)
+	if (ok) {
 		open_finish(self, j);
-	else
+	} else {
 		self->opening = FALSE;
+		lsv_win_show_banner(self, &j->err, j->path);
+	}
 	self->screenshot = saved;
 	open_job_free(j);
 	return ok;

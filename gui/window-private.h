@@ -13,6 +13,7 @@ struct _LsvWindow {
 	GtkWidget *speed_dropdown, *time_entry, *cursor_label, *paned, *side_stack, *state_label;
 	GtkWidget *findings_status, *findings_list, *evidence_pos, *evidence_label, *task_entry;
 	GtkWidget *lock_entry, *object_entry, *search_label, *status_label;
+	GtkWidget *banner_revealer, *banner_label, *banner_reopen;
 	GtkWidget *class_0, *class_1, *class_2, *class_3, *class_4, *class_5, *class_6;
 	LsvTimeline *timeline;
 	/* document */
@@ -41,9 +42,25 @@ struct _LsvWindow {
 	char *state_text, *cursor_text, *evidence_text;
 	int finding_after_open;
 	char *range_after_open;
+	/* the banner (window-banner.c) */
+	char *banner_text, *reopen_path;
+	GFileMonitor *monitor;
+	gboolean trace_bad;     /* found bad: closed at the next idle (close_idle) */
+	guint close_idle;
 };
 
 void lsv_win_add_actions(LsvWindow *self);
+/* window-banner.c: what is wrong with a file, in the window */
+void lsv_win_show_banner(LsvWindow *self, const ls_error *err, const char *reopen_path);
+void lsv_win_hide_banner(LsvWindow *self);
+/* FALSE (and the banner, and the trace closed at the next idle) when the open database can no
+ * longer be trusted (lsv_trace_check); TRUE when it can. FALSE too without a trace. */
+gboolean lsv_win_trace_ok(LsvWindow *self);
+void lsv_win_trace_failed(LsvWindow *self, const ls_error *err);
+void lsv_win_watch_file(LsvWindow *self);
+void lsv_win_on_timeline_read_error(LsvTimeline *tl, const ls_error *err, void *data);
+void lsv_win_reopen(LsvWindow *self);
+void lsv_win_banner_finalize(LsvWindow *self);
 void lsv_win_close_trace(LsvWindow *self);
 const char *lsv_win_cls_name(int64_t c);
 void lsv_win_fill_findings(LsvWindow *self);

@@ -81,7 +81,7 @@ void lsv_window_select_lock(LsvWindow *self, int64_t lock)
 	self->selected_lock = lock;
 	lsv_timeline_set_lock_filter(self->timeline, lock);
 	GString *s = g_string_new(NULL);
-	if (lock != LSV_NONE && self->trace) {
+	if (lock != LSV_NONE && lsv_win_trace_ok(self)) {
 		sqlite3_stmt *q = NULL;
 		g_autofree char *addr = lsv_format_addr(lock);
 		g_string_append_printf(s, "<b>Lock %s</b>\n", addr);
@@ -89,7 +89,7 @@ void lsv_window_select_lock(LsvWindow *self, int64_t lock)
 				       "SELECT class, first_ns, last_ns, acquisitions, contentions FROM locks WHERE addr = ?",
 				       -1, &q, NULL) == SQLITE_OK) {
 			sqlite3_bind_int64(q, 1, lock);
-			while (sqlite3_step(q) == SQLITE_ROW) {
+			while (lsv_trace_step_row(self->trace, q) == SQLITE_ROW) {
 				g_autofree char *a = lsv_win_fmt_rel(self, sqlite3_column_int64(q, 1));
 				g_autofree char *b = lsv_win_fmt_rel(self, sqlite3_column_int64(q, 2));
 				g_string_append_printf(s, "  %s: %lld acquisitions, %lld contended, %s … %s\n",
@@ -128,14 +128,14 @@ static void filter_involved(LsvWindow *self, const char *const *sqls, int64_t ad
 	if (self->involved)
 		g_hash_table_unref(self->involved);
 	self->involved = NULL;
-	if (addr != LSV_NONE && self->trace) {
+	if (addr != LSV_NONE && lsv_win_trace_ok(self)) {
 		self->involved = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
 		for (const char *const *sql = sqls; *sql; sql++) {
 			sqlite3_stmt *q = NULL;
 			if (sqlite3_prepare_v2(lsv_trace_borrow_db(self->trace), *sql, -1, &q, NULL) != SQLITE_OK)
 				continue;
 			sqlite3_bind_int64(q, 1, addr);
-			while (sqlite3_step(q) == SQLITE_ROW)
+			while (lsv_trace_step_row(self->trace, q) == SQLITE_ROW)
 				for (int c = 0; c < sqlite3_column_count(q); c++)
 					if (sqlite3_column_type(q, c) != SQLITE_NULL) {
 						int64_t *tid = g_new(int64_t, 1);

@@ -54,7 +54,7 @@ void lsv_win_set_label_markup(GtkWidget *label, char **store, GString *s)
 
 void lsv_win_update_state(LsvWindow *self)
 {
-	if (!self->trace)
+	if (!lsv_win_trace_ok(self))
 		return;
 	GString *s = g_string_new(NULL);
 	lsv_event ev;
@@ -160,6 +160,7 @@ void lsv_win_update_state(LsvWindow *self)
 	lsv_win_set_label_markup(self->state_label, &self->state_text, s);
 	g_string_free(s, TRUE);
 	self->state_refreshed_us = g_get_monotonic_time();
+	lsv_win_trace_ok(self); /* a read above may have failed */
 }
 
 static void update_cursor_label(LsvWindow *self)
@@ -175,11 +176,13 @@ static void update_cursor_label(LsvWindow *self)
 /* Moves the cursor after event `id`; `follow` scrolls the timeline to it. */
 void lsv_win_move_cursor(LsvWindow *self, int64_t id, gboolean follow, gboolean refresh_state)
 {
-	if (!self->trace || id < 0)
+	if (!lsv_win_trace_ok(self) || id < 0)
 		return;
 	lsv_event ev;
-	if (!lsv_trace_event(self->trace, id, &ev))
+	if (!lsv_trace_event(self->trace, id, &ev)) {
+		lsv_win_trace_ok(self);
 		return;
+	}
 	self->cursor_event = id;
 	self->cursor_t = ev.t_ns;
 	lsv_event_clear(&ev);

@@ -239,6 +239,7 @@ static void lsv_window_finalize(GObject *o)
 	g_free(self->cursor_text);
 	g_free(self->evidence_text);
 	g_free(self->range_after_open);
+	lsv_win_banner_finalize(self);
 	G_OBJECT_CLASS(lsv_window_parent_class)->finalize(o);
 }
 
@@ -285,6 +286,9 @@ static void lsv_window_class_init(LsvWindowClass *klass)
 	CHILD(class_4);
 	CHILD(class_5);
 	CHILD(class_6);
+	CHILD(banner_revealer);
+	CHILD(banner_label);
+	CHILD(banner_reopen);
 #undef CHILD
 }
 
@@ -300,6 +304,7 @@ static void lsv_window_init(LsvWindow *self)
 	g_signal_connect(self->timeline, "cursor-requested", G_CALLBACK(on_cursor_requested), self);
 	g_signal_connect(self->timeline, "lane-selected", G_CALLBACK(on_lane_selected), self);
 	g_signal_connect(self->timeline, "lock-selected", G_CALLBACK(on_lock_selected), self);
+	lsv_timeline_set_read_error_handler(self->timeline, lsv_win_on_timeline_read_error, self);
 	g_signal_connect(self->findings_list, "row-selected", G_CALLBACK(lsv_win_on_finding_selected), self);
 	g_signal_connect(self->task_entry, "search-changed", G_CALLBACK(lsv_win_on_task_search), self);
 	g_signal_connect(self->lock_entry, "activate", G_CALLBACK(lsv_win_on_lock_entry), self);

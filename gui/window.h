@@ -38,6 +38,8 @@ void lsv_window_set_cursor(LsvWindow *self, int64_t event);
 const char *lsv_window_get_state_text(LsvWindow *self);
 const char *lsv_window_get_cursor_text(LsvWindow *self);
 const char *lsv_window_get_evidence_text(LsvWindow *self);
+/* The banner's text ("FILE: what is wrong"), "" when no banner is shown. */
+const char *lsv_window_get_banner_text(LsvWindow *self);
 guint lsv_window_get_findings_count(LsvWindow *self);
 void lsv_window_select_finding(LsvWindow *self, int index);
 /* Finding `index` in list order (borrowed), NULL when out of range. */

@@ -55,8 +55,8 @@ ls_status ls_check_run(ls_store *store, const ls_check_options *opts, ls_finding
 
 	/* The passes read most of the file once: map it instead of copying pages through the
 	 * page cache of the connection (a no-op where SQLite was built without mmap). Mapped pages
-	 * count in the resident set, so the map is capped: memory stays flat in trace length. */
-	status = ls_store_exec(store, "PRAGMA mmap_size = 268435456; PRAGMA cache_size = -65536",
+	 * count in the resident set, so the map is capped (64 MiB): memory stays flat in trace length. */
+	status = ls_store_exec(store, "PRAGMA mmap_size = 67108864; PRAGMA cache_size = -65536",
 			       err);
 	if (status != LS_OK)
 		goto end;

@@ -108,6 +108,34 @@ static bool map_put(u64map *m, uint64_t key, uint32_t val)
 	return true;
 }
 
+/* Removes key (backward-shift deletion: the probe chains stay unbroken). */
+static void map_del(u64map *m, uint64_t key)
+{
+	size_t mask = m->cap - 1, i, j;
+
+	if (!m->cap)
+		return;
+	for (i = mix(key) & mask;; i = (i + 1) & mask) {
+		if (!m->vals[i])
+			return;
+		if (m->keys[i] == key)
+			break;
+	}
+	m->vals[i] = 0;
+	m->n--;
+	for (j = (i + 1) & mask; m->vals[j]; j = (j + 1) & mask) {
+		size_t home = mix(m->keys[j]) & mask;
+		/* the entry at j may move to i unless its home lies cyclically in (i, j] */
+		bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+		if (stays)
+			continue;
+		m->keys[i] = m->keys[j];
+		m->vals[i] = m->vals[j];
+		m->vals[j] = 0;
+		i = j;
+	}
+}
+
 static void map_free(u64map *m)
 {
 	free(m->keys);
@@ -201,6 +229,13 @@ typedef struct {
 	object *objs;
 	size_t n_objs, cap_objs;
 	uint64_t lifetimes; /* lifetimes begun so far */
+	struct {
+		uint32_t slot;     /* objs index */
+		uint64_t lifetime; /* the lifetime freed there */
+	} *quarantine;             /* ring of the last q_cap frees */
+	size_t q_head, q_len, q_cap;
+	uint32_t *free_slots;      /* objs slots whose freed lifetime left the quarantine */
+	size_t n_free_slots, cap_free_slots;
 	u64map obj_map; /* addr -> current lifetime */
 
 	lock_state *locks;
@@ -247,6 +282,14 @@ static object *obj_new_lifetime(uaf_ctx *c, uint64_t addr, int kind, int64_t all
 	 * one's slot: memory follows the addresses in use, not the lifetimes in the trace. */
 	if (i) {
 		o = &c->objs[i - 1];
+		memset(o, 0, sizeof(*o));
+	} else if (c->n_free_slots) {
+		uint32_t slot = c->free_slots[--c->n_free_slots];
+		if (!map_put(&c->obj_map, addr, slot + 1)) {
+			c->nomem = true;
+			return NULL;
+		}
+		o = &c->objs[slot];
 		memset(o, 0, sizeof(*o));
 	} else {
 		o = append_indexed(c, (void **)&c->objs, &c->n_objs, &c->cap_objs, sizeof(*c->objs), &c->obj_map,
@@ -627,6 +670,36 @@ static void check_pgtable_walker(uaf_ctx *c, object *o, const seen *e, uint64_t 
 	report(c, &in);
 }
 
+/* o is freed for good: it joins the quarantine, and the oldest freed object leaves it (and is
+ * forgotten) unless its slot has since been taken by a new lifetime. */
+static void quarantine_add(uaf_ctx *c, object *o)
+{
+	if (!c->quarantine && !(c->quarantine = calloc(c->q_cap, sizeof(*c->quarantine)))) {
+		c->nomem = true;
+		return;
+	}
+	if (c->q_len == c->q_cap) {
+		size_t k = c->q_head;
+		object *old = &c->objs[c->quarantine[k].slot];
+		if (old->lifetime == c->quarantine[k].lifetime && old->state == OBJ_FREED) {
+			if (!ls_grow((void **)&c->free_slots, &c->cap_free_slots, c->n_free_slots + 1,
+				     sizeof(*c->free_slots))) {
+				c->nomem = true;
+				return;
+			}
+			map_del(&c->obj_map, old->addr);
+			old->lifetime = 0;
+			c->free_slots[c->n_free_slots++] = c->quarantine[k].slot;
+		}
+		c->q_head = (k + 1) % c->q_cap;
+		c->q_len--;
+	}
+	size_t tail = (c->q_head + c->q_len) % c->q_cap;
+	c->quarantine[tail].slot = (uint32_t)(o - c->objs);
+	c->quarantine[tail].lifetime = o->lifetime;
+	c->q_len++;
+}
+
 static void on_obj_event(uaf_ctx *c, sqlite3_stmt *st, const seen *e)
 {
 	int kind = sqlite3_column_type(st, 9) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 9);
@@ -668,6 +741,8 @@ static void on_obj_event(uaf_ctx *c, sqlite3_stmt *st, const seen *e)
 		check_pgtable_walker(c, o, e, mm);
 		o->free_ev = *e;
 		o->state = sqlite3_column_int(st, 13) ? OBJ_FREED_DEFERRED : OBJ_FREED;
+		if (o->state == OBJ_FREED)
+			quarantine_add(c, o);
 		break;
 	case LS_EV_OBJ_FREE_DONE:
 		o = obj_get(c, e->obj, kind, true);
@@ -675,7 +750,10 @@ static void on_obj_event(uaf_ctx *c, sqlite3_stmt *st, const seen *e)
 			return;
 		if (o->state != OBJ_FREED_DEFERRED)
 			o->free_ev = *e;
-		o->state = OBJ_FREED;
+		if (o->state != OBJ_FREED) {
+			o->state = OBJ_FREED;
+			quarantine_add(c, o);
+		}
 		break;
 	default:
 		break;
@@ -1151,11 +1229,18 @@ nomem:
 ls_status ls_uaf_check(ls_store *store, ls_context *cx, ls_findings *out, ls_uaf_stats *stats,
 		       ls_error *err)
 {
+	return ls_uaf_check_quarantine(store, cx, out, stats, LS_UAF_QUARANTINE, err);
+}
+
+ls_status ls_uaf_check_quarantine(ls_store *store, ls_context *cx, ls_findings *out, ls_uaf_stats *stats,
+				  size_t quarantine, ls_error *err)
+{
 	uaf_ctx *c = calloc(1, sizeof(*c));
 	ls_status status;
 
 	if (!c)
 		return ls_error_set(err, LS_ERR_NOMEM, NULL, "out of memory");
+	c->q_cap = quarantine ? quarantine : LS_UAF_QUARANTINE;
 	c->store = store;
 	c->db = ls_store_borrow_db(store);
 	c->cx = cx;
@@ -1172,6 +1257,8 @@ ls_status ls_uaf_check(ls_store *store, ls_context *cx, ls_findings *out, ls_uaf
 	for (size_t i = 0; i < c->n_marks; i++)
 		free(c->marks[i].vmas);
 	free(c->objs);
+	free(c->quarantine);
+	free(c->free_slots);
 	free(c->locks);
 	free(c->marks);
 	for (size_t i = 0; i < c->n_sites; i++)

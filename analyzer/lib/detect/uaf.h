@@ -6,6 +6,7 @@
 #ifndef LOCKSTEP_UAF_H
 #define LOCKSTEP_UAF_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "context.h"
@@ -21,5 +22,16 @@ typedef struct {
 
 /* Appends uaf-window findings to `out`. `stats` may be NULL. */
 ls_status ls_uaf_check(ls_store *store, ls_context *cx, ls_findings *out, ls_uaf_stats *stats, ls_error *err);
+
+/* Freed objects the check remembers, as KASAN's quarantine does: the most recent
+ * LS_UAF_QUARANTINE frees (about 56 MiB of state), so memory stays flat in trace length. A use
+ * of an object freed more than that many frees earlier is not reported (an address reused by a
+ * new allocation starts a new lifetime anyway, and the races lockstep looks for use the object
+ * within microseconds of its free). */
+#define LS_UAF_QUARANTINE ((size_t)1 << 18)
+
+/* ls_uaf_check remembering at most `quarantine` freed objects (0: LS_UAF_QUARANTINE). */
+ls_status ls_uaf_check_quarantine(ls_store *store, ls_context *cx, ls_findings *out, ls_uaf_stats *stats,
+				  size_t quarantine, ls_error *err);
 
 #endif
