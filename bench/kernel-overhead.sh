@@ -1,7 +1,8 @@
 #!/bin/bash
 # kernel-overhead.sh — what the kernel side costs: pf_bench's page faults on the unpatched
-# kernel, on the patched kernel with lockstep tracing off, and with every lockstep event
-# recorded, in one run of the test VM (tracer/vm/lockstep-vm bench; docs/kernel.md).
+# kernel, on the patched kernel with lockstep tracing off, with every lockstep event recorded,
+# and so with call stacks (lockstep-record --callstack), in one run of the test VM
+# (tracer/vm/lockstep-vm bench; docs/kernel.md).
 #
 #   bash bench/kernel-overhead.sh [OUT_DIR]      # default bench/out/kernel-overhead
 #

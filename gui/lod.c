@@ -397,29 +397,22 @@ end:
 int64_t lsv_event_id_at_rc(sqlite3 *db, int64_t n_events, int64_t t, int *rc)
 {
 	sqlite3_stmt *q = NULL;
-	*rc = sqlite3_prepare_v2(db, "SELECT t_ns FROM events WHERE id = ?", -1, &q, NULL);
+	int64_t id = -1;
+
+	(void)n_events;
+	/* `events` finds the chunk holding t from its directory and reads it backwards: one
+	 * chunk decoded, not one per step of a binary search */
+	*rc = sqlite3_prepare_v2(db, "SELECT id FROM events WHERE t_ns <= ?1 ORDER BY id DESC LIMIT 1", -1, &q, NULL);
 	if (*rc != SQLITE_OK)
 		return -1;
-	int64_t lo = 0, hi = n_events; /* first id with t_ns > t lies in [lo, hi] */
-	while (lo < hi) {
-		int64_t mid = lo + (hi - lo) / 2, tm = INT64_MAX;
-		sqlite3_reset(q);
-		sqlite3_bind_int64(q, 1, mid);
-		int r = sqlite3_step(q);
-		if (r == SQLITE_ROW) {
-			tm = sqlite3_column_int64(q, 0);
-		} else if (r != SQLITE_DONE) {
-			*rc = r;
-			lo = 0;
-			break;
-		}
-		if (tm <= t)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	sqlite3_bind_int64(q, 1, t);
+	int r = sqlite3_step(q);
+	if (r == SQLITE_ROW)
+		id = sqlite3_column_int64(q, 0);
+	else if (r != SQLITE_DONE)
+		*rc = r;
 	sqlite3_finalize(q);
-	return lo - 1;
+	return id;
 }
 
 int64_t lsv_event_id_at(sqlite3 *db, int64_t n_events, int64_t t)

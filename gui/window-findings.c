@@ -5,13 +5,33 @@
 #include <math.h>
 #include <string.h>
 
+#include "callstack.h"
 #include "check.h"
 #include "contract.h"
 #include "finding-list.h"
 #include "lod.h"
+#include "stacktext.h"
 #include "symbols.h"
 
 /* ---- findings ---- */
+
+/* The evidence row's recorded call stack (lockstep record --callstack), one frame a line, as
+ * `lockstep check` prints it; NULL when there is none. g_free it. */
+static char *evidence_stack_text(LsvWindow *self, const lsv_evidence *e)
+{
+	ls_callstack cs;
+	ls_error err;
+
+	if (!self->trace || !self->trace->store ||
+	    ls_callstack_find(self->trace->store, e->tid, e->t_ns, e->cls >= 0 ? (uint64_t)e->lock : 0, &cs, &err) !=
+		    LS_OK ||
+	    ls_stacktext_first_frame(self->symbols, &cs) >= cs.depth)
+		return NULL;
+	char *lines = ls_stacktext_lines(self->symbols, &cs, "  ", "  ");
+	char *text = g_strdup(lines);
+	free(lines);
+	return text;
+}
 
 /* "fault-b/602 read from +2.000 ms, held 1.000 ms (trylock) at fn+0x20" and what the report says
  * of it: how many holds during the wait, how long in all, how often it got in first (bypassed
@@ -108,6 +128,12 @@ static void show_evidence(LsvWindow *self)
 					    site ? site : "");
 		g_string_append(s, m);
 		g_free(m);
+		g_autofree char *stack = evidence_stack_text(self, e);
+		if (stack) {
+			m = g_markup_printf_escaped("<small>stack:\n%s</small>", stack);
+			g_string_append(s, m);
+			g_free(m);
+		}
 	}
 	/* then who blocked it, the instances, and the report's full text */
 	append_blockers(self, f, s);

@@ -34,12 +34,14 @@ static void print_json(ls_store *store, const ls_info *info)
 	printf(" \"t_begin_ns\": %lld, \"t_end_ns\": %lld, \"events\": %lld, \"tasks\": %lld,"
 	       " \"processes\": %lld, \"locks\": %lld, \"holds\": %lld, \"waits\": %lld,"
 	       " \"objects\": %lld, \"phases\": %lld, \"discarded_events\": %lld,"
-	       " \"discarded_packets\": %lld,\n \"classes\": [",
+	       " \"discarded_packets\": %lld, \"callstack_events\": %lld, \"callstacks\": %lld,\n"
+	       " \"classes\": [",
 	       (long long)info->t_begin_ns, (long long)info->t_end_ns, (long long)info->events,
 	       (long long)info->tasks, (long long)info->processes, (long long)info->locks,
 	       (long long)info->holds, (long long)info->waits, (long long)info->objects,
 	       (long long)info->phases, (long long)info->discarded_events,
-	       (long long)info->discarded_packets);
+	       (long long)info->discarded_packets, (long long)info->callstack_events,
+	       (long long)info->callstacks);
 	for (int k = 0, n = 0; k < LS_CLASS_COUNT; k++) {
 		if (!info->class_events[k] && !info->class_holds[k])
 			continue;
@@ -80,6 +82,9 @@ static void print_text(ls_store *store, const ls_info *info)
 	printf("locks      %lld   holds %lld   waits %lld   objects %lld   phases %lld\n",
 	       (long long)info->locks, (long long)info->holds, (long long)info->waits,
 	       (long long)info->objects, (long long)info->phases);
+	if (info->callstack_events)
+		printf("stacks     %lld events with a kernel call stack, %lld distinct stacks\n",
+		       (long long)info->callstack_events, (long long)info->callstacks);
 	if (info->discarded_events || info->discarded_packets)
 		printf("LOST       %lld events and %lld packets discarded by the tracer\n",
 		       (long long)info->discarded_events, (long long)info->discarded_packets);

@@ -25,6 +25,7 @@
 #define CTX_PID "pid"
 #define CTX_PROCNAME "procname"
 #define PKT_CPU_ID "cpu_id"
+#define CTX_CALLSTACK "callstack_kernel" /* only when the schema has callstacks */
 
 typedef struct {
 	ls_layout_type type;
@@ -256,6 +257,20 @@ static ls_status build_ir(iter_state *it)
 		    !append(ectx, CTX_PID, member_fc(it->tc, LS_LAYOUT_S32, LS_F_COUNT, false)) ||
 		    !append(ectx, CTX_PROCNAME, bt_field_class_string_create(it->tc)))
 			goto end;
+		if (schema->callstacks) {
+			/* LTTng's layout: a sequence of hex unsigned longs (sink.ctf.fs writes the
+			 * length member before it) */
+			bt_field_class *addr = bt_field_class_integer_unsigned_create(it->tc);
+			bt_field_class *seq = NULL;
+			if (addr) {
+				bt_field_class_integer_set_preferred_display_base(
+					addr, BT_FIELD_CLASS_INTEGER_PREFERRED_DISPLAY_BASE_HEXADECIMAL);
+				seq = bt_field_class_array_dynamic_create(it->tc, addr, NULL);
+				bt_field_class_put_ref(addr);
+			}
+			if (!append(ectx, CTX_CALLSTACK, seq))
+				goto end;
+		}
 	}
 	if (bt_stream_class_set_packet_context_field_class(it->sc, pctx) !=
 		    BT_STREAM_CLASS_SET_FIELD_CLASS_STATUS_OK ||
@@ -415,6 +430,15 @@ static ls_status write_event(iter_state *it, stream_state *s, const ls_record *r
 	if ((st = set_string(it, bt_field_structure_borrow_member_field_by_index(ctx, 2),
 			     r->procname)) != LS_OK)
 		return st;
+	if (it->run->schema->callstacks) {
+		bt_field *seq = bt_field_structure_borrow_member_field_by_index(ctx, 3);
+		if (bt_field_array_dynamic_set_length(seq, r->n_stack) !=
+		    BT_FIELD_DYNAMIC_ARRAY_SET_LENGTH_STATUS_OK)
+			return fail(it, LS_ERR_NOMEM, "cannot size a call stack");
+		for (uint32_t i = 0; i < r->n_stack; i++)
+			bt_field_integer_unsigned_set_value(
+				bt_field_array_borrow_element_field_by_index(seq, i), r->stack[i]);
+	}
 
 	payload = bt_event_borrow_payload_field(ev);
 	for (unsigned i = 0; i < ci->n; i++) {

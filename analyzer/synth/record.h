@@ -14,6 +14,9 @@
 #include "error.h"
 #include "layout.h"
 
+/* LTTng's own limit on a kernel call stack (lttng-context-callstack). */
+#define LS_RECORD_STACK_MAX 128
+
 typedef enum {
 	LS_RECORD_EVENT,
 	LS_RECORD_DISCARDED, /* `count` events lost on `cpu`'s stream just before `t` */
@@ -37,6 +40,9 @@ typedef struct {
 	uint64_t u[LS_F_COUNT];                  /* integer fields; signed ones as two's complement */
 	const char *str[LS_LAYOUT_MAX_STRINGS];  /* sched string members; NULL writes "" */
 	const ls_record_value *values;           /* foreign: one per field of its class */
+	const uint64_t *stack;                   /* callstack_kernel frames, innermost first */
+	uint32_t n_stack;                        /* 0: none (an empty sequence when the schema has
+						  * callstacks) */
 	/* LS_RECORD_DISCARDED only: */
 	uint64_t count;
 } ls_record;
@@ -55,6 +61,7 @@ typedef struct {
 	const ls_record_foreign_class *foreign;
 	unsigned n_foreign;
 	bool enums; /* enumeration fields as CTF enumerations */
+	bool callstacks; /* every event gets LTTng's callstack_kernel context (a sequence) */
 } ls_record_schema;
 
 /* Fills *rec with the next record, or sets *done (rec untouched) after the last one. Records

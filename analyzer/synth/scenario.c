@@ -42,6 +42,8 @@ typedef struct {
 	pair *pairs;           /* foreign fields as written */
 	unsigned n_pairs;
 	ls_record_value *values; /* foreign fields aligned to the class */
+	uint64_t *stack;         /* stack=: the callstack_kernel context, innermost first */
+	uint32_t n_stack;
 	uint64_t count;
 	const task *task;
 } step;
@@ -386,6 +388,30 @@ static ls_status fclass_field(foreign_class *fc, const char *name, bool numeric)
 	return LS_OK;
 }
 
+/* stack=ADDR,ADDR,…: at most LS_RECORD_STACK_MAX integers, innermost frame first. */
+static ls_status parse_stack(ls_scenario *scn, step *st, char *val, unsigned line, ls_error *err)
+{
+	char *save = NULL;
+
+	if (st->stack)
+		return line_error(err, scn->path, line, "field 'stack' given twice");
+	st->stack = calloc(LS_RECORD_STACK_MAX, sizeof(*st->stack));
+	if (!st->stack)
+		return ls_error_set(err, LS_ERR_NOMEM, scn->path, "out of memory");
+	for (char *a = strtok_r(val, ",", &save); a; a = strtok_r(NULL, ",", &save)) {
+		if (st->n_stack == LS_RECORD_STACK_MAX)
+			return line_error(err, scn->path, line, "stack= has more than %d frames",
+					  LS_RECORD_STACK_MAX);
+		if (!parse_u64(a, &st->stack[st->n_stack]))
+			return line_error(err, scn->path, line, "bad stack frame '%s' (an address)", a);
+		st->n_stack++;
+	}
+	if (st->n_stack == 0)
+		return line_error(err, scn->path, line, "stack= needs at least one address");
+	scn->schema.callstacks = true;
+	return LS_OK;
+}
+
 static ls_status parse_event(ls_scenario *scn, step *st, char **tok, unsigned n, unsigned line,
 			     ls_error *err)
 {
@@ -443,6 +469,12 @@ static ls_status parse_event(ls_scenario *scn, step *st, char **tok, unsigned n,
 		split_kv(tok[i], &key, &val);
 		if (!val || !*key)
 			return line_error(err, scn->path, line, "expected field=value, got '%s'", tok[i]);
+		if (strcmp(key, "stack") == 0) {
+			ls_status s = parse_stack(scn, st, val, line, err);
+			if (s != LS_OK)
+				return s;
+			continue;
+		}
 		if (st->type != LS_EV_UNKNOWN) {
 			ls_status s = parse_contract_field(scn, st, key, val, line, &seen, err);
 			if (s != LS_OK)
@@ -650,6 +682,7 @@ void ls_scenario_free(ls_scenario *scn)
 		}
 		free(st->pairs);
 		free(st->values);
+		free(st->stack);
 	}
 	for (size_t i = 0; i < scn->n_tasks; i++)
 		free(scn->tasks[i].comm);
@@ -704,6 +737,8 @@ ls_status ls_scenario_next(void *data, ls_record *rec, bool *done, ls_error *err
 		for (unsigned k = 0; k < LS_LAYOUT_MAX_STRINGS; k++)
 			rec->str[k] = st->str[k];
 		rec->values = st->values;
+		rec->stack = st->stack;
+		rec->n_stack = st->n_stack;
 	}
 	*done = false;
 	return LS_OK;

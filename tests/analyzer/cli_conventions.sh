@@ -51,15 +51,15 @@ valid_json "query --format json is JSON"
 run "$lockstep" info --format text "$tmp/t.db"
 grep -q '^events     66$' "$tmp/out"; ok $? "info --format text is the text form"
 
-# schema 3 (finding_evidence.end_ns/trylock, finding_instances, meta.machine), 4 (packed events), 5 (cpu_runs): a version 2
+# schema 3 (finding_evidence.end_ns/trylock, finding_instances, meta.machine), 4 (packed events), 5 (call stacks), 6 (cpu_runs): a version 2
 # database is refused with the remedy, and the trace directory is loaded again
 cp "$tmp/t.db" "$tmp/v2.db" && sqlite3 "$tmp/v2.db" "UPDATE meta SET value='2' WHERE key='schema_version'"
 run "$lockstep" check "$tmp/v2.db"
-one_line_exit2 "a version 2 database is refused" "schema version 2, this lockstep reads version 5 (load the trace again)"
+one_line_exit2 "a version 2 database is refused" "schema version 2, this lockstep reads version 6 (load the trace again)"
 cp "$tmp/t.db" "$tmp/trace.lockstep.db" && sqlite3 "$tmp/trace.lockstep.db" "UPDATE meta SET value='2' WHERE key='schema_version'"
 touch "$tmp/trace.lockstep.db"
 run "$lockstep" check --fail-on never "$tmp/trace"
-[ "$(cat "$tmp/rc")" = 0 ] && [ "$(sqlite3 "$tmp/trace.lockstep.db" "SELECT value FROM meta WHERE key='schema_version'")" = 5 ]
+[ "$(cat "$tmp/rc")" = 0 ] && [ "$(sqlite3 "$tmp/trace.lockstep.db" "SELECT value FROM meta WHERE key='schema_version'")" = 6 ]
 ok $? "given the trace directory, a version 2 database is loaded again"
 
 for c in load info stats query check record; do

@@ -93,7 +93,7 @@ static void load_basic_derives_exact_holds_and_waits(const char *extra)
 		   "discarded row");
 	TAP_EQ_STR(tu_text(db, "SELECT printf('0x%x', lock) FROM holds WHERE class=4", buf, sizeof(buf)),
 		   "0xffff888000200000", "kernel addresses round-trip");
-	TAP_EQ_INT(tu_int(db, "SELECT count(*) FROM sqlite_master WHERE type='index' AND name NOT LIKE 'sqlite_autoindex%'", -1), 6, "indexes built (with the viewer's)");
+	TAP_EQ_INT(tu_int(db, "SELECT count(*) FROM sqlite_master WHERE type='index' AND name NOT LIKE 'sqlite_autoindex%'", -1), 7, "indexes built (with the viewer's, event_stacks' and cpu_runs')");
 	/* its two switches on cpu 0: 101 out at 2600 (blocked, state 2), back at 5600 */
 	TAP_EQ_STR(tu_text(db, "SELECT group_concat(cpu || ':' || tid || '[' || begin_ns || ',' || end_ns || ']' || switched_in"
 			       " || '/' || coalesce(end_state, '-'), ' ') FROM (SELECT * FROM cpu_runs ORDER BY cpu, begin_ns)",
@@ -259,12 +259,12 @@ static void version_1_database_is_refused_and_reloaded(void)
 	       " DROP TABLE event_chunks; DROP TABLE event_data; CREATE TABLE events(id INTEGER PRIMARY KEY)\"",
 	       db_path);
 	TAP_EQ_INT(ls_store_open(db_path, false, &store, &err), LS_ERR_INPUT, "version 3 database refused");
-	TAP_OK(strstr(err.message, "schema version 3, this lockstep reads version 5 (load the trace again)") != NULL,
+	TAP_OK(strstr(err.message, "schema version 3, this lockstep reads version 6 (load the trace again)") != NULL,
 	       "message names both versions and the remedy: %s", err.message);
 	ls_error_clear(&err);
 	TAP_EQ_INT(ls_input_open(trace, false, NULL, &store, &err), LS_OK, "the trace directory is loaded again");
 	if (store)
-		TAP_EQ_INT(ls_store_meta_int(store, "schema_version", -1), 5, "into a version 5 database");
+		TAP_EQ_INT(ls_store_meta_int(store, "schema_version", -1), 6, "into a version 6 database");
 	ls_store_close(store);
 }
 

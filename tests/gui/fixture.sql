@@ -43,10 +43,14 @@ CREATE TABLE phases(id INTEGER PRIMARY KEY, tid INTEGER, mm INTEGER, phase INTEG
   end_ns INTEGER);
 CREATE TABLE event_blocks(first_id INTEGER PRIMARY KEY, t_ns INTEGER);
 CREATE TABLE unmatched_releases(event_id INTEGER PRIMARY KEY, lock_id INTEGER NOT NULL, t_ns INTEGER NOT NULL, tid INTEGER, lock INTEGER NOT NULL, class INTEGER NOT NULL, mode INTEGER NOT NULL, ip INTEGER);
+-- schema 5: call stacks (lockstep record --callstack); the fixture has none
+CREATE TABLE stacks(id INTEGER PRIMARY KEY, depth INTEGER NOT NULL, truncated INTEGER NOT NULL, events INTEGER NOT NULL);
+CREATE TABLE stack_frames(stack_id INTEGER NOT NULL, depth INTEGER NOT NULL, addr INTEGER NOT NULL, PRIMARY KEY(stack_id, depth)) WITHOUT ROWID;
+CREATE TABLE event_stacks(event_id INTEGER PRIMARY KEY, t_ns INTEGER NOT NULL, tid INTEGER, type INTEGER NOT NULL, stack_id INTEGER NOT NULL);
 INSERT INTO event_blocks VALUES (0, 1000);
 CREATE TABLE discarded(id INTEGER PRIMARY KEY, what TEXT, cpu INTEGER, begin_ns INTEGER, end_ns INTEGER,
   count INTEGER);
--- schema 4: the fixture records no sched_switch, so no CPU runs
+-- schema 6: the fixture records no sched_switch, so no CPU runs
 CREATE TABLE cpu_runs(id INTEGER PRIMARY KEY, cpu INTEGER NOT NULL, tid INTEGER NOT NULL, begin_ns INTEGER NOT NULL,
   end_ns INTEGER NOT NULL, switched_in INTEGER NOT NULL, end_state INTEGER);
 
@@ -102,7 +106,7 @@ INSERT INTO holds VALUES
 INSERT INTO waits VALUES (1,3,1,-131391639515136,0,1,201,2000,4000,2000,1500,'released');
 INSERT INTO phases VALUES (1,201,-131391639515136,1,1900,7100);
 
-INSERT INTO meta VALUES ('schema_version','5'),('tool_version','0.1.0'),('source','/fixture'),
+INSERT INTO meta VALUES ('schema_version','6'),('tool_version','0.1.0'),('source','/fixture'),
   ('loaded_at','2026-11-25T00:00:00Z'),('event_count','17'),('t_begin_ns','1000'),('t_end_ns','10000'),
   ('discarded_events','0'),('discarded_packets','0');
 CREATE INDEX holds_lock ON holds(lock_id, requested_ns);

@@ -931,6 +931,40 @@ static void test_finding_frames(const char *starved, const char *cycle, const ch
 	lsv_window_select_finding(win, -1);
 }
 
+/* Issue 15: a trace recorded with `lockstep record --callstack`
+ * (samples/recorded/vma_anon_vma_inversion_callstack): the cycle's evidence detail shows the
+ * recorded kernel stack of the row under the cursor, as symbol+offset frames. */
+static void test_callstack_evidence(const char *src, const char *dir)
+{
+	if (!open_trace(src, dir, "callstack"))
+		return;
+	int i = finding_with_rule("cycle");
+	const lsv_finding *f = lsv_window_get_finding(win, i);
+	TAP_OK(f != NULL, "callstack sample: the cycle is listed");
+	if (!f)
+		return;
+	lsv_window_select_finding(win, i);
+	xin_spin(50);
+	int want = -1;
+	for (guint k = 0; k < f->evidence->len && want < 0; k++)
+		if (!g_strcmp0(g_array_index(f->evidence, lsv_evidence, k).role, "requests vma_lock (write)"))
+			want = (int)k;
+	for (int k = 0; k < want; k++)
+		act("evidence-next");
+	xin_spin(50);
+	const char *ev = lsv_window_get_evidence_text(win);
+	TAP_OK(want >= 0 && has(ev, "requests vma_lock (write)") && has(ev, "stack:") &&
+	       has(ev, "__split_vma+0x629") && has(ev, "mprotect_fixup+0x"),
+	       "the evidence detail of mprotect's vma_lock request shows its recorded stack");
+	TAP_OK(!strstr(ev, "lttng_") && !strstr(ev, "__traceiter_"), "without the tracer's frames");
+	act("evidence-prev");
+	xin_spin(50);
+	ev = lsv_window_get_evidence_text(win);
+	TAP_OK(has(ev, "holds anon_vma (write)") && has(ev, "vma_prepare+0x"),
+	       "the row before it (the held anon_vma) shows the stack of its acquisition");
+	lsv_window_select_finding(win, -1);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 4) {
@@ -990,6 +1024,8 @@ int main(int argc, char **argv)
 		test_recorded_race(argv[5], dir);
 
 	test_finding_frames(argc > 6 ? argv[6] : NULL, argc > 7 ? argv[7] : NULL, dir);
+	if (argc > 8 && g_file_test(argv[8], G_FILE_TEST_IS_DIR))
+		test_callstack_evidence(argv[8], dir);
 
 	/* a database never checked: no findings table */
 	ok = lsv_window_open_sync(win, db_plain, &err);

@@ -41,6 +41,7 @@ struct event_class_info {
 struct stream_class_info {
 	int64_t tid_index, pid_index, procname_index; /* -1: absent */
 	int64_t cpu_index;                             /* in the packet context; -1: absent */
+	int64_t callstack_index;                       /* callstack_kernel; -1: absent */
 };
 
 struct reader {
@@ -424,12 +425,36 @@ static struct stream_class_info *stream_class_info(struct reader *r, const bt_st
 	info->tid_index = member_index(ctx, "tid");
 	info->pid_index = member_index(ctx, "pid");
 	info->procname_index = member_index(ctx, "procname");
+	info->callstack_index = member_index(ctx, "callstack_kernel");
 	info->cpu_index = member_index(bt_stream_class_borrow_packet_context_field_class_const(sc), "cpu_id");
 	if (!ls_keymap_put(r->stream_classes, (uintptr_t)sc, 0, info)) {
 		free(info);
 		return NULL;
 	}
 	return info;
+}
+
+/* LTTng's callstack_kernel: a sequence of addresses, innermost first; a full buffer ends with
+ * ULONG_MAX, its mark of a stack cut short (lttng-modules, lttng-context-callstack). */
+static void read_stack(const bt_field *seq, ls_event *ev)
+{
+	bt_field_class_type t = bt_field_get_class_type(seq);
+	uint64_t n;
+
+	if (!bt_field_class_type_is(t, BT_FIELD_CLASS_TYPE_ARRAY))
+		return;
+	n = bt_field_array_get_length(seq);
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t addr;
+
+		if (!read_uint(bt_field_array_borrow_element_field_by_index_const(seq, i), &addr))
+			return;
+		if (addr == UINT64_MAX || ev->stack_depth == LS_STACK_MAX) {
+			ev->stack_truncated = true;
+			return;
+		}
+		ev->stack[ev->stack_depth++] = addr;
+	}
 }
 
 static void append_payload(ls_event *ev, size_t *len, const char *name, const bt_field *field)
@@ -477,6 +502,8 @@ static ls_status decode_event(struct reader *r, const bt_message *msg)
 	memcpy(ev->name, eci->name, sizeof(ev->name));
 	ev->comm[0] = ev->str_a[0] = ev->str_b[0] = ev->payload[0] = '\0';
 	ev->has_tid = ev->has_pid = ev->has_cpu = false;
+	ev->stack_depth = 0;
+	ev->stack_truncated = false;
 	ev->tid = ev->pid = 0;
 	ev->cpu = -1;
 
@@ -507,6 +534,9 @@ static ls_status decode_event(struct reader *r, const bt_message *msg)
 			if (bt_field_get_class_type(f) == BT_FIELD_CLASS_TYPE_STRING)
 				snprintf(ev->comm, sizeof(ev->comm), "%s", bt_field_string_get_value(f));
 		}
+		if (sci->callstack_index >= 0)
+			read_stack(bt_field_structure_borrow_member_field_by_index_const(ctx, (uint64_t)sci->callstack_index),
+				   ev);
 	}
 
 	packet = sci->cpu_index >= 0 ? bt_event_borrow_packet_const(event) : NULL;

@@ -13,6 +13,7 @@
 #define LS_COMM_MAX 24
 #define LS_NAME_MAX 64
 #define LS_PAYLOAD_MAX 240
+#define LS_STACK_MAX 48
 
 /* One decoded event. Strings are copied in, so a record can be queued and kept. */
 typedef struct {
@@ -27,6 +28,12 @@ typedef struct {
 	char str_a[LS_COMM_MAX];      /* sched: prev_comm / comm / parent_comm */
 	char str_b[LS_COMM_MAX];      /* sched: next_comm / child_comm */
 	char payload[LS_PAYLOAD_MAX]; /* events outside lockstep_*: "field=value …" */
+	/* The `callstack_kernel` context (lockstep record --callstack; docs/trace-format.md, "Call
+	 * stacks"), innermost frame first, the tracer's own frames included; last, so that a
+	 * record without a stack leaves the array untouched. */
+	uint32_t stack_depth;         /* frames in stack[]; 0: the event has no stack */
+	bool stack_truncated;         /* the tracer cut it (its end marker) or it had > LS_STACK_MAX */
+	uint64_t stack[LS_STACK_MAX];
 } ls_event;
 
 static inline bool ls_event_has(const ls_event *ev, ls_field f)

@@ -106,52 +106,42 @@ static int dir_load(evtab *t)
 	return SQLITE_OK;
 }
 
-/* First chunk whose last event is at or after t (count when none). */
-static size_t dir_first_ending_at_or_after(const struct chunk_dir *d, int64_t t)
+/* How many of the n sorted values are below t (or_equal: at most t): a binary search. */
+static size_t count_below(const int64_t *v, size_t n, int64_t t, bool or_equal)
 {
-	size_t lo = 0, hi = d->count;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (d->last_ns[mid] < t)
+		if (v[mid] < t || (or_equal && v[mid] == t))
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	return lo;
+}
+
+/* First chunk whose last event is at or after t (count when none). */
+static size_t dir_first_ending_at_or_after(const struct chunk_dir *d, int64_t t)
+{
+	return count_below(d->last_ns, d->count, t, false);
 }
 
 /* Number of chunks whose first event is at or before t. */
 static size_t dir_count_starting_at_or_before(const struct chunk_dir *d, int64_t t)
 {
-	size_t lo = 0, hi = d->count;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (d->first_ns[mid] <= t)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return count_below(d->first_ns, d->count, t, true);
 }
 
-/* Chunk holding id (the directory is in id order, chunks are contiguous). */
+/* Chunk holding id (the directory is in id order, chunks are contiguous); before the first
+ * chunk: 0, or SIZE_MAX when `upper` (an upper bound below every id). */
 static size_t dir_chunk_of_id(const struct chunk_dir *d, int64_t id, bool upper)
 {
-	size_t lo = 0, hi = d->count;
+	size_t n = count_below(d->first_id, d->count, id, true);
 
-	/* number of chunks with first_id <= id, minus one */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (d->first_id[mid] <= id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0)
-		return upper ? SIZE_MAX : 0; /* before the first chunk */
-	return lo - 1;
+	if (n == 0)
+		return upper ? SIZE_MAX : 0;
+	return n - 1;
 }
 
 /* ---- the module ---- */

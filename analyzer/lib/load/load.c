@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "callstack.h"
 #include "cpuruns.h"
 #include "ctf.h"
 #include "holds.h"
@@ -240,6 +241,7 @@ struct consumer {
 	ls_lifetimes *lifetimes;
 	ls_phases *phases;
 	ls_cpu_runs *cpu_runs;
+	ls_callstacks *callstacks;
 	const ls_load_options *opts;
 	struct notes *notes;
 	const char *dir;
@@ -314,7 +316,8 @@ static ls_status consume_event(struct consumer *c, const ls_event *ev, ls_error 
 	    (st = ls_holds_feed(c->holds, id, ev, err)) != LS_OK ||
 	    (st = ls_lifetimes_feed(c->lifetimes, ev, err)) != LS_OK ||
 	    (st = ls_phases_feed(c->phases, ev, err)) != LS_OK ||
-	    (st = ls_cpu_runs_feed(c->cpu_runs, ev, err)) != LS_OK)
+	    (st = ls_cpu_runs_feed(c->cpu_runs, ev, err)) != LS_OK ||
+	    (st = ls_callstacks_feed(c->callstacks, id, ev, err)) != LS_OK)
 		return st;
 	if ((c->events & 0xffff) == 0 && c->opts && c->opts->progress) {
 		time_t now = time(NULL);
@@ -450,6 +453,8 @@ static ls_status load_into(const char *dir, const char *tmp, const ls_load_optio
 		st = ls_error_set(err, LS_ERR_NOMEM, dir, "out of memory");
 		goto end;
 	}
+	if ((st = ls_callstacks_new(c.store, &c.callstacks, err)) != LS_OK)
+		goto end;
 	if (pthread_create(&thread, NULL, producer_main, &p) != 0) {
 		st = ls_error_set(err, LS_ERR_INTERNAL, dir, "cannot start the decoding thread");
 		goto end;
@@ -483,7 +488,8 @@ static ls_status load_into(const char *dir, const char *tmp, const ls_load_optio
 	    (st = ls_holds_finish(c.holds, err)) != LS_OK ||
 	    (st = ls_lifetimes_finish(c.lifetimes, err)) != LS_OK ||
 	    (st = ls_phases_finish(c.phases, err)) != LS_OK ||
-	    (st = ls_cpu_runs_finish(c.cpu_runs, c.t_end, err)) != LS_OK || (st = write_summary(&c, dir, err)) != LS_OK)
+	    (st = ls_cpu_runs_finish(c.cpu_runs, c.t_end, err)) != LS_OK ||
+	    (st = ls_callstacks_finish(c.callstacks, err)) != LS_OK || (st = write_summary(&c, dir, err)) != LS_OK)
 		goto end;
 	if (summary) {
 		ls_holds_counts hc = ls_holds_get_counts(c.holds);
@@ -502,6 +508,7 @@ end:
 	if (thread_started)
 		pthread_join(thread, NULL);
 	ls_cpu_runs_free(c.cpu_runs); /* before the store: it holds a statement on its connection */
+	ls_callstacks_free(c.callstacks);
 	ls_store_close(c.store);
 	ls_phases_free(c.phases);
 	ls_lifetimes_free(c.lifetimes);

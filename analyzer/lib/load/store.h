@@ -16,10 +16,12 @@
  * has findings the viewer cannot show the blockers of: refused, reload). */
 /* 4: raw events packed in `event_chunks`/`event_data`, read through the `events` virtual
  * table; `event_blocks` is a view (a version 3 file has an `events` table this lockstep does
- * not write or read: refused, reload). */
-/* 5: `cpu_runs` (which task ran on which CPU when; a version 4 file has no CPU lanes: refused,
+ * not write or read: refused, reload).
+ * 5: `stacks`, `stack_frames`, `event_stacks` (callstack.h; a version 4 file would show no stack
+ * even for a trace recorded with them: refused, reload). */
+/* 6: `cpu_runs` (which task ran on which CPU when; a version 5 file has no CPU lanes: refused,
  * reload). */
-#define LS_SCHEMA_VERSION 5
+#define LS_SCHEMA_VERSION 6
 
 typedef struct ls_store ls_store;
 

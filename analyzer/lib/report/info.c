@@ -59,6 +59,8 @@ ls_status ls_info_collect(ls_store *store, ls_info *info, ls_error *err)
 	info->events = ls_store_meta_int(store, "event_count", 0);
 	info->discarded_events = ls_store_meta_int(store, "discarded_events", 0);
 	info->discarded_packets = ls_store_meta_int(store, "discarded_packets", 0);
+	info->callstack_events = ls_store_meta_int(store, "callstack_events", 0);
+	info->callstacks = ls_store_meta_int(store, "callstacks", 0);
 	if ((s = scalar(store, "SELECT count(*) FROM tasks", &info->tasks, err)) != LS_OK ||
 	    (s = scalar(store, "SELECT count(DISTINCT pid) FROM tasks WHERE pid IS NOT NULL", &info->processes, err)) != LS_OK ||
 	    (s = scalar(store, "SELECT count(*) FROM locks", &info->locks, err)) != LS_OK ||

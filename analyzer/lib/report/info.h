@@ -19,6 +19,7 @@ typedef struct {
 	int64_t t_begin_ns, t_end_ns;
 	int64_t events, tasks, processes, locks, holds, waits, objects, phases;
 	int64_t discarded_events, discarded_packets;
+	int64_t callstack_events, callstacks; /* events with a kernel call stack, distinct stacks */
 	int64_t class_events[LS_CLASS_COUNT];   /* lock events (acquire/acquired/release/downgrade, marks) per class */
 	int64_t class_holds[LS_CLASS_COUNT];
 	int64_t class_waits[LS_CLASS_COUNT];

@@ -1,14 +1,18 @@
 /* report.c — the text and JSON forms of a finding list (docs/report-format.md).
  *
  * Formatting only: the findings are taken as they are; the optional store is read for task
- * names and nothing else. Output goes to the caller's stream. */
+ * names and the evidence rows' call stacks (callstack.h) and nothing else. Output goes to the
+ * caller's stream. */
 #include "report.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "callstack.h"
 #include "machine.h"
+#include "stacktext.h"
 #include "timebase.h"
 
 #define WRAP 96
@@ -31,6 +35,22 @@ static const char *short_event(int type)
 	if (!n)
 		return NULL;
 	return strncmp(n, "lockstep_", 9) == 0 ? n + 9 : n;
+}
+
+/* ---- call stacks ---------------------------------------------------------------------------- */
+
+/* The stack recorded for an evidence row (its event, or its hold's acquisition): false when
+ * there is none or no store to read it from; a database that cannot be read leaves err->status
+ * not LS_OK. */
+static bool evidence_stack(const ls_report_context *ctx, const ls_evidence *ev, ls_callstack *cs,
+			   ls_error *err)
+{
+	ls_error_clear(err);
+	if (!ctx->store || ev->tid < 0)
+		return false;
+	if (ls_callstack_find(ctx->store, ev->tid, ev->t_ns, ev->cls >= 0 ? ev->lock : 0, cs, err) != LS_OK)
+		return false;
+	return ls_stacktext_first_frame(ctx->symbols, cs) < cs->depth;
 }
 
 /* ---- task names --------------------------------------------------------------------------- */
@@ -129,6 +149,25 @@ static void text_tasks(FILE *out, const int64_t *tids, size_t n, comm_lookup *cl
 	}
 }
 
+/* The evidence row's stack under it, one frame a line. */
+static void text_stack(FILE *out, const ls_evidence *ev, const ls_report_context *ctx)
+{
+	ls_callstack cs;
+	ls_error err;
+	char *lines;
+
+	if (!evidence_stack(ctx, ev, &cs, &err)) {
+		if (err.status != LS_OK)
+			fprintf(out, "                   stack: cannot be read (%s)\n", err.message);
+		return;
+	}
+	lines = ls_stacktext_lines(ctx->symbols, &cs, "                   stack: ",
+				   "                          ");
+	if (lines)
+		fputs(lines, out);
+	free(lines);
+}
+
 static void text_finding(FILE *out, const ls_finding *f, const ls_report_context *ctx,
 			 const report_env *env, comm_lookup *cl)
 {
@@ -218,6 +257,7 @@ static void text_finding(FILE *out, const ls_finding *f, const ls_report_context
 			fprintf(out, " [until %s, %s]", ls_time_format(&env->tb, ev->end_ns, a, sizeof(a)),
 				ls_duration_format(ev->end_ns - ev->t_ns, d, sizeof(d)));
 		fprintf(out, "\n");
+		text_stack(out, ev, ctx);
 	}
 	fprintf(out, "\n");
 }
@@ -324,6 +364,26 @@ static void json_time(FILE *out, const report_env *env, int64_t t, bool present)
 		fputs("null", out);
 }
 
+/* "stack": the kernel's frames, innermost first, or null when none was recorded. */
+static void json_stack(FILE *out, const ls_evidence *ev, const ls_report_context *ctx)
+{
+	ls_callstack cs;
+	ls_error err;
+	char buf[LS_STACKTEXT_FRAME_MAX];
+
+	fputs(", \"stack\": ", out);
+	if (!evidence_stack(ctx, ev, &cs, &err)) {
+		fputs("null", out);
+		return;
+	}
+	fputc('[', out);
+	for (uint32_t i = ls_stacktext_first_frame(ctx->symbols, &cs), first = i; i < cs.depth; i++) {
+		fputs(i > first ? ", " : "", out);
+		json_string(out, ls_stacktext_frame(ctx->symbols, &cs, i, buf, sizeof(buf)));
+	}
+	fprintf(out, "], \"stack_truncated\": %s", cs.truncated ? "true" : "false");
+}
+
 static void json_finding(FILE *out, const ls_finding *f, size_t id, const ls_report_context *ctx,
 			 const report_env *env)
 {
@@ -403,6 +463,7 @@ static void json_finding(FILE *out, const ls_finding *f, size_t id, const ls_rep
 		json_hex(out, ev->obj, ev->obj != 0);
 		fprintf(out, ", \"trylock\": %s, \"role\": ", ev->trylock ? "true" : "false");
 		json_string(out, ev->role);
+		json_stack(out, ev, ctx);
 		fputc('}', out);
 	}
 	fprintf(out, "%s]}", f->n_evidence ? "\n     " : "");
