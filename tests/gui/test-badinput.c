@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "load.h"
+#include "guicheck.h"
 #include "tap.h"
 #include "timeline.h"
 #include "window.h"
@@ -25,33 +26,13 @@ static LsvWindow *win;
 static LsvTimeline *tl;
 static const char *workdir, *synth;
 
-static void spin(int ms)
-{
-	gint64 end = g_get_monotonic_time() + ms * 1000;
-	while (g_get_monotonic_time() < end) {
-		for (int i = 0; i < 50 && g_main_context_iteration(NULL, FALSE); i++)
-			;
-		g_usleep(2000);
-	}
-}
 
-static void act(const char *name)
-{
-	g_action_group_activate_action(G_ACTION_GROUP(win), name, NULL);
-}
 
 static const char *banner(void)
 {
 	return lsv_window_get_banner_text(win);
 }
 
-static gboolean has(const char *text, const char *needle)
-{
-	gboolean ok = strstr(text, needle) != NULL;
-	if (!ok)
-		printf("#   \"%s\" not in:\n#   %s\n", needle, text);
-	return ok;
-}
 
 static char *work(const char *name)
 {
@@ -132,11 +113,11 @@ static void open_async(const char *path)
 {
 	lsv_window_open(win, path);
 	for (int i = 0; i < 1000; i++) {
-		spin(10);
+		gc_spin(10);
 		if (*banner() || (lsv_window_get_trace(win) && !strcmp(lsv_window_get_trace(win)->path, path)))
 			break;
 	}
-	spin(50);
+	gc_spin(50);
 }
 
 /* lockstep-synth SCENARIO|--generate … -o DIR */
@@ -171,7 +152,7 @@ static void test_corrupt_files(const char *good)
 	g_autofree char *bytes = random_bytes(65536, 7);
 	g_file_set_contents(rnd, bytes, 65536, NULL);
 	open_async(rnd);
-	TAP_OK(has(banner(), rnd) && has(banner(), "not a lockstep database"),
+	TAP_OK(gc_has(banner(), rnd) && gc_has(banner(), "not a lockstep database"),
 	       "random bytes: the banner names the file and says it is not a lockstep database");
 	TAP_EQ_INT(other_windows(), 0, "random bytes: no dialog, the message is in the window");
 	TAP_OK(lsv_window_get_trace(win) && !strcmp(lsv_window_get_trace(win)->path, good),
@@ -185,12 +166,12 @@ static void test_corrupt_files(const char *good)
 	g_stat(cut, &sb);
 	TAP_OK(truncate(cut, sb.st_size / 2) == 0, "truncated: cut to %lld bytes", (long long)sb.st_size / 2);
 	TAP_OK(!open_sync(cut), "truncated: refused");
-	TAP_OK(has(banner(), cut) && has(banner(), "truncated"), "truncated: the banner names the file and says it is truncated");
+	TAP_OK(gc_has(banner(), cut) && gc_has(banner(), "truncated"), "truncated: the banner names the file and says it is truncated");
 	TAP_OK(lsv_window_get_trace(win) && !strcmp(lsv_window_get_trace(win)->path, good),
 	       "truncated: the database open before stays open");
-	act("step-next");
+	gc_act(win, "step-next");
 	TAP_EQ_INT(lsv_window_get_cursor(win, NULL), 1, "truncated: and it still steps");
-	act("dismiss-banner");
+	gc_act(win, "dismiss-banner");
 	TAP_OK(!*banner(), "the banner can be dismissed");
 
 	/* another schema version */
@@ -198,7 +179,7 @@ static void test_corrupt_files(const char *good)
 	copy_file(good, old);
 	exec_sql(old, "UPDATE meta SET value = '2' WHERE key = 'schema_version'");
 	open_async(old);
-	TAP_OK(has(banner(), old) && has(banner(), "schema version 2"),
+	TAP_OK(gc_has(banner(), old) && gc_has(banner(), "schema version 2"),
 	       "schema version 2: the banner names the file and the version");
 	TAP_EQ_INT(other_windows(), 0, "schema version 2: no dialog");
 
@@ -206,7 +187,7 @@ static void test_corrupt_files(const char *good)
 	g_autofree char *foreign = work("foreign.sqlite");
 	g_unlink(foreign);
 	exec_sql(foreign, "CREATE TABLE songs(title TEXT); INSERT INTO songs VALUES ('la');");
-	TAP_OK(!open_sync(foreign) && has(banner(), foreign) && has(banner(), "not a lockstep database"),
+	TAP_OK(!open_sync(foreign) && gc_has(banner(), foreign) && gc_has(banner(), "not a lockstep database"),
 	       "an SQLite file of another program: the banner says it is not a lockstep database");
 
 	/* damaged pages in the middle, the size unchanged: refused on open, or found on the first
@@ -222,18 +203,18 @@ static void test_corrupt_files(const char *good)
 		overwrite_in_place(dam, data, len);
 		g_free(data);
 	}
-	act("dismiss-banner");
+	gc_act(win, "dismiss-banner");
 	gboolean opened = open_sync(dam);
 	if (opened) {
-		act("all-tasks");
-		act("jump-end");
-		act("step-prev");
+		gc_act(win, "all-tasks");
+		gc_act(win, "jump-end");
+		gc_act(win, "step-prev");
 		lsv_timeline_zoom(tl, 1e4, -1);
 		lsv_timeline_fetch_now(tl);
-		spin(100);
+		gc_spin(100);
 	}
-	TAP_OK(has(banner(), dam) && (has(banner(), "damaged") || has(banner(), "not a lockstep database") ||
-				       has(banner(), "malformed")),
+	TAP_OK(gc_has(banner(), dam) && (gc_has(banner(), "damaged") || gc_has(banner(), "not a lockstep database") ||
+				       gc_has(banner(), "malformed")),
 	       "damaged pages: the banner names the file and says it is damaged (%s)", opened ? "on a read" : "on open");
 	TAP_OK(open_sync(good) && !*banner(), "damaged pages: the window opens another file afterwards");
 	if (opened)
@@ -249,21 +230,21 @@ static void test_changed_while_open(const char *good, const char *other)
 	copy_file(good, gone);
 	TAP_OK(open_sync(gone), "opens a copy");
 	g_unlink(gone);
-	act("step-next");
-	TAP_OK(has(banner(), gone) && has(banner(), "was deleted"), "deleted while open: stepping says so, naming the file");
-	spin(100);
+	gc_act(win, "step-next");
+	TAP_OK(gc_has(banner(), gone) && gc_has(banner(), "was deleted"), "deleted while open: stepping says so, naming the file");
+	gc_spin(100);
 	TAP_OK(lsv_window_get_trace(win) == NULL, "deleted while open: the trace is closed");
-	act("step-next"); /* nothing open: nothing happens, nothing crashes */
-	act("jump-end");
+	gc_act(win, "step-next"); /* nothing open: nothing happens, nothing crashes */
+	gc_act(win, "jump-end");
 	/* reopened while still gone, then after it is back */
-	act("reload");
+	gc_act(win, "reload");
 	for (int i = 0; i < 200 && !strstr(banner(), "o such file"); i++)
-		spin(10);
-	TAP_OK(has(banner(), gone) && has(banner(), "o such file"), "reload of a deleted database: says it is missing");
+		gc_spin(10);
+	TAP_OK(gc_has(banner(), gone) && gc_has(banner(), "o such file"), "reload of a deleted database: says it is missing");
 	copy_file(good, gone);
-	act("reload");
+	gc_act(win, "reload");
 	for (int i = 0; i < 500 && !lsv_window_get_trace(win); i++)
-		spin(10);
+		gc_spin(10);
 	TAP_OK(lsv_window_get_trace(win) && !*banner(), "reload once it is back: open again, the banner gone");
 
 	/* renamed over by another file, then the user scrolls: the timeline's worker, which opens
@@ -280,9 +261,9 @@ static void test_changed_while_open(const char *good, const char *other)
 	lsv_timeline_set_view(tl, a + (b - a) / 2, a + (b - a) / 2 + 2000);
 	lsv_timeline_pan(tl, 40);
 	lsv_timeline_fetch_now(tl);
-	TAP_OK(has(banner(), rep) && has(banner(), "was replaced by another file"),
+	TAP_OK(gc_has(banner(), rep) && gc_has(banner(), "was replaced by another file"),
 	       "replaced while open: scrolling says so, naming the file");
-	spin(100);
+	gc_spin(100);
 	TAP_OK(lsv_window_get_trace(win) == NULL && other_windows() == 0, "replaced while open: closed, no dialog");
 
 	/* rewritten in place with another lockstep database, then the user jumps */
@@ -296,9 +277,9 @@ static void test_changed_while_open(const char *good, const char *other)
 		overwrite_in_place(rew, data, len);
 		g_free(data);
 	}
-	act("jump-end");
-	TAP_OK(has(banner(), rew) && has(banner(), "was rewritten"), "rewritten while open: the next jump says so");
-	spin(100);
+	gc_act(win, "jump-end");
+	TAP_OK(gc_has(banner(), rew) && gc_has(banner(), "was rewritten"), "rewritten while open: the next jump says so");
+	gc_spin(100);
 	TAP_OK(lsv_window_get_trace(win) == NULL, "rewritten while open: the trace is closed");
 
 	/* deleted with no action at all: the file monitor notices */
@@ -307,8 +288,8 @@ static void test_changed_while_open(const char *good, const char *other)
 	TAP_OK(open_sync(quiet), "opens a fourth copy");
 	g_unlink(quiet);
 	for (int i = 0; i < 300 && !*banner(); i++)
-		spin(10);
-	TAP_OK(has(banner(), quiet) && has(banner(), "was deleted"), "deleted while open and idle: the banner comes by itself");
+		gc_spin(10);
+	TAP_OK(gc_has(banner(), quiet) && gc_has(banner(), "was deleted"), "deleted while open and idle: the banner comes by itself");
 	TAP_OK(open_sync(good), "and another file opens");
 }
 
@@ -333,16 +314,16 @@ static void test_one_event(void)
 	int64_t a, b;
 	lsv_timeline_get_view(tl, &a, &b);
 	TAP_OK(a <= 100 && b > 100 && b - a < 1000000, "the view frames the event [%lld, %lld]", (long long)a, (long long)b);
-	act("step-next");
+	gc_act(win, "step-next");
 	TAP_EQ_INT(lsv_window_get_cursor(win, NULL), 0, "no next event: the cursor stays");
-	act("step-prev");
-	act("jump-end");
+	gc_act(win, "step-prev");
+	gc_act(win, "jump-end");
 	TAP_EQ_INT(lsv_window_get_cursor(win, NULL), 0, "the end is the one event");
-	TAP_OK(has(lsv_window_get_state_text(win), "waits read  solo/1"), "the state panel shows the waiter");
-	act("zoom-in");
-	act("zoom-in");
-	act("zoom-out");
-	act("zoom-fit");
+	TAP_OK(gc_has(lsv_window_get_state_text(win), "waits read  solo/1"), "the state panel shows the waiter");
+	gc_act(win, "zoom-in");
+	gc_act(win, "zoom-in");
+	gc_act(win, "zoom-out");
+	gc_act(win, "zoom-fit");
 	lsv_timeline_get_view(tl, &a, &b);
 	TAP_OK(b > a && a <= 100 && b > 100, "zooming keeps the event in a sane view [%lld, %lld]", (long long)a, (long long)b);
 	lsv_window_select_lock(win, (int64_t)0xffff888000001000ull);
@@ -392,12 +373,12 @@ static void test_ten_thousand_tasks(void)
 		return;
 	TAP_OK(t->tasks->len >= 10000, "%u tasks", t->tasks->len);
 	g_action_group_change_action_state(G_ACTION_GROUP(win), "all-tasks", g_variant_new_boolean(TRUE));
-	spin(50);
+	gc_spin(50);
 	TAP_OK(t->lanes->len > t->tasks->len, "every task has a lane (%u rows)", t->lanes->len);
 	int w = gtk_widget_get_width(GTK_WIDGET(tl)), h = gtk_widget_get_height(GTK_WIDGET(tl));
 	double whole = render_ms(w, h, 5);
 	for (int i = 0; i < 200; i++)
-		act("lane-down");
+		gc_act(win, "lane-down");
 	lsv_timeline_scroll_lanes(tl, 300000);
 	double scrolled = render_ms(w, h, 5);
 	int64_t a, b;
@@ -419,7 +400,7 @@ static void test_ten_thousand_tasks(void)
 	sqlite3_trace_v2(db, 0, NULL, NULL);
 	printf("# cursor move with 10 000 tasks: %d SQL statements\n", moved);
 	TAP_OK(moved < 200, "a cursor move runs %d statements, not one per task", moved);
-	TAP_OK(has(lsv_window_get_state_text(win), "Live locks"), "the state panel is filled");
+	TAP_OK(gc_has(lsv_window_get_state_text(win), "Live locks"), "the state panel is filled");
 	TAP_OK(!*banner(), "no error for 10 000 tasks");
 	g_action_group_change_action_state(G_ACTION_GROUP(win), "all-tasks", g_variant_new_boolean(FALSE));
 }
@@ -430,8 +411,8 @@ static void test_tiny_window(const char *rnd)
 {
 	gtk_window_set_default_size(GTK_WINDOW(win), 200, 100);
 	for (int i = 0; i < 100 && gtk_widget_get_width(GTK_WIDGET(win)) > 260; i++)
-		spin(10);
-	spin(200);
+		gc_spin(10);
+	gc_spin(200);
 	int ww = gtk_widget_get_width(GTK_WIDGET(win)), wh = gtk_widget_get_height(GTK_WIDGET(win));
 	int mw = 0, mh = 0;
 	gtk_widget_measure(GTK_WIDGET(win), GTK_ORIENTATION_HORIZONTAL, -1, &mw, NULL, NULL, NULL);
@@ -451,14 +432,14 @@ static void test_tiny_window(const char *rnd)
 	lsv_timeline_render(tl, s, MAX(tw, 1), MAX(th, 1));
 	lsv_timeline_render(tl, s, 1, 1);
 	cairo_surface_destroy(s);
-	act("step-next");
-	act("zoom-in");
-	act("jump-end");
+	gc_act(win, "step-next");
+	gc_act(win, "zoom-in");
+	gc_act(win, "jump-end");
 	TAP_OK(lsv_window_get_cursor(win, NULL) == lsv_window_get_trace(win)->event_count - 1,
 	       "the tiny window still steps and jumps");
-	TAP_OK(!open_sync(rnd) && has(banner(), "not a lockstep database"), "the banner shows in the tiny window too");
+	TAP_OK(!open_sync(rnd) && gc_has(banner(), "not a lockstep database"), "the banner shows in the tiny window too");
 	gtk_window_set_default_size(GTK_WINDOW(win), 1200, 800);
-	spin(200);
+	gc_spin(200);
 	TAP_OK(gtk_widget_get_width(GTK_WIDGET(tl)) > 600, "and it grows back (timeline %d px wide)",
 	       gtk_widget_get_width(GTK_WIDGET(tl)));
 }
@@ -502,7 +483,7 @@ int main(int argc, char **argv)
 	tl = lsv_window_get_timeline(win);
 	TAP_OK(open_sync(good), "opens the sample's database");
 	for (int i = 0; i < 300 && gtk_widget_get_width(GTK_WIDGET(tl)) < 600; i++)
-		spin(10);
+		gc_spin(10);
 	TAP_OK(!*banner(), "no banner on a good open");
 
 	test_corrupt_files(good);
@@ -514,6 +495,6 @@ int main(int argc, char **argv)
 	test_tiny_window(rnd);
 
 	gtk_window_destroy(GTK_WINDOW(win));
-	spin(50);
+	gc_spin(50);
 	return tap_done();
 }

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "load.h"
+#include "guicheck.h"
 #include "tap.h"
 #include "timeline.h"
 #include "window-views.h"
@@ -116,13 +117,6 @@ static gboolean is_background(const int rgb[3])
 	return abs(rgb[0] - rgb[1]) < 6 && abs(rgb[1] - rgb[2]) < 6 && rgb[0] > 200;
 }
 
-static gboolean has(const char *text, const char *needle)
-{
-	gboolean ok = text && strstr(text, needle) != NULL;
-	if (!ok)
-		printf("#   \"%s\" not in:\n#   %s\n", needle, text ? text : "(null)");
-	return ok;
-}
 
 static int px(LsvTimeline *t, int64_t ns)
 {
@@ -221,15 +215,15 @@ static void test_cpu_lanes(const char *db)
 	TAP_OK(lsv_timeline_cpu_run_at(tl, x, y0 + h0 / 2, &cpu, &run) && cpu == 0 && run.tid == 303 &&
 	       run.begin == 2000 && run.end == 6000, "the hit test finds the hog's run [2000, 6000] on cpu 0");
 	g_autofree char *tip = lsv_timeline_describe_cpu_run(tl, cpu, &run);
-	TAP_OK(has(tip, "cpu 0: hog/303") && has(tip, "from +1.000 µs to +5.000 µs (4.000 µs)") &&
-	       has(tip, "switched out: sleeping (S)"), "its tooltip: cpu, comm/tid, from–to, duration, how it left");
+	TAP_OK(gc_has(tip, "cpu 0: hog/303") && gc_has(tip, "from +1.000 µs to +5.000 µs (4.000 µs)") &&
+	       gc_has(tip, "switched out: sleeping (S)"), "its tooltip: cpu, comm/tid, from–to, duration, how it left");
 	TAP_OK(lsv_timeline_cpu_run_at(tl, xh, y0 + h0 / 2, &cpu, &run) && run.tid == 301, "the holder's first run");
 	g_autofree char *tip2 = lsv_timeline_describe_cpu_run(tl, cpu, &run);
-	TAP_OK(has(tip2, "holder/301") && has(tip2, "from +0 ns (trace start) to +1.000 µs") &&
-	       has(tip2, "switched out: runnable (preempted)"), "the holder's: from the trace start, preempted");
+	TAP_OK(gc_has(tip2, "holder/301") && gc_has(tip2, "from +0 ns (trace start) to +1.000 µs") &&
+	       gc_has(tip2, "switched out: runnable (preempted)"), "the holder's: from the trace start, preempted");
 	TAP_OK(lsv_timeline_cpu_run_at(tl, px(tl, 7000), y0 + h0 / 2, &cpu, &run) && run.tid == 301, "its last run");
 	g_autofree char *tip3 = lsv_timeline_describe_cpu_run(tl, cpu, &run);
-	TAP_OK(has(tip3, "still running at the trace end"), "still running at the end");
+	TAP_OK(gc_has(tip3, "still running at the trace end"), "still running at the end");
 
 	/* a click on the hog's run selects the hog: its runs stand out, the others dim */
 	click(GTK_WIDGET(tl), x, y0 + h0 / 2, FALSE);

@@ -15,6 +15,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "guicheck.h"
 #include "tap.h"
 #include "timeline.h"
 #include "window.h"
@@ -23,28 +24,8 @@ static LsvWindow *win;
 static LsvTimeline *tl;
 static const char *workdir, *synth, *scenarios;
 
-static void spin(int ms)
-{
-	gint64 end = g_get_monotonic_time() + ms * 1000;
-	while (g_get_monotonic_time() < end) {
-		for (int i = 0; i < 50 && g_main_context_iteration(NULL, FALSE); i++)
-			;
-		g_usleep(2000);
-	}
-}
 
-static void act(const char *name)
-{
-	g_action_group_activate_action(G_ACTION_GROUP(win), name, NULL);
-}
 
-static gboolean has(const char *text, const char *needle)
-{
-	gboolean ok = text && strstr(text, needle) != NULL;
-	if (!ok)
-		printf("#   \"%s\" not in:\n#   %s\n", needle, text ? text : "(null)");
-	return ok;
-}
 
 /* lockstep-synth SCENARIO -o WORKDIR/NAME, then opened (loaded and checked on open). */
 static gboolean open_scenario(const char *scn, const char *name)
@@ -67,8 +48,8 @@ static gboolean open_scenario(const char *scn, const char *name)
 		printf("#   %s\n", ls_error_format(&err, buf, sizeof(buf)));
 	}
 	for (int i = 0; i < 300 && gtk_widget_get_width(GTK_WIDGET(tl)) < 600; i++)
-		spin(10);
-	spin(50);
+		gc_spin(10);
+	gc_spin(50);
 	return ok;
 }
 
@@ -101,24 +82,24 @@ static void test_state_beside_findings(void)
 	int f = finding_of_kind("writer-starvation");
 	TAP_OK(f >= 0, "its wait finding is listed");
 	lsv_window_select_finding(win, f);
-	spin(100);
+	gc_spin(100);
 	TAP_OK(gtk_widget_get_mapped(child("findings_list")) && gtk_widget_get_mapped(child("evidence_label")),
 	       "the findings list and the evidence are shown");
 	TAP_OK(gtk_widget_get_mapped(child("state_label")), "and the state at the cursor beside them, not behind a tab");
 	/* step back to the blocker's hold: the live locks follow, in view */
-	act("evidence-prev");
-	spin(50);
+	gc_act(win, "evidence-prev");
+	gc_spin(50);
 	const char *st = lsv_window_get_state_text(win);
-	TAP_OK(has(st, "pte_lock 0xffff888000400000") && has(st, "holds write madvise-a/2201"),
+	TAP_OK(gc_has(st, "pte_lock 0xffff888000400000") && gc_has(st, "holds write madvise-a/2201"),
 	       "stepping the evidence to the blocker: its hold is live in the state panel");
 	TAP_OK(gtk_widget_get_mapped(child("state_label")) && gtk_widget_get_mapped(child("findings_list")),
 	       "both still shown while stepping");
 
 	const char *ev = lsv_window_get_evidence_text(win);
-	TAP_OK(has(ev, "Blocked by") && has(ev, "madvise-a/2201 write from +100 ns, held 999.900 µs"),
+	TAP_OK(gc_has(ev, "Blocked by") && gc_has(ev, "madvise-a/2201 write from +100 ns, held 999.900 µs"),
 	       "the blocker: task, mode, since when, how long");
-	TAP_OK(has(ev, "at 0xffffffff81020010"), "the blocker's call site");
-	TAP_OK(has(ev, "got in first 10 time(s) after the waiter asked: 11 hold(s) during the wait, 8.499 ms of it, 1 by trylock"),
+	TAP_OK(gc_has(ev, "at 0xffffffff81020010"), "the blocker's call site");
+	TAP_OK(gc_has(ev, "got in first 10 time(s) after the waiter asked: 11 hold(s) during the wait, 8.499 ms of it, 1 by trylock"),
 	       "how often it got in first (a spinlock's bypasses), its holds during the wait, its trylocks");
 	TAP_OK(!strstr(ev, "fault-b/2202 write from"), "the waiter is not listed as its own blocker");
 }
@@ -129,12 +110,12 @@ static void test_blockers_trylock(void)
 	TAP_OK(open_scenario(scn, "vma-starved"), "opens the starved per-VMA writer scenario");
 	int f = finding_of_kind("writer-starvation");
 	lsv_window_select_finding(win, f);
-	spin(50);
+	gc_spin(50);
 	const char *ev = lsv_window_get_evidence_text(win);
-	TAP_OK(has(ev, "Blocked by") && has(ev, "fault-a/601 read from") && has(ev, "fault-b/602 read from") &&
-	       has(ev, "fault-c/603 read from"), "three readers named as blockers");
-	TAP_OK(has(ev, "held 2.500 ms (trylock)"), "a blocker's hold taken by trylock is marked");
-	TAP_OK(has(ev, "admitted past the waiting writer 5 time(s)"), "readers admitted past the writer: the bypasses");
+	TAP_OK(gc_has(ev, "Blocked by") && gc_has(ev, "fault-a/601 read from") && gc_has(ev, "fault-b/602 read from") &&
+	       gc_has(ev, "fault-c/603 read from"), "three readers named as blockers");
+	TAP_OK(gc_has(ev, "held 2.500 ms (trylock)"), "a blocker's hold taken by trylock is marked");
+	TAP_OK(gc_has(ev, "admitted past the waiting writer 5 time(s)"), "readers admitted past the writer: the bypasses");
 }
 
 static void test_instances(void)
@@ -144,13 +125,13 @@ static void test_instances(void)
 	int f = finding_of_kind("uaf-window");
 	TAP_OK(f >= 0, "the race is one finding");
 	lsv_window_select_finding(win, f);
-	spin(50);
+	gc_spin(50);
 	const char *ev = lsv_window_get_evidence_text(win);
-	TAP_OK(has(ev, "2 instances"), "its two instances are shown");
-	TAP_OK(has(ev, "1. +1.350 µs … +1.950 µs: victim-1/1001, oom_reaper/1101") &&
-	       has(ev, "2. +4.350 µs … +4.950 µs: victim-2/1002, oom_reaper/1101"),
+	TAP_OK(gc_has(ev, "2 instances"), "its two instances are shown");
+	TAP_OK(gc_has(ev, "1. +1.350 µs … +1.950 µs: victim-1/1001, oom_reaper/1101") &&
+	       gc_has(ev, "2. +4.350 µs … +4.950 µs: victim-2/1002, oom_reaper/1101"),
 	       "each with its window and its own tasks");
-	TAP_OK(has(ev, "0xffff888000001000 allocated +0 ns") && has(ev, "allocated +3.000 µs"),
+	TAP_OK(gc_has(ev, "0xffff888000001000 allocated +0 ns") && gc_has(ev, "allocated +3.000 µs"),
 	       "each with the lifetime of its mm (same address, allocated at different times)");
 }
 
@@ -228,10 +209,10 @@ static void test_back_to_back(void)
 	TAP_OK(breaks(s, x1500 - 40, x1500 + 40, band_y) == 0 || breaks(s, x1500 - 40, x1500 + 40, band_y) < 30,
 	       "lock lane: inside one hold, no boundary");
 	g_autofree char *tip_b = lsv_timeline_tooltip_at(tl, x2500, band_y);
-	TAP_OK(has(tip_b, "b-task/12"), "lock lane: the tooltip names b-task's hold");
+	TAP_OK(gc_has(tip_b, "b-task/12"), "lock lane: the tooltip names b-task's hold");
 	int x6005 = (int)lsv_timeline_time_to_x(tl, 6005);
 	g_autofree char *tip_run = lsv_timeline_tooltip_at(tl, x6005, band_y);
-	TAP_OK(has(tip_run, "5 holds by a-task/11 here"), "lock lane: a run of one task's holds within a pixel is counted");
+	TAP_OK(gc_has(tip_run, "5 holds by a-task/11 here"), "lock lane: a run of one task's holds within a pixel is counted");
 	/* the narrowest bar has a tooltip too: 1 ns, well under a pixel */
 	g_autofree char *tip_narrow = lsv_timeline_tooltip_at(tl, (int)lsv_timeline_time_to_x(tl, 6000), band_y);
 	TAP_OK(tip_narrow != NULL, "lock lane: a sub-pixel hold still has a tooltip");
@@ -245,7 +226,7 @@ static void test_back_to_back(void)
 	TAP_OK(breaks(s, x5001 - 2, x5001 + 2, ry) >= 1, "task lane: a boundary between a-task's holds 1 ns apart");
 	/* five 1 ns holds within two pixels: drawn from the summaries, counted in the tooltip */
 	g_autofree char *tip_lane = lsv_timeline_tooltip_at(tl, x6005, ry);
-	TAP_OK(has(tip_lane, "5 holds of mmap_lock by a-task/11 in this pixel"),
+	TAP_OK(gc_has(tip_lane, "5 holds of mmap_lock by a-task/11 in this pixel"),
 	       "task lane: the tooltip counts the back-to-back holds a pixel stands for");
 	cairo_surface_destroy(s);
 
@@ -289,6 +270,6 @@ int main(int argc, char **argv)
 	test_back_to_back();
 
 	gtk_window_destroy(GTK_WINDOW(win));
-	spin(50);
+	gc_spin(50);
 	return tap_done();
 }

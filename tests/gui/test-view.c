@@ -18,6 +18,7 @@
 
 #include "load.h"
 #include "lod.h"
+#include "guicheck.h"
 #include "tap.h"
 #include "timeline.h"
 #include "window.h"
@@ -29,33 +30,13 @@
 static LsvWindow *win;
 static LsvTimeline *tl;
 
-static void spin(int ms)
-{
-	gint64 end = g_get_monotonic_time() + ms * 1000;
-	while (g_get_monotonic_time() < end) {
-		for (int i = 0; i < 50 && g_main_context_iteration(NULL, FALSE); i++)
-			;
-		g_usleep(2000);
-	}
-}
 
-static void act(const char *name)
-{
-	g_action_group_activate_action(G_ACTION_GROUP(win), name, NULL);
-}
 
 static int64_t cursor(void)
 {
 	return lsv_window_get_cursor(win, NULL);
 }
 
-static gboolean has(const char *text, const char *needle)
-{
-	gboolean ok = strstr(text, needle) != NULL;
-	if (!ok)
-		printf("#   \"%s\" not in:\n#   %s\n", needle, text);
-	return ok;
-}
 
 static char *make_db(const char *dir, const char *name, const char *sql1, const char *sql2)
 {
@@ -181,76 +162,76 @@ static void test_stepping(void)
 {
 	int64_t t;
 	TAP_EQ_INT(cursor(), 0, "cursor starts at the first event");
-	TAP_OK(has(lsv_window_get_state_text(win), "waits read  fault-thread/101"),
+	TAP_OK(gc_has(lsv_window_get_state_text(win), "waits read  fault-thread/101"),
 	       "after lock_acquire only: 101 waits for mmap_lock");
-	act("step-next");
+	gc_act(win, "step-next");
 	TAP_EQ_INT(lsv_window_get_cursor(win, &t), 1, "step next → event 1");
 	TAP_EQ_INT(t, 1000, "cursor time 1000 ns");
-	TAP_OK(has(lsv_window_get_state_text(win), "holds read  fault-thread/101"), "101 holds mmap_lock for read");
+	TAP_OK(gc_has(lsv_window_get_state_text(win), "holds read  fault-thread/101"), "101 holds mmap_lock for read");
 	TAP_OK(lsv_window_goto(win, "#5"), "go to event #5");
 	const char *st = lsv_window_get_state_text(win);
-	TAP_OK(has(st, "mmap_lock 0xffff888000001000") && has(st, "holds read  fault-thread/101") &&
-	       has(st, "waits write munmap/201"), "event 5: 101 holds, 201 waits for write");
-	TAP_OK(has(st, "pte_lock 0xffff88800000c000"), "event 5: the pte lock is live too");
-	act("step-prev");
+	TAP_OK(gc_has(st, "mmap_lock 0xffff888000001000") && gc_has(st, "holds read  fault-thread/101") &&
+	       gc_has(st, "waits write munmap/201"), "event 5: 101 holds, 201 waits for write");
+	TAP_OK(gc_has(st, "pte_lock 0xffff88800000c000"), "event 5: the pte lock is live too");
+	gc_act(win, "step-prev");
 	TAP_EQ_INT(cursor(), 4, "step prev → event 4");
 	TAP_OK(lsv_window_goto(win, "+3us"), "go to +3us");
 	TAP_EQ_INT(lsv_window_get_cursor(win, &t), 8, "+3 µs is t=4000: the last event there is #8");
 	st = lsv_window_get_state_text(win);
-	TAP_OK(has(st, "holds write munmap/201") && !strstr(st, "fault-thread/101"),
+	TAP_OK(gc_has(st, "holds write munmap/201") && !strstr(st, "fault-thread/101"),
 	       "event 8: 201 holds for write, 101 is gone");
-	act("jump-end");
+	gc_act(win, "jump-end");
 	TAP_EQ_INT(lsv_window_get_cursor(win, &t), 16, "jump to end → last event");
 	TAP_EQ_INT(t, 10000, "end time");
-	TAP_OK(has(lsv_window_get_state_text(win), "anon_vma 0xffff88800000b000") &&
-	       has(lsv_window_get_state_text(win), "holds write fault-worker/102"), "held at end: 102's anon_vma");
-	act("jump-start");
+	TAP_OK(gc_has(lsv_window_get_state_text(win), "anon_vma 0xffff88800000b000") &&
+	       gc_has(lsv_window_get_state_text(win), "holds write fault-worker/102"), "held at end: 102's anon_vma");
+	gc_act(win, "jump-start");
 	TAP_EQ_INT(cursor(), 0, "jump to start");
-	TAP_OK(has(lsv_window_get_cursor_text(win), "#0"), "cursor label shows the event");
+	TAP_OK(gc_has(lsv_window_get_cursor_text(win), "#0"), "cursor label shows the event");
 
 	lsv_window_select_task(win, 102);
-	act("step-task-next");
+	gc_act(win, "step-task-next");
 	TAP_EQ_INT(cursor(), 9, "next event of task 102 → #9");
-	act("step-task-next");
+	gc_act(win, "step-task-next");
 	TAP_EQ_INT(cursor(), 10, "→ #10");
-	act("step-task-next");
+	gc_act(win, "step-task-next");
 	TAP_EQ_INT(cursor(), 14, "→ #14");
-	act("step-task-prev");
+	gc_act(win, "step-task-prev");
 	TAP_EQ_INT(cursor(), 10, "previous event of task 102 → #10");
-	TAP_OK(has(lsv_window_get_state_text(win), "lock_acquired vma_lock read 0xffff88800000a000: FAILED, vma_write_marked"),
+	TAP_OK(gc_has(lsv_window_get_state_text(win), "lock_acquired vma_lock read 0xffff88800000a000: FAILED, vma_write_marked"),
 	       "the refused per-VMA read lock is described");
 
 	lsv_window_select_lock(win, (int64_t)MM);
 	lsv_window_set_cursor(win, 1);
-	act("step-lock-next");
+	gc_act(win, "step-lock-next");
 	TAP_EQ_INT(cursor(), 5, "next event of the mm's mmap_lock after #1 → #5");
-	act("step-lock-next");
+	gc_act(win, "step-lock-next");
 	TAP_EQ_INT(cursor(), 7, "→ #7");
-	act("step-lock-prev");
+	gc_act(win, "step-lock-prev");
 	TAP_EQ_INT(cursor(), 5, "previous → #5");
 	lsv_window_set_step_scope(win, 2);
-	act("step-scope-next");
+	gc_act(win, "step-scope-next");
 	TAP_EQ_INT(cursor(), 7, "the transport's step follows the chosen scope (lock)");
 	lsv_window_set_step_scope(win, 0);
-	act("step-scope-next");
+	gc_act(win, "step-scope-next");
 	TAP_EQ_INT(cursor(), 8, "scope back to all events");
 	lsv_window_select_lock(win, LSV_NONE);
 
 	lsv_window_select_task(win, 101);
 	lsv_window_set_cursor(win, 3);
 	st = lsv_window_get_state_text(win);
-	TAP_OK(has(st, "Task fault-thread/101: 2 locks") && has(st, "1. holds mmap_lock read") &&
-	       has(st, "2. holds pte_lock write") && has(st, "at 0xffffffff"),
+	TAP_OK(gc_has(st, "Task fault-thread/101: 2 locks") && gc_has(st, "1. holds mmap_lock read") &&
+	       gc_has(st, "2. holds pte_lock write") && gc_has(st, "at 0xffffffff"),
 	       "held-lock stack of 101 with call sites, outermost first");
 	lsv_window_select_task(win, LSV_NONE);
 
 	lsv_window_select_object(win, (int64_t)VMA);
 	lsv_window_set_cursor(win, 9);
-	TAP_OK(has(lsv_window_get_state_text(win), "Object 0xffff88800000a000") &&
-	       has(lsv_window_get_state_text(win), "at the cursor: live"), "VMA live before its free");
+	TAP_OK(gc_has(lsv_window_get_state_text(win), "Object 0xffff88800000a000") &&
+	       gc_has(lsv_window_get_state_text(win), "at the cursor: live"), "VMA live before its free");
 	lsv_window_set_cursor(win, 12);
-	TAP_OK(has(lsv_window_get_state_text(win), "at the cursor: freed"), "VMA freed after #11");
-	TAP_OK(has(lsv_window_get_state_text(win), "alloc     before the trace"), "lifetime without alloc");
+	TAP_OK(gc_has(lsv_window_get_state_text(win), "at the cursor: freed"), "VMA freed after #11");
+	TAP_OK(gc_has(lsv_window_get_state_text(win), "alloc     before the trace"), "lifetime without alloc");
 	lsv_window_select_object(win, LSV_NONE);
 }
 
@@ -304,26 +285,26 @@ static void test_keys(void)
 static void test_findings(void)
 {
 	lsv_window_select_finding(win, 1); /* sorted: the error first, then the warning */
-	spin(50);
-	TAP_OK(has(lsv_window_get_evidence_text(win), "writer-starvation") &&
-	       has(lsv_window_get_evidence_text(win), "requests munmap/201"),
+	gc_spin(50);
+	TAP_OK(gc_has(lsv_window_get_evidence_text(win), "writer-starvation") &&
+	       gc_has(lsv_window_get_evidence_text(win), "requests munmap/201"),
 	       "wait finding selected: the evidence shown is the writer's request");
 	TAP_EQ_INT(cursor(), 5, "cursor on the request (#5), not on the reader's earlier hold");
 	int64_t a, b;
 	lsv_timeline_get_view(tl, &a, &b);
 	TAP_OK(a <= 2000 && a > 1000 && b >= 4000 && b - a < 4000, "zoomed to the wait [%lld, %lld]", (long long)a, (long long)b);
-	act("evidence-prev");
+	gc_act(win, "evidence-prev");
 	TAP_EQ_INT(cursor(), 1, "previous evidence → the reader's hold (#1)");
 	TAP_EQ_INT(lsv_timeline_get_selected_tid(tl), 101, "its task selected");
-	act("evidence-next");
+	gc_act(win, "evidence-next");
 	TAP_EQ_INT(cursor(), 5, "next evidence → #5");
 	TAP_EQ_INT(lsv_timeline_get_selected_tid(tl), 201, "its task selected");
-	act("evidence-next");
+	gc_act(win, "evidence-next");
 	TAP_EQ_INT(cursor(), 8, "→ #8");
-	act("evidence-prev");
+	gc_act(win, "evidence-prev");
 	TAP_EQ_INT(cursor(), 5, "previous evidence → #5");
 	lsv_window_select_finding(win, 0);
-	spin(50);
+	gc_spin(50);
 	TAP_EQ_INT(cursor(), 10, "the uaf finding starts at the refused lock (#10)");
 	lsv_window_select_finding(win, -1);
 }
@@ -333,7 +314,7 @@ static void test_pixels(const char *dir)
 	lsv_window_select_task(win, LSV_NONE);
 	lsv_window_set_cursor(win, 0);
 	lsv_timeline_set_view(tl, 1000, 10000);
-	spin(50);
+	gc_spin(50);
 	cairo_surface_t *s = render();
 	int rgb[3];
 	int y101 = lsv_timeline_lane_y(tl, 101), y102 = lsv_timeline_lane_y(tl, 102), y201 = lsv_timeline_lane_y(tl, 201);
@@ -404,7 +385,7 @@ static void test_pixels(const char *dir)
 	lsv_window_select_lock(win, (int64_t)MM);
 	for (int i = 0; i < 20; i++) {
 		cairo_surface_destroy(render());
-		spin(20);
+		gc_spin(20);
 		if (!lsv_timeline_is_busy(tl))
 			break;
 	}
@@ -441,7 +422,7 @@ static void test_pixels(const char *dir)
 	s = render();
 	cairo_surface_destroy(s);
 	for (int i = 0; i < 200 && lsv_timeline_is_busy(tl); i++)
-		spin(10);
+		gc_spin(10);
 	s = render();
 	TAP_OK(lsv_timeline_last_render_was_detail(tl), "zoomed in: detail drawn from the worker's fetch");
 	pixel(s, px(5000), lsv_timeline_row_y(y201, 0), rgb);
@@ -609,7 +590,7 @@ static void test_filters_and_style(void)
 	TAP_EQ_INT(t->lanes->len, 5, "object filter cleared");
 
 	g_action_group_change_action_state(G_ACTION_GROUP(win), "dark", g_variant_new_boolean(TRUE));
-	spin(100);
+	gc_spin(100);
 	lsv_timeline_zoom_fit(tl);
 	cairo_surface_t *s = render();
 	int rgb[3];
@@ -617,16 +598,16 @@ static void test_filters_and_style(void)
 	TAP_OK(rgb[0] < 80 && rgb[1] < 80 && rgb[2] < 80, "dark style: dark timeline background");
 	cairo_surface_destroy(s);
 	g_action_group_change_action_state(G_ACTION_GROUP(win), "dark", g_variant_new_boolean(FALSE));
-	spin(100);
+	gc_spin(100);
 
 	/* play: the cursor advances by itself, pause stops it */
 	lsv_window_set_cursor(win, 0);
-	act("play");
-	spin(400);
-	act("play");
+	gc_act(win, "play");
+	gc_spin(400);
+	gc_act(win, "play");
 	int64_t c = cursor();
 	TAP_OK(c > 0, "playing moved the cursor (to #%lld)", (long long)c);
-	spin(100);
+	gc_spin(100);
 	TAP_EQ_INT(cursor(), c, "paused");
 }
 
@@ -715,12 +696,12 @@ static void test_sample(const char *src, const char *dir)
 		TAP_OK(tables == 1, "an unchecked trace is checked on open (findings table written)");
 		TAP_EQ_INT(lsv_window_get_findings_count(win), rows, "every stored finding is listed");
 	}
-	act("step-next");
-	act("step-next");
+	gc_act(win, "step-next");
+	gc_act(win, "step-next");
 	TAP_EQ_INT(cursor(), 2, "stepping on the sample");
-	TAP_OK(has(lsv_window_get_state_text(win), "Event #2"), "state panel follows");
+	TAP_OK(gc_has(lsv_window_get_state_text(win), "Event #2"), "state panel follows");
 	lsv_timeline_zoom_fit(tl);
-	spin(50);
+	gc_spin(50);
 	cairo_surface_t *s = render();
 	int drawn = 0, rgb[3];
 	int w = cairo_image_surface_get_width(s), h = cairo_image_surface_get_height(s);
@@ -756,9 +737,9 @@ static void test_recorded_race(const char *src, const char *dir)
 	db_text(sdb, "SELECT count(*) FROM findings WHERE rule = 'pgtable-freed-under-walker'", n, sizeof(n));
 	TAP_OK(atoi(n) >= 1, "checked on open: pgtable-freed-under-walker found (%s)", n);
 	lsv_window_select_finding(win, 0); /* errors sort first: a uaf-window */
-	spin(50);
-	TAP_OK(has(lsv_window_get_evidence_text(win), "pgtable-freed-under-walker") &&
-	       has(lsv_window_get_evidence_text(win), "walker holds mmap_lock"),
+	gc_spin(50);
+	TAP_OK(gc_has(lsv_window_get_evidence_text(win), "pgtable-freed-under-walker") &&
+	       gc_has(lsv_window_get_evidence_text(win), "walker holds mmap_lock"),
 	       "the race's finding selected, its first evidence the walker's mmap_lock");
 	{
 		/* issue 11/15: times relative to the trace start, call sites as symbol+offset */
@@ -783,7 +764,7 @@ static void test_recorded_race(const char *src, const char *dir)
 		sqlite3_finalize(q);
 		g_autofree char *tip = lsv_timeline_describe_span(tl, &sp);
 		g_autofree char *who = g_strdup_printf("oom_mrelease/%d", sp.tid);
-		TAP_OK(sp.id && has(tip, who) && g_regex_match_simple("at [a-z_]+\\+0x[0-9a-f]+", tip, 0, 0),
+		TAP_OK(sp.id && gc_has(tip, who) && g_regex_match_simple("at [a-z_]+\\+0x[0-9a-f]+", tip, 0, 0),
 		       "a hold's tooltip names its task and its call site as symbol+offset");
 	}
 	db_text(sdb, "SELECT min(t_begin_ns) FROM findings WHERE rule = 'pgtable-freed-under-walker'", begin, sizeof(begin));
@@ -902,7 +883,7 @@ static void test_finding_frames(const char *starved, const char *cycle, const ch
 			g_autofree char *row = lsv_window_get_finding_row_text(win, i);
 			g_autofree char *d = lsv_format_duration(wait - t->t_begin);
 			g_autofree char *want = g_strdup_printf("at +%s", d);
-			TAP_OK(has(row, want), "the list gives the wait's time (%s)", want);
+			TAP_OK(gc_has(row, want), "the list gives the wait's time (%s)", want);
 			int64_t c;
 			lsv_window_get_cursor(win, &c);
 			TAP_EQ_INT(c, wait, "the cursor starts on the writer's request");
@@ -950,17 +931,17 @@ static void test_callstack_evidence(const char *src, const char *dir)
 		if (!g_strcmp0(g_array_index(f->evidence, lsv_evidence, k).role, "requests vma_lock (write)"))
 			want = (int)k;
 	for (int k = 0; k < want; k++)
-		act("evidence-next");
+		gc_act(win, "evidence-next");
 	xin_spin(50);
 	const char *ev = lsv_window_get_evidence_text(win);
-	TAP_OK(want >= 0 && has(ev, "requests vma_lock (write)") && has(ev, "stack:") &&
-	       has(ev, "__split_vma+0x629") && has(ev, "mprotect_fixup+0x"),
+	TAP_OK(want >= 0 && gc_has(ev, "requests vma_lock (write)") && gc_has(ev, "stack:") &&
+	       gc_has(ev, "__split_vma+0x629") && gc_has(ev, "mprotect_fixup+0x"),
 	       "the evidence detail of mprotect's vma_lock request shows its recorded stack");
 	TAP_OK(!strstr(ev, "lttng_") && !strstr(ev, "__traceiter_"), "without the tracer's frames");
-	act("evidence-prev");
+	gc_act(win, "evidence-prev");
 	xin_spin(50);
 	ev = lsv_window_get_evidence_text(win);
-	TAP_OK(has(ev, "holds anon_vma (write)") && has(ev, "vma_prepare+0x"),
+	TAP_OK(gc_has(ev, "holds anon_vma (write)") && gc_has(ev, "vma_prepare+0x"),
 	       "the row before it (the held anon_vma) shows the stack of its acquisition");
 	lsv_window_select_finding(win, -1);
 }
@@ -992,8 +973,8 @@ int main(int argc, char **argv)
 		return tap_done();
 	}
 	for (int i = 0; i < 300 && gtk_widget_get_width(GTK_WIDGET(tl)) < 600; i++)
-		spin(10);
-	spin(100);
+		gc_spin(10);
+	gc_spin(100);
 	TAP_OK(gtk_widget_get_width(GTK_WIDGET(tl)) >= 600, "window mapped (timeline %d px wide)",
 	       gtk_widget_get_width(GTK_WIDGET(tl)));
 
@@ -1037,6 +1018,6 @@ int main(int argc, char **argv)
 	TAP_OK(!lsv_window_open_sync(win, bogus, &err) && err.message[0], "refuses a non-database: %s", err.message);
 
 	gtk_window_destroy(GTK_WINDOW(win));
-	spin(50);
+	gc_spin(50);
 	return tap_done();
 }

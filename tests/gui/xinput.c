@@ -1,6 +1,8 @@
 /* xinput.c — XTEST input for the GUI tests (xinput.h). X11 only: the tests run under Xvfb. */
 #include "xinput.h"
 
+#include "guicheck.h"
+
 #include <X11/Xlib.h>
 #include <X11/extensions/XTest.h>
 #include <X11/keysym.h>
@@ -21,12 +23,7 @@ bool xin_available(void)
 
 void xin_spin(int ms)
 {
-	gint64 end = g_get_monotonic_time() + ms * 1000;
-	while (g_get_monotonic_time() < end) {
-		for (int i = 0; i < 50 && g_main_context_iteration(NULL, FALSE); i++)
-			;
-		g_usleep(2000);
-	}
+	gc_spin(ms);
 }
 
 /* Root-window coordinates of (x, y) in widget. */
