@@ -16,12 +16,12 @@ usage: callstack_stacks.py SOURCE_ROOT LOCKSTEP LOCKSTEP_SYNTH
 import json
 import os
 import sqlite3
-import subprocess
+
+import taplib
+from taplib import exit_status, result, run
 import sys
 import tempfile
 
-n = 0
-failed = 0
 
 SCENARIO = 'callstack-vma-write-mark-under-anon-vma.scn'
 FAULT_STACK = ['__anon_vma_prepare+0x45', 'do_anonymous_page+0x46', 'handle_mm_fault+0xc5f',
@@ -31,19 +31,6 @@ FREE_FRAMES = [0xffffffffc0066199, 0xffffffffc03ae540, 0xffffffff8102d010, 0xfff
                0xffffffff81003108]
 
 
-def result(ok, name, diag=''):
-    global n, failed
-    n += 1
-    print(f'{"ok" if ok else "not ok"} {n} - {name}')
-    if not ok:
-        failed += 1
-        for line in str(diag).splitlines()[:30]:
-            print(f'# {line}')
-
-
-def run(*args):
-    p = subprocess.run(args, capture_output=True, text=True)
-    return p.returncode, p.stdout, p.stderr
 
 
 def stack_after(text, evidence_marker):
@@ -190,7 +177,7 @@ def main():
         synthetic(root, lockstep, synth, tmp)
         freed(root, lockstep, synth, tmp)
         recorded(root, lockstep, tmp)
-    return 0 if failed == 0 else 1
+    return exit_status()
 
 
 if __name__ == '__main__':

@@ -16,28 +16,15 @@ usage: recorded_findings_read_alone.py SOURCE_ROOT LOCKSTEP
 import json
 import os
 import re
-import subprocess
+
+import taplib
+from taplib import exit_status, result, run
 import sys
 import tempfile
 
 SPINLOCKS = {'pte_lock', 'pmd_lock', 'page_table_lock'}
-n = 0
-failed = 0
 
 
-def result(ok, name, diag=''):
-    global n, failed
-    n += 1
-    print(f'{"ok" if ok else "not ok"} {n} - {name}')
-    if not ok:
-        failed += 1
-        for line in str(diag).splitlines()[:10]:
-            print(f'# {line}')
-
-
-def run(*args):
-    p = subprocess.run(args, capture_output=True, text=True)
-    return p.returncode, p.stdout, p.stderr
 
 
 def main():
@@ -89,8 +76,8 @@ def main():
             bad = [f['summary'] for f in fs
                    if [e['t_ns'] for e in f['evidence']] != sorted(e['t_ns'] for e in f['evidence'])]
             result(not bad, f'{t}: evidence in time order', bad)
-    print(f'1..{n}')
-    return 1 if failed else 0
+    print(f'1..{taplib.count}')
+    return exit_status()
 
 
 if __name__ == '__main__':

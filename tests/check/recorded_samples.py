@@ -18,30 +18,17 @@ usage: recorded_samples.py SOURCE_ROOT LOCKSTEP
 """
 import json
 import os
-import subprocess
+
+import taplib
+from taplib import exit_status, result, run
 import sys
 import tempfile
 
 # Finding kinds that a correct kernel may give: timing-dependent starvation and plain notes.
 TIMING_KINDS = {'writer-starvation', 'note'}
 
-n = 0
-failed = 0
 
 
-def result(ok, name, diag=''):
-    global n, failed
-    n += 1
-    print(f'{"ok" if ok else "not ok"} {n} - {name}')
-    if not ok:
-        failed += 1
-        for line in str(diag).splitlines()[:20]:
-            print(f'# {line}')
-
-
-def run(*args):
-    p = subprocess.run(args, capture_output=True, text=True)
-    return p.returncode, p.stdout + p.stderr
 
 
 def main():
@@ -70,17 +57,17 @@ def main():
             entry = manifest.get(t, {})
             db = os.path.join(tmp, t + '.db')
             report = os.path.join(tmp, t + '.json')
-            rc, out = run(lockstep, 'load', '-q', '-o', db, os.path.join(samples, t))
-            result(rc == 0, f'{t}: loads', out)
-            rc, out = run(lockstep, 'query', db, 'SELECT count(*) FROM discarded')
+            rc, out, err = run(lockstep, 'load', '-q', '-o', db, os.path.join(samples, t))
+            result(rc == 0, f'{t}: loads', out + err)
+            rc, out, err = run(lockstep, 'query', db, 'SELECT count(*) FROM discarded')
             discarded = out.strip().splitlines()[-1] if out.strip() else '?'
-            result(rc == 0 and discarded == '0', f'{t}: nothing discarded by the tracer ({discarded})', out)
-            rc, out = run(lockstep, 'check', '--format', 'json', '--fail-on', 'never', '-o', report, db)
+            result(rc == 0 and discarded == '0', f'{t}: nothing discarded by the tracer ({discarded})', out + err)
+            rc, out, err = run(lockstep, 'check', '--format', 'json', '--fail-on', 'never', '-o', report, db)
             findings = []
             if rc == 0:
                 with open(report) as f:
                     findings = json.load(f)['findings']
-            result(rc == 0, f'{t}: lockstep check analyses it', out)
+            result(rc == 0, f'{t}: lockstep check analyses it', out + err)
             seen = {x['kind'] for x in findings} | {f'{x["kind"]}/{x["rule"]}' for x in findings}
             result(entry.get('kernel') in ('plain',) or str(entry.get('kernel', '')).startswith('inject:'),
                    f'{t}: manifest names its kernel ({entry.get("kernel")})')
@@ -95,7 +82,7 @@ def main():
                        f'got: {wrong}')
                 result(os.path.isfile(os.path.join(samples, t, 'machine')),
                        f'{t}: its machine file says what recorded it')
-    return 0 if failed == 0 else 1
+    return exit_status()
 
 
 if __name__ == '__main__':
