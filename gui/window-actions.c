@@ -245,27 +245,31 @@ static void act_about(GSimpleAction *a, GVariant *p, gpointer data)
 			      "utilities-system-monitor", NULL);
 }
 
-static void on_open_response(GtkNativeDialog *d, int response, gpointer data)
+typedef struct {
+	LsvWindow *self;
+	void (*chosen)(LsvWindow *self, const char *path);
+} choice;
+
+static void on_choice_response(GtkNativeDialog *d, int response, gpointer data)
 {
-	LsvWindow *self = data;
+	choice *c = data;
 	if (response == GTK_RESPONSE_ACCEPT) {
 		g_autoptr(GFile) f = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(d));
 		g_autofree char *path = f ? g_file_get_path(f) : NULL;
 		if (path)
-			lsv_window_open(self, path);
+			c->chosen(c->self, path);
 	}
+	g_free(c);
 	g_object_unref(d);
 }
 
-static void act_open(GSimpleAction *a, GVariant *p, gpointer data)
+void lsv_win_choose_input(LsvWindow *self, const char *title, const char *accept,
+			  void (*chosen)(LsvWindow *self, const char *path))
 {
-	(void)a;
-	(void)p;
-	LsvWindow *self = data;
 	/* GTK 4.8 has no GtkFileDialog; a database is a file, a trace is a directory: the chooser
 	 * opens files, and a trace directory is chosen by opening its `metadata` file. */
-	GtkFileChooserNative *d = gtk_file_chooser_native_new("Open a lockstep database or trace", GTK_WINDOW(self),
-							       GTK_FILE_CHOOSER_ACTION_OPEN, "_Open", "_Cancel");
+	GtkFileChooserNative *d = gtk_file_chooser_native_new(title, GTK_WINDOW(self), GTK_FILE_CHOOSER_ACTION_OPEN,
+							       accept, "_Cancel");
 	GtkFileFilter *f = gtk_file_filter_new();
 	gtk_file_filter_set_name(f, "lockstep databases and CTF traces");
 	gtk_file_filter_add_pattern(f, "*.db");
@@ -276,8 +280,18 @@ static void act_open(GSimpleAction *a, GVariant *p, gpointer data)
 	gtk_file_filter_set_name(all, "All files");
 	gtk_file_filter_add_pattern(all, "*");
 	gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(d), all);
-	g_signal_connect(d, "response", G_CALLBACK(on_open_response), self);
+	choice *c = g_new0(choice, 1);
+	c->self = self;
+	c->chosen = chosen;
+	g_signal_connect(d, "response", G_CALLBACK(on_choice_response), c);
 	gtk_native_dialog_show(GTK_NATIVE_DIALOG(d));
+}
+
+static void act_open(GSimpleAction *a, GVariant *p, gpointer data)
+{
+	(void)a;
+	(void)p;
+	lsv_win_choose_input(data, "Open a lockstep database or trace", "_Open", lsv_window_open);
 }
 
 static void act_open_path(GSimpleAction *a, GVariant *p, gpointer data)

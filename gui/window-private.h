@@ -91,6 +91,11 @@ void lsv_win_update_recent_menu(LsvWindow *self);
 void lsv_win_update_state(LsvWindow *self);
 /* window-views.c: the CPU lanes toggle, the second trace */
 void lsv_win_views_init(LsvWindow *self);
+
+/* Asks for a database or a trace (its metadata file) with the file chooser; calls `chosen` with
+ * the path when the user accepts (window-actions.c). */
+void lsv_win_choose_input(LsvWindow *self, const char *title, const char *accept,
+			  void (*chosen)(LsvWindow *self, const char *path));
 void lsv_win_views_dispose(LsvWindow *self);
 
 #endif

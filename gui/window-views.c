@@ -203,32 +203,11 @@ void lsv_window_compare(LsvWindow *self, const char *path)
 	g_object_unref(task);
 }
 
-static void on_compare_response(GtkNativeDialog *d, int response, gpointer data)
-{
-	if (response == GTK_RESPONSE_ACCEPT) {
-		g_autoptr(GFile) f = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(d));
-		g_autofree char *path = f ? g_file_get_path(f) : NULL;
-		if (path)
-			lsv_window_compare(data, path);
-	}
-	g_object_unref(d);
-}
-
 static void act_compare(GSimpleAction *a, GVariant *p, gpointer data)
 {
 	(void)a;
 	(void)p;
-	LsvWindow *self = data;
-	GtkFileChooserNative *d = gtk_file_chooser_native_new("Compare with a lockstep database or trace",
-							       GTK_WINDOW(self), GTK_FILE_CHOOSER_ACTION_OPEN,
-							       "_Compare", "_Cancel");
-	GtkFileFilter *f = gtk_file_filter_new();
-	gtk_file_filter_set_name(f, "lockstep databases and CTF traces");
-	gtk_file_filter_add_pattern(f, "*.db");
-	gtk_file_filter_add_pattern(f, "metadata");
-	gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(d), f);
-	g_signal_connect(d, "response", G_CALLBACK(on_compare_response), self);
-	gtk_native_dialog_show(GTK_NATIVE_DIALOG(d));
+	lsv_win_choose_input(data, "Compare with a lockstep database or trace", "_Compare", lsv_window_compare);
 }
 
 static void act_compare_close(GSimpleAction *a, GVariant *p, gpointer data)
