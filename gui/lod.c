@@ -394,12 +394,11 @@ end:
 	return st;
 }
 
-int64_t lsv_event_id_at_rc(sqlite3 *db, int64_t n_events, int64_t t, int *rc)
+int64_t lsv_event_id_at_rc(sqlite3 *db, int64_t t, int *rc)
 {
 	sqlite3_stmt *q = NULL;
 	int64_t id = -1;
 
-	(void)n_events;
 	/* `events` finds the chunk holding t from its directory and reads it backwards: one
 	 * chunk decoded, not one per step of a binary search */
 	*rc = sqlite3_prepare_v2(db, "SELECT id FROM events WHERE t_ns <= ?1 ORDER BY id DESC LIMIT 1", -1, &q, NULL);
@@ -415,19 +414,13 @@ int64_t lsv_event_id_at_rc(sqlite3 *db, int64_t n_events, int64_t t, int *rc)
 	return id;
 }
 
-int64_t lsv_event_id_at(sqlite3 *db, int64_t n_events, int64_t t)
-{
-	int rc;
-	return lsv_event_id_at_rc(db, n_events, t, &rc);
-}
-
-ls_status lsv_lod_fetch_events(sqlite3 *db, const lsv_lod *lod, int64_t a, int64_t b,
+ls_status lsv_lod_fetch_events(sqlite3 *db, int64_t a, int64_t b,
 			       void (*fn)(void *user, const lsv_instant *in), void *user, ls_error *err)
 {
 	sqlite3_stmt *q = NULL;
 	int rc_lo, rc_hi;
-	int64_t lo = lsv_event_id_at_rc(db, lod->n_events, a - 1, &rc_lo) + 1;
-	int64_t hi = lsv_event_id_at_rc(db, lod->n_events, b, &rc_hi);
+	int64_t lo = lsv_event_id_at_rc(db, a - 1, &rc_lo) + 1;
+	int64_t hi = lsv_event_id_at_rc(db, b, &rc_hi);
 	if (rc_lo != SQLITE_OK || rc_hi != SQLITE_OK)
 		return ls_error_set(err, LS_ERR_DB, "", "reading events: %s", sqlite3_errstr(rc_lo != SQLITE_OK ? rc_lo : rc_hi));
 	if (hi < lo)

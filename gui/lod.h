@@ -139,15 +139,13 @@ ls_status lsv_lod_count_holds(sqlite3 *db, const lsv_lod *lod, int64_t tid, unsi
 			      lsv_lod_hold_count *out, ls_error *err);
 
 /* The frees and phase markers of every task in [a, b], from one scan of the events' id range
- * (events have no index: docs/schema.md). fn(user, instant) is called for each. */
-ls_status lsv_lod_fetch_events(sqlite3 *db, const lsv_lod *lod, int64_t a, int64_t b,
+ * (docs/schema.md). fn(user, instant) is called for each. */
+ls_status lsv_lod_fetch_events(sqlite3 *db, int64_t a, int64_t b,
 			       void (*fn)(void *user, const lsv_instant *in), void *user, ls_error *err);
 
-/* The largest event id whose time is <= t (-1 when t precedes every event): a binary search
- * over events.id, which follows time, so it needs no index. */
-int64_t lsv_event_id_at(sqlite3 *db, int64_t n_events, int64_t t);
-/* The same, with the SQLite result of the search in *rc (SQLITE_OK, or the failed read's code:
- * then the result is -1). */
-int64_t lsv_event_id_at_rc(sqlite3 *db, int64_t n_events, int64_t t, int *rc);
+/* The largest event id whose time is <= t (-1 when t precedes every event), with the SQLite
+ * result in *rc (SQLITE_OK, or the failed read's code: then the result is -1). One query:
+ * `events` reads only the chunk holding t (docs/schema.md). */
+int64_t lsv_event_id_at_rc(sqlite3 *db, int64_t t, int *rc);
 
 #endif

@@ -98,7 +98,7 @@ static void fetch_run(fetch_job *j, sqlite3 *db)
 	if (j->want_detail && j->err.status == LS_OK) {
 		ls_error err;
 		ls_error_clear(&err);
-		if (lsv_lod_fetch_events(db, &j->lod, j->a, j->b, fetch_add_instant, j->result, &err) != LS_OK)
+		if (lsv_lod_fetch_events(db, j->a, j->b, fetch_add_instant, j->result, &err) != LS_OK)
 			fetch_failed(j, &err);
 	}
 }

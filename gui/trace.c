@@ -210,11 +210,11 @@ static ls_status open_db(lsv_trace *trace, const char *path, lsv_progress_fn pro
 	return LS_OK;
 }
 
-/* lsv_event_id_at on the trace's connection, a failed read recorded. */
+/* lsv_event_id_at_rc on the trace's connection, a failed read recorded. */
 static int64_t id_at(lsv_trace *t, int64_t time)
 {
 	int rc;
-	int64_t id = lsv_event_id_at_rc(t->db, t->event_count, time, &rc);
+	int64_t id = lsv_event_id_at_rc(t->db, time, &rc);
 	if (rc != SQLITE_OK)
 		read_failed(t, rc);
 	return id;
