@@ -93,15 +93,21 @@ int cli_bad_option(const char *subcommand, char **argv, int c)
 	return cli_usage_error(subcommand, "unknown option '%s'", name);
 }
 
-int cli_parse_format(const char *subcommand, const char *arg, bool *json)
+int cli_parse_report_format(const char *subcommand, const char *arg, ls_report_format *format)
 {
-	if (strcmp(arg, "text") == 0)
-		*json = false;
-	else if (strcmp(arg, "json") == 0)
-		*json = true;
-	else
+	if (!ls_report_format_from_name(arg, format))
 		return cli_usage_error(subcommand, "--format takes text or json, not '%s'", arg);
 	return CLI_EXIT_OK;
+}
+
+int cli_parse_format(const char *subcommand, const char *arg, bool *json)
+{
+	ls_report_format format;
+	int rc = cli_parse_report_format(subcommand, arg, &format);
+
+	if (rc == CLI_EXIT_OK)
+		*json = format == LS_REPORT_JSON;
+	return rc;
 }
 
 int cli_parse_fail_on(const char *subcommand, const char *arg, int *fail_on)

@@ -8,6 +8,7 @@
 
 #include "error.h"
 #include "load.h"
+#include "report.h"
 #include "store.h"
 #include "symbols.h"
 
@@ -40,6 +41,9 @@ int cli_bad_option(const char *subcommand, char **argv, int c);
 /* Parses a --format argument ("text" or "json") into *json; on anything else prints one usage
  * line and returns CLI_EXIT_USAGE, else CLI_EXIT_OK. */
 int cli_parse_format(const char *subcommand, const char *arg, bool *json);
+
+/* The same for the commands that print a report (check, diff, fleet check). */
+int cli_parse_report_format(const char *subcommand, const char *arg, ls_report_format *format);
 
 /* Parses a --fail-on argument ("error", "warning", "note" or "never") into *fail_on (an
  * ls_severity, or LS_SEV_COUNT for never); on anything else prints one usage line and returns

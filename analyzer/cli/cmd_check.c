@@ -119,9 +119,8 @@ int ls_cmd_check(int argc, char **argv)
 			output = optarg;
 			break;
 		case OPT_FORMAT:
-			if (!ls_report_format_from_name(optarg, &format))
-				return cli_usage_error("check", "--format takes text or json, not '%s'",
-						       optarg);
+			if (cli_parse_report_format("check", optarg, &format) != CLI_EXIT_OK)
+				return CLI_EXIT_USAGE;
 			break;
 		case OPT_STARVATION:
 			if (!parse_double(optarg, &opts.starvation_ms))

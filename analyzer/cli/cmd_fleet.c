@@ -212,9 +212,8 @@ static int fleet_check(int argc, char **argv)
 			output = optarg;
 			break;
 		case OPT_FORMAT:
-			if (!ls_report_format_from_name(optarg, &format))
-				return cli_usage_error("fleet check", "--format takes text or json, not '%s'",
-						       optarg);
+			if (cli_parse_report_format("fleet check", optarg, &format) != CLI_EXIT_OK)
+				return CLI_EXIT_USAGE;
 			break;
 		case OPT_FAIL_ON:
 			if (cli_parse_fail_on("fleet check", optarg, &fail_on) != CLI_EXIT_OK)
