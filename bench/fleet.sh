@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# lockstep's fleet benchmark (issue 11): N traces the size of the default sample, in a fleet.
+# lockstep's fleet benchmark (issue 11): N traces the size of the synthetic sample, in a fleet.
 #
 #   bash bench/fleet.sh [N] [JOBS]          (default 1000 traces, 2 jobs)
 #
-# The default sample (samples/default) is `lockstep-synth --generate 60000 --seed 7 --tasks 8
+# The synthetic sample (samples/synthetic-workload) is `lockstep-synth --generate 60000 --seed 7 --tasks 8
 # --cpus 2`; the fleet's traces are the same workload with seeds 1000.., so each is a different
 # trace of that size. They are generated and added in batches of 100 (each batch's traces and
 # their databases are deleted once added, as a CI job's would be: only the summaries stay), and

@@ -7,7 +7,7 @@
  *
  *   test-view FIXTURE.sql FINDINGS.sql WORKDIR [TRACE_DIR]
  *
- * With TRACE_DIR (the default sample), it is copied into WORKDIR and opened as a trace
+ * With TRACE_DIR (the synthetic sample, samples/synthetic-workload), it is copied into WORKDIR and opened as a trace
  * directory: loaded through liblockstep, then checked for lanes, stepping and drawing.
  */
 #include <glib/gstdio.h>
@@ -642,7 +642,7 @@ static void test_sample(const char *src, const char *dir)
 	ls_error err;
 	ls_error_clear(&err);
 	gboolean ok = lsv_window_open_sync(win, metadata, &err); /* as the file chooser gives it */
-	TAP_OK(ok, "loads and opens the default sample trace directory (picked by its metadata file)");
+	TAP_OK(ok, "loads and opens the synthetic sample trace directory (picked by its metadata file)");
 	if (!ok) {
 		char buf[2048];
 		printf("#   %s\n", ls_error_format(&err, buf, sizeof(buf)));
