@@ -1,7 +1,7 @@
 /* main.c — lockstep-view: the GtkApplication, its command line and application actions.
  *
  *   lockstep-view [TRACE_DIR|DB]
- *   lockstep-view [--view START:END] [--finding N] [--cpu-lanes] [--compare TRACE_DIR|DB] [TRACE_DIR|DB]
+ *   lockstep-view [--view START:END] [--finding N|KIND[/RULE]] [--cpu-lanes] [--compare TRACE_DIR|DB] [TRACE_DIR|DB]
  *   lockstep-view --screenshot FILE.png [--timeline-only] [--size WxH] ... TRACE_DIR|DB
  *
  * --screenshot renders the window (or only the timeline) offscreen once the input is open and
@@ -16,7 +16,7 @@
 static char *opt_screenshot;
 static gboolean opt_timeline_only;
 static char *opt_size;
-static int opt_finding = -1;
+static char *opt_finding;
 static char *opt_view;
 static gboolean opt_cpu_lanes;
 static char *opt_compare;
@@ -50,7 +50,7 @@ static LsvWindow *new_window(GtkApplication *app)
 	}
 	if (opt_view)
 		lsv_window_show_range_after_open(win, opt_view);
-	if (opt_finding >= 0)
+	if (opt_finding)
 		lsv_window_select_finding_after_open(win, opt_finding);
 	if (opt_cpu_lanes)
 		lsv_window_set_cpu_lanes(win, TRUE);
@@ -126,8 +126,9 @@ int main(int argc, char **argv)
 		{ "size", 0, 0, G_OPTION_ARG_STRING, &opt_size, "Window size", "WxH" },
 		{ "view", 0, 0, G_OPTION_ARG_STRING, &opt_view,
 		  "Show this time range (from the trace start) once open", "START:END" },
-		{ "finding", 0, 0, G_OPTION_ARG_INT, &opt_finding,
-		  "Select finding N (0-based, in list order) once the input is open", "N" },
+		{ "finding", 0, 0, G_OPTION_ARG_STRING, &opt_finding,
+		  "Select finding N (0-based, in list order), or the first of kind KIND or KIND/RULE, once the input is open",
+		  "N|KIND[/RULE]" },
 		{ "cpu-lanes", 0, 0, G_OPTION_ARG_NONE, &opt_cpu_lanes, "Show the CPU lanes", NULL },
 		{ "compare", 0, 0, G_OPTION_ARG_FILENAME, &opt_compare,
 		  "Open this trace or database beside the first, on a shared relative time axis", "TRACE_DIR|DB" },

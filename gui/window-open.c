@@ -192,6 +192,22 @@ void lsv_win_close_trace(LsvWindow *self)
 
 static gboolean screenshot_now(gpointer data);
 
+/* --finding SPEC: an index, or the first finding of a kind or kind/rule; -1 when none is. */
+static int finding_index_of(LsvWindow *self, const char *spec)
+{
+	char *end = NULL;
+	gint64 n = g_ascii_strtoll(spec, &end, 10);
+	if (end != spec && *end == '\0')
+		return n >= 0 && self->findings && n < self->findings->len ? (int)n : -1;
+	for (guint i = 0; self->findings && i < self->findings->len; i++) {
+		const lsv_finding *f = g_ptr_array_index(self->findings, i);
+		g_autofree char *kind_rule = g_strdup_printf("%s/%s", f->kind ? f->kind : "", f->rule ? f->rule : "");
+		if (!g_strcmp0(spec, f->kind) || !g_strcmp0(spec, kind_rule))
+			return (int)i;
+	}
+	return -1;
+}
+
 static void open_finish(LsvWindow *self, open_job *j)
 {
 	self->opening = FALSE;
@@ -244,16 +260,21 @@ static void open_finish(LsvWindow *self, open_job *j)
 	lsv_win_update_recent_menu(self);
 	g_debug("opened %s in %.3f s (overview built in %.3f s)", j->path,
 		(double)(g_get_monotonic_time() - j->started_us) / 1e6, self->trace->lod->build_seconds);
+	/* the finding first, so that an explicit --view frames it more closely than its window */
+	if (self->finding_after_open) {
+		int index = finding_index_of(self, self->finding_after_open);
+		if (index < 0)
+			g_printerr("lockstep-view: %s: no finding '%s' (%u finding(s))\n", j->path,
+				   self->finding_after_open, self->findings ? self->findings->len : 0);
+		gtk_stack_set_visible_child_name(GTK_STACK(self->side_stack), "findings");
+		lsv_window_select_finding(self, index);
+		g_clear_pointer(&self->finding_after_open, g_free);
+	}
 	if (self->range_after_open) {
 		if (!lsv_window_show_range(self, self->range_after_open))
 			g_printerr("lockstep-view: bad --view range '%s' (START:END, e.g. +1ms:+1.2ms)\n",
 				   self->range_after_open);
 		g_clear_pointer(&self->range_after_open, g_free);
-	}
-	if (self->finding_after_open >= 0) {
-		gtk_stack_set_visible_child_name(GTK_STACK(self->side_stack), "findings");
-		lsv_window_select_finding(self, self->finding_after_open);
-		self->finding_after_open = -1;
 	}
 	if (self->screenshot)
 		g_timeout_add(400, screenshot_now, self);
@@ -369,10 +390,12 @@ static gboolean screenshot_now(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-void lsv_window_select_finding_after_open(LsvWindow *self, int index)
+void lsv_window_select_finding_after_open(LsvWindow *self, const char *spec)
 {
-	self->finding_after_open = index;
+	g_free(self->finding_after_open);
+	self->finding_after_open = g_strdup(spec);
 }
+
 
 void lsv_window_show_range_after_open(LsvWindow *self, const char *range)
 {

@@ -40,7 +40,7 @@ struct _LsvWindow {
 	gboolean screenshot_timeline;
 	int *screenshot_status;
 	char *state_text, *cursor_text, *evidence_text;
-	int finding_after_open;
+	char *finding_after_open;      /* --finding SPEC, owned; NULL when none */
 	char *range_after_open;
 	/* the views of window-views.c: a second trace in a pane under the first */
 	GtkWidget *compare_paned;

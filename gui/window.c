@@ -240,6 +240,7 @@ static void lsv_window_finalize(GObject *o)
 	g_free(self->cursor_text);
 	g_free(self->evidence_text);
 	g_free(self->range_after_open);
+	g_free(self->finding_after_open);
 	lsv_win_banner_finalize(self);
 	G_OBJECT_CLASS(lsv_window_parent_class)->finalize(o);
 }
@@ -301,7 +302,6 @@ static void lsv_window_init(LsvWindow *self)
 	self->selected_tid = self->selected_lock = self->selected_obj = LSV_NONE;
 	self->cursor_event = -1;
 	self->finding = -1;
-	self->finding_after_open = -1;
 	g_signal_connect(self, "close-request", G_CALLBACK(on_close_request), NULL);
 	g_signal_connect(self->timeline, "cursor-requested", G_CALLBACK(on_cursor_requested), self);
 	g_signal_connect(self->timeline, "lane-selected", G_CALLBACK(on_lane_selected), self);

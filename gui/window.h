@@ -47,7 +47,9 @@ const lsv_finding *lsv_window_get_finding(LsvWindow *self, int index);
 /* The text of the list row of finding `index` ("RULE · at +T · N evidence"); g_free it. */
 char *lsv_window_get_finding_row_text(LsvWindow *self, int index);
 /* Selects finding `index` once the next open completes. */
-void lsv_window_select_finding_after_open(LsvWindow *self, int index);
+/* Once the input is open, select a finding: SPEC is its 0-based index in list order, or a
+ * kind (`uaf-window`) or kind/rule (`lock-order/cycle`): the first such finding. */
+void lsv_window_select_finding_after_open(LsvWindow *self, const char *spec);
 void lsv_window_select_task(LsvWindow *self, int64_t tid);
 void lsv_window_select_lock(LsvWindow *self, int64_t lock);
 void lsv_window_select_object(LsvWindow *self, int64_t addr);
