@@ -247,6 +247,38 @@ static void test_back_to_back(void)
 	lsv_window_select_lock(win, LSV_NONE);
 }
 
+/* ---- --finding KIND[/RULE] and --view after open ---- */
+
+static void test_finding_spec_after_open(void)
+{
+	g_autofree char *scn = scenario("vma-freed-while-read-locked-buggy.scn");
+	lsv_window_select_finding_after_open(win, "uaf-window");
+	lsv_window_show_range_after_open(win, "+1us:+3us");
+	TAP_OK(open_scenario(scn, "freed-read-locked"), "opens the VMA freed while read-locked scenario");
+	int uaf = finding_of_kind("uaf-window"), protocol = finding_of_kind("protocol");
+	TAP_OK(uaf >= 0 && protocol >= 0, "it has a uaf-window and a protocol finding");
+	const char *ev = lsv_window_get_evidence_text(win);
+	TAP_OK(gc_has(ev, "uaf-window") && !gc_has(ev, "protocol"), "--finding uaf-window selects the uaf-window finding");
+	int64_t t0 = 0, t1 = 0;
+	lsv_timeline_get_view(tl, &t0, &t1);
+	const lsv_trace *tr = lsv_window_get_trace(win);
+	TAP_OK(t0 - tr->t_begin == 1000 && t1 - tr->t_begin == 3000,
+	       "an explicit --view frames it (view %+" G_GINT64_FORMAT "..%+" G_GINT64_FORMAT " ns)",
+	       (gint64)(t0 - tr->t_begin), (gint64)(t1 - tr->t_begin));
+
+	const lsv_finding *p = lsv_window_get_finding(win, protocol);
+	g_autofree char *kind_rule = g_strdup_printf("protocol/%s", p && p->rule ? p->rule : "");
+	lsv_window_select_finding_after_open(win, kind_rule);
+	TAP_OK(open_scenario(scn, "freed-read-locked"), "opens it again with --finding %s", kind_rule);
+	ev = lsv_window_get_evidence_text(win);
+	TAP_OK(gc_has(ev, "protocol") && !gc_has(ev, "uaf-window"), "--finding KIND/RULE selects that finding");
+
+	lsv_window_select_finding_after_open(win, "no-such-kind");
+	TAP_OK(open_scenario(scn, "freed-read-locked"), "opens it again with a spec that matches nothing");
+	ev = lsv_window_get_evidence_text(win);
+	TAP_OK(!gc_has(ev, "uaf-window") && !gc_has(ev, "protocol"), "and selects no finding");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 4) {
@@ -268,6 +300,7 @@ int main(int argc, char **argv)
 	test_blockers_trylock();
 	test_instances();
 	test_back_to_back();
+	test_finding_spec_after_open();
 
 	gtk_window_destroy(GTK_WINDOW(win));
 	gc_spin(50);
