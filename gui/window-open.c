@@ -126,12 +126,23 @@ static void open_work(open_job *j)
 	j->findings = lsv_findings_read(lsv_trace_borrow_db(j->trace), &j->findings_present, &j->err);
 	if (j->err.status != LS_OK)
 		goto failed;
+	/* the symbols before the check, so that its summaries name call sites as `lockstep check`
+	 * does (symbol+offset), not in hex */
+	if (j->trace->source && *j->trace->source) {
+		ls_error serr;
+		ls_symbols *syms = NULL;
+		if (ls_symbols_open_dir(j->trace->source, &syms, &serr) == LS_OK)
+			j->symbols = syms;
+	}
 	if (!j->findings_present && j->trace->writable && j->trace->store) {
 		on_progress(j, "Checking the trace", 0, 0);
 		ls_error cerr;
 		ls_error_clear(&cerr);
 		ls_findings *found = NULL;
-		if (ls_check_run(j->trace->store, NULL, &found, &cerr) == LS_OK) {
+		ls_check_options opts;
+		ls_check_options_init(&opts);
+		opts.symbols = j->symbols;
+		if (ls_check_run(j->trace->store, &opts, &found, &cerr) == LS_OK) {
 			ls_findings_free(found);
 			g_ptr_array_unref(j->findings);
 			j->findings = lsv_findings_read(lsv_trace_borrow_db(j->trace), &j->findings_present, &j->err);
@@ -141,12 +152,6 @@ static void open_work(open_job *j)
 	}
 	/* the check above wrote findings: the file as the viewer now holds it */
 	lsv_file_id_read(j->trace->path, &j->trace->file);
-	if (j->trace->source && *j->trace->source) {
-		ls_error serr;
-		ls_symbols *syms = NULL;
-		if (ls_symbols_open_dir(j->trace->source, &syms, &serr) == LS_OK)
-			j->symbols = syms;
-	}
 	return;
 failed:
 	/* a damaged findings table: the open fails like any damaged database */

@@ -749,6 +749,19 @@ static void test_recorded_race(const char *src, const char *dir)
 		TAP_OK(g_regex_match_simple("at [a-z_]+\\+0x[0-9a-f]+", ev, 0, 0), "the evidence row names its call site as symbol+offset");
 	}
 	{
+		/* the check run on open had the trace's symbols: a per-site summary names its call
+		 * site as `lockstep check` does, not in hex */
+		GString *rows = g_string_new(NULL);
+		for (guint i = 0; i < lsv_window_get_findings_count(win); i++) {
+			g_autofree char *row = lsv_window_get_finding_row_text(win, (int)i);
+			g_string_append_printf(rows, "%s\n", row);
+		}
+		TAP_OK(g_regex_match_simple("mmap_lock \\(write\\) at [a-z_]+\\+0x[0-9a-f]+", rows->str, 0, 0) &&
+		       !g_regex_match_simple("at 0xffffffff[0-9a-f]+", rows->str, 0, 0),
+		       "finding summaries name call sites as symbol+offset (checked on open with the symbols)");
+		g_string_free(rows, TRUE);
+	}
+	{
 		/* the tooltip of the reaper's mmap_lock hold: named by task, call site symbol+offset */
 		lsv_span sp = { 0 };
 		sqlite3_stmt *q = NULL;
