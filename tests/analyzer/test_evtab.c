@@ -2,11 +2,14 @@
  * packing round-trips every column exactly, and every constraint the table pushes down (id,
  * t_ns, type; ascending and descending) returns exactly what the same query returns when
  * nothing is pushed down (`+col` hides a column from the planner). A damaged chunk is an
- * error naming the chunk, never wrong rows. argv: lockstep-synth. */
+ * error naming the chunk, never wrong rows. The direct scanner (evscan) yields exactly the rows
+ * of `SELECT * FROM events ORDER BY id`, filtered by type, and fails the same way on a damaged
+ * chunk. argv: lockstep-synth. */
 #include <inttypes.h>
 #include <string.h>
 
 #include "evpack.h"
+#include "evscan.h"
 #include "evtab.h"
 #include "load.h"
 #include "store.h"
@@ -83,6 +86,65 @@ static void same_rows(sqlite3 *db, const char *pushed, const char *hidden)
 	TAP_OK(a[0] && strcmp(a, b) == 0, "%s: %s (unconstrained scan: %s)", pushed, a, b);
 }
 
+/* Every row of the scanner against `SELECT * FROM events ORDER BY id` (only the rows whose
+ * type bit is in `types`): same ids, NULLs, values and payloads. */
+static void scan_matches_events(sqlite3 *db, uint64_t types, const char *what)
+{
+	ls_evscan *scan = NULL;
+	ls_error err;
+	sqlite3_stmt *st = NULL;
+	const ls_evrow *r;
+	int64_t rows = 0, mismatch_id = -1;
+	int rc = 0;
+
+	ls_error_clear(&err);
+	if (ls_evscan_open(db, "test.db", types, &scan, &err) != LS_OK ||
+	    sqlite3_prepare_v2(db, "SELECT * FROM events ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
+		TAP_OK(0, "%s: scanner and query open", what);
+		ls_evscan_close(scan);
+		sqlite3_finalize(st);
+		return;
+	}
+	while (mismatch_id < 0 && (rc = ls_evscan_next(scan, &r, &err)) == 1) {
+		int step;
+		/* the query's next row of a wanted type */
+		while ((step = sqlite3_step(st)) == SQLITE_ROW &&
+		       !(ls_evpack_type_bit(sqlite3_column_int64(st, LS_EVCOL_TYPE)) & types))
+			;
+		if (step != SQLITE_ROW) {
+			mismatch_id = r->v[LS_EVCOL_ID];
+			break;
+		}
+		for (int c = 0; c < LS_EVCOL_COUNT && mismatch_id < 0; c++) {
+			bool null = sqlite3_column_type(st, c) == SQLITE_NULL;
+			if (null != !!(r->null & (1u << c)))
+				mismatch_id = r->v[LS_EVCOL_ID];
+			else if (null)
+				continue;
+			else if (c == LS_EVCOL_PAYLOAD)
+				mismatch_id = (int)r->payload_len == sqlite3_column_bytes(st, c) &&
+						      !memcmp(r->payload, sqlite3_column_text(st, c), r->payload_len)
+					      ? -1 : r->v[LS_EVCOL_ID];
+			else if (sqlite3_column_int64(st, c) != r->v[c])
+				mismatch_id = r->v[LS_EVCOL_ID];
+		}
+		rows++;
+	}
+	if (mismatch_id < 0 && rc == 0) {
+		/* and nothing of a wanted type is left in the query */
+		int step;
+		while ((step = sqlite3_step(st)) == SQLITE_ROW)
+			if (ls_evpack_type_bit(sqlite3_column_int64(st, LS_EVCOL_TYPE)) & types) {
+				mismatch_id = sqlite3_column_int64(st, LS_EVCOL_ID);
+				break;
+			}
+	}
+	TAP_OK(rc == 0 && mismatch_id < 0 && rows > 0, "%s: the scanner yields the %" PRId64 " rows of events, column for column (first mismatch: id %" PRId64 ")",
+	       what, rows, mismatch_id);
+	sqlite3_finalize(st);
+	ls_evscan_close(scan);
+}
+
 static void constraints_match_a_full_scan(const char *synth)
 {
 	char dir[512], trace[600], db_path[700], buf[256];
@@ -149,6 +211,9 @@ static void constraints_match_a_full_scan(const char *synth)
 		   tu_int(db, "SELECT count(*) FROM holds WHERE request_event IS NOT NULL", -2), "a join by id finds every hold's request");
 	TAP_EQ_INT(tu_int(db, "SELECT count(*) FROM holds h JOIN events e ON e.id = h.request_event WHERE e.tid IS NOT h.tid OR e.t_ns <> h.requested_ns", -1),
 		   0, "and it is the hold's own event");
+	scan_matches_events(db, UINT64_MAX, "every type");
+	scan_matches_events(db, ls_evpack_type_bit(1) | ls_evpack_type_bit(3), "types 1 and 3");
+	scan_matches_events(db, ~ls_evpack_type_bit(1), "every type but 1");
 	ls_store_close(store);
 
 	/* one chunk's bytes damaged: the query fails naming the chunk */
@@ -165,6 +230,21 @@ static void constraints_match_a_full_scan(const char *synth)
 	TAP_OK(strstr(sqlite3_errmsg(db), "events: chunk 2048 is damaged") != NULL, "naming the chunk: %s", sqlite3_errmsg(db));
 	sqlite3_finalize(st);
 	TAP_EQ_INT(tu_int(db, "SELECT count(*) FROM events WHERE id < 2048", -1), 2048, "the chunks before it still read");
+	{
+		ls_evscan *scan = NULL;
+		const ls_evrow *r;
+		int64_t seen = 0;
+		ls_error serr;
+		ls_error_clear(&serr);
+		rc = ls_evscan_open(db, db_path, UINT64_MAX, &scan, &serr) == LS_OK ? 1 : -1;
+		while (rc == 1 && (rc = ls_evscan_next(scan, &r, &serr)) == 1)
+			seen++;
+		TAP_OK(rc == -1 && seen == 2048 && strstr(serr.message, "events: chunk 2048 is damaged") &&
+			       !strcmp(serr.file, db_path),
+		       "the scanner stops at the damaged chunk after the 2048 events before it, naming the file and the chunk: %s",
+		       serr.message);
+		ls_evscan_close(scan);
+	}
 	ls_store_close(store);
 }
 
