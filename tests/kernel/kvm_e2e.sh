@@ -2,8 +2,10 @@
 # kvm_e2e.sh — TAP, suite `kvm`: the whole kernel side end to end. Builds (or reuses, from
 # $LOCKSTEP_VM_CACHE) the patched kernel, lttng-modules, the probe and the initramfs, boots
 # them under KVM, records every sample workload, loads each trace with `lockstep load` and
-# runs `lockstep check` on it; then boots again with the exit_mmap race of patches/inject/
-# and checks that `lockstep check` finds it in the recorded trace (and not in the plain one).
+# runs `lockstep check` on it; then, for every injected race of samples/recorded/MANIFEST.json,
+# boots again with lockstep_inject=RACE, records the race's workload and holds `lockstep check`
+# to the manifest's expectations, and holds the plain kernel's run of the same workload to
+# having neither the race's finding nor any error (tests/kernel/manifest_expect.py).
 # Slow the first time (a kernel build): it runs only when LOCKSTEP_KVM=1, which
 # `meson test --setup kvm --suite kvm` sets. LOCKSTEP_VM_ACCEL=tcg runs it without KVM.
 #
@@ -24,7 +26,12 @@ if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
 	exit 0
 fi
 
-workloads="fault_storm mmap_churn mprotect_mremap madvise_storm fork_exit oom_mrelease oom_kill thp_collapse"
+# the workloads `lockstep-vm all` records (its own list), and the injected races to record
+workloads=$(sed -n 's/^all_workloads="\(.*\)"$/\1/p' "$root/tracer/vm/lockstep-vm")
+manifest="$root/samples/recorded/MANIFEST.json"
+races=$(python3 "$root/tests/kernel/manifest_expect.py" "$manifest" races) || exit 1
+n_workloads=$(echo $workloads | wc -w)
+n_races=$(printf '%s\n' "$races" | grep -c .)
 out=$(mktemp -d "${TMPDIR:-/tmp}/lockstep-kvm.XXXXXX") || exit 1
 # shellcheck source=tests/tap.sh
 . "$(dirname "$0")/../tap.sh"
@@ -40,7 +47,7 @@ rules_of() {
 	grep -o '"rule": *"[^"]*"' "$1" | sed 's/.*"\([^"]*\)"$/\1/' | sort -u
 }
 
-echo "1..$((1 + 8 * 5 + 4))"
+echo "1..$((1 + n_workloads * 5 + n_races * 4))"
 t0=$(date +%s)
 "$root/tracer/vm/lockstep-vm" all --out "$out" > "$out/vm.log" 2>&1
 status=$?
@@ -68,21 +75,33 @@ for w in $workloads; do
 	[ $status -le 1 ] || show "$out/$w.check.log"
 done
 
-# the injected race: exit_mmap frees page tables without mmap_lock under process_mrelease
-t0=$(date +%s)
-"$root/tracer/vm/lockstep-vm" run --out "$out/inject" --inject exit_mmap_race oom_mrelease \
-	> "$out/inject.log" 2>&1
-status=$?
-result $status "lockstep-vm records oom_mrelease with lockstep_inject=exit_mmap_race ($(elapsed "$t0") s)"
-[ $status -eq 0 ] || { show "$out/inject.log"; show "$out/inject/console.log"; }
-"$lockstep" check --format json -o "$out/inject.json" "$out/inject/oom_mrelease" > "$out/inject.check.log" 2>&1
-status=$?
-[ $status -le 1 ]
-result $? "lockstep check analyses the injected trace (exit $status)"
-rules_of "$out/inject.json" | grep -qx pgtable-freed-under-walker
-result $? "lockstep check finds pgtable-freed-under-walker in the injected trace"
-! rules_of "$out/oom_mrelease.json" | grep -qx pgtable-freed-under-walker
-result $? "and not in the plain kernel's oom_mrelease trace"
+# each injected race: its workload on the kernel booted with lockstep_inject=RACE
+printf '%s\n' "$races" | while read -r race workload trace; do
+	[ -n "$race" ] || continue
+	wname=${workload%%:*}
+	t0=$(date +%s)
+	"$root/tracer/vm/lockstep-vm" run --out "$out/inject-$race" --inject "$race" "$workload" </dev/null \
+		> "$out/inject-$race.log" 2>&1
+	status=$?
+	result $status "$race: lockstep-vm records $workload with lockstep_inject=$race ($(elapsed "$t0") s)"
+	[ $status -eq 0 ] || { show "$out/inject-$race.log"; show "$out/inject-$race/console.log"; }
+	"$lockstep" check --format json --fail-on never -o "$out/inject-$race.json" "$out/inject-$race/$wname" \
+		> "$out/inject-$race.check.log" 2>&1
+	status=$?
+	result $status "$race: lockstep check analyses the injected trace (exit $status)" "$out/inject-$race.check.log"
+	python3 "$root/tests/kernel/manifest_expect.py" "$manifest" injected "$trace" "$out/inject-$race.json" \
+		> "$out/inject-$race.expect" 2>&1
+	result $? "$race: the findings samples/recorded/$trace is held to ($(rules_of "$out/inject-$race.json" | tr '\n' ' '))" \
+		"$out/inject-$race.expect"
+	python3 "$root/tests/kernel/manifest_expect.py" "$manifest" plain "$trace" "$out/$wname.json" \
+		> "$out/plain-$race.expect" 2>&1
+	result $? "$race: the plain kernel's $wname trace has neither the race's finding nor an error" \
+		"$out/plain-$race.expect"
+done > "$out/races.tap"
+# the loop ran in a subshell (a pipe): its results and counts come back through the file
+cat "$out/races.tap"
+n=$((n + $(grep -c '^\(not \)\?ok ' "$out/races.tap")))
+failed=$((failed + $(grep -c '^not ok ' "$out/races.tap")))
 
 [ "$failed" -eq 0 ] && rm -rf "$out"
 tap_done
