@@ -26,6 +26,18 @@ void xin_spin(int ms)
 	gc_spin(ms);
 }
 
+/* After fake input: XSync makes the server process it and queue its events on GTK's own
+ * connection, then the main loop runs at least min_ms and on until nothing is pending (at most
+ * 3 s) — a fixed wait alone lost a wheel notch on a loaded machine. */
+static void settle(Display *d, int min_ms)
+{
+	XSync(d, False);
+	gc_spin(min_ms);
+	gint64 until = g_get_monotonic_time() + 3 * G_USEC_PER_SEC;
+	while (g_main_context_pending(NULL) && g_get_monotonic_time() < until)
+		g_main_context_iteration(NULL, FALSE);
+}
+
 /* Root-window coordinates of (x, y) in widget. */
 static void to_root(GtkWidget *widget, double x, double y, int *rx, int *ry)
 {
@@ -45,8 +57,7 @@ void xin_move(GtkWidget *widget, double x, double y)
 	int rx, ry;
 	to_root(widget, x, y, &rx, &ry);
 	XTestFakeMotionEvent(d, -1, rx, ry, 0);
-	XFlush(d);
-	xin_spin(30);
+	settle(d, 30);
 }
 
 static void key(Display *d, KeySym sym, bool down)
@@ -68,8 +79,7 @@ void xin_wheel(GtkWidget *widget, double x, double y, int button, bool ctrl, boo
 		key(d, XK_Shift_L, false);
 	if (ctrl)
 		key(d, XK_Control_L, false);
-	XFlush(d);
-	xin_spin(80);
+	settle(d, 80);
 }
 
 void xin_drag(GtkWidget *widget, double x0, double y0, double x1, double y1)
@@ -77,16 +87,13 @@ void xin_drag(GtkWidget *widget, double x0, double y0, double x1, double y1)
 	Display *d = xdisplay();
 	xin_move(widget, x0, y0);
 	XTestFakeButtonEvent(d, 1, True, 0);
-	XFlush(d);
-	xin_spin(30);
+	settle(d, 30);
 	for (int i = 1; i <= 8; i++) {
 		int rx, ry;
 		to_root(widget, x0 + (x1 - x0) * i / 8, y0 + (y1 - y0) * i / 8, &rx, &ry);
 		XTestFakeMotionEvent(d, -1, rx, ry, 0);
-		XFlush(d);
-		xin_spin(15);
+		settle(d, 15);
 	}
 	XTestFakeButtonEvent(d, 1, False, 0);
-	XFlush(d);
-	xin_spin(60);
+	settle(d, 60);
 }
