@@ -166,15 +166,22 @@ char *lsv_timeline_describe_span(LsvTimeline *self, const lsv_span *s)
 	/* the call sites, from the holds row (one lookup by primary key, on hover only) */
 	char site[256] = "", buf[200];
 	sqlite3_stmt *q = NULL;
-	if (self->trace && sqlite3_prepare_v2(self->trace->db, "SELECT request_ip, acquired_ip FROM holds WHERE id = ?", -1,
-					      &q, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(q, 1, s->id);
-		if (sqlite3_step(q) == SQLITE_ROW) {
+	if (self->trace) {
+		int rc = sqlite3_prepare_v2(self->trace->db, "SELECT request_ip, acquired_ip FROM holds WHERE id = ?", -1,
+					    &q, NULL);
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_int64(q, 1, s->id);
+			rc = sqlite3_step(q);
+		}
+		if (rc == SQLITE_ROW) {
 			int64_t rip = sqlite3_column_int64(q, 0), aip = sqlite3_column_int64(q, 1);
 			int64_t ip = aip ? aip : rip;
 			if (ip)
 				g_snprintf(site, sizeof(site), "\nat %s",
 					   ls_symbols_format(self->symbols, (uint64_t)ip, buf, sizeof(buf)));
+		} else if (rc != SQLITE_DONE) {
+			/* say so rather than show the hold as if it had no call site */
+			g_snprintf(site, sizeof(site), "\ncall site unreadable: %s", sqlite3_errmsg(self->trace->db));
 		}
 	}
 	sqlite3_finalize(q);

@@ -8,6 +8,7 @@
  * ruler and pile every mark at the left edge until a cursor jump reset t0. */
 #include "timeline-private.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 
@@ -275,14 +276,24 @@ void lsv_timeline_set_lock_filter(LsvTimeline *self, int64_t lock)
 	self->lock_lane = FALSE;
 	if (lock != LSV_NONE && self->trace) {
 		sqlite3_stmt *q = NULL;
-		if (sqlite3_prepare_v2(self->trace->db, "SELECT id, class FROM locks WHERE addr = ?", -1, &q, NULL) ==
-		    SQLITE_OK) {
+		int rc = sqlite3_prepare_v2(self->trace->db, "SELECT id, class FROM locks WHERE addr = ?", -1, &q, NULL);
+		if (rc == SQLITE_OK) {
 			sqlite3_bind_int64(q, 1, lock);
-			while (sqlite3_step(q) == SQLITE_ROW) {
+			while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 				int64_t id = sqlite3_column_int64(q, 0);
 				g_array_append_val(self->lock_ids, id);
 				self->lock_cls = sqlite3_column_int(q, 1);
 			}
+		}
+		if (rc != SQLITE_DONE) {
+			/* a damaged or vanished database: no lane from a partial read, and the window says why */
+			ls_error err;
+			ls_error_clear(&err);
+			ls_error_set(&err, LS_ERR_DB, self->trace->path, "reading the locks at %#" PRIx64 ": %s",
+				     (uint64_t)lock, sqlite3_errmsg(self->trace->db));
+			g_array_set_size(self->lock_ids, 0);
+			if (self->read_error_fn)
+				self->read_error_fn(self, &err, self->read_error_user);
 		}
 		sqlite3_finalize(q);
 		self->lock_lane = self->lock_ids->len > 0;
