@@ -70,6 +70,8 @@ ls_status ls_check_run(ls_store *store, const ls_check_options *opts, ls_finding
 	if (status == LS_OK)
 		status = ls_uaf_check(store, cx, list, &stats.uaf, err);
 	if (status == LS_OK)
+		status = ls_takeall_check(store, cx, list, &stats.takeall, err);
+	if (status == LS_OK)
 		status = ls_balance_check(store, cx, list, &stats.balance, err);
 	if (status != LS_OK) {
 		sqlite3_exec(ls_store_borrow_db(store), "ROLLBACK", NULL, NULL, NULL);
