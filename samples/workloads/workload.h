@@ -82,6 +82,21 @@ static inline void wl_touch(volatile char *p, size_t len)
 		p[off] = (char)off;
 }
 
+/* One round of page faults on the whole of [p, p + len): drop the pages (MADV_DONTNEED takes
+ * mmap_lock only for reading and marks no VMA), then read one byte per page, so that every page
+ * faults again, each fault under the per-VMA read lock. Returns the bytes read, so that the
+ * reads are not optimised away. */
+static inline long wl_read_faults(char *p, size_t len)
+{
+	long sum = 0;
+
+	if (madvise(p, len, MADV_DONTNEED) != 0)
+		wl_die("madvise");
+	for (size_t off = 0; off < len; off += WL_PAGE)
+		sum += ((volatile char *)p)[off];
+	return sum;
+}
+
 /* Runs fn(arg_i) on `threads` threads until `seconds` pass, then joins them. */
 static inline void wl_run(int threads, double seconds, void *(*fn)(void *), void *args,
 			  size_t arg_size)
