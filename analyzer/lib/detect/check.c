@@ -70,7 +70,7 @@ ls_status ls_check_run(ls_store *store, const ls_check_options *opts, ls_finding
 	if (status == LS_OK)
 		status = ls_uaf_check(store, cx, list, &stats.uaf, err);
 	if (status == LS_OK)
-		status = ls_takeall_check(store, cx, list, &stats.takeall, err);
+		status = ls_markall_check(store, cx, list, &stats.markall, err);
 	if (status == LS_OK)
 		status = ls_balance_check(store, cx, list, &stats.balance, err);
 	if (status != LS_OK) {

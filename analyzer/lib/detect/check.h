@@ -13,7 +13,7 @@
 #include "findings.h"
 #include "order.h"
 #include "starvation.h"
-#include "takeall.h"
+#include "markall.h"
 #include "store.h"
 #include "uaf.h"
 
@@ -21,7 +21,7 @@ typedef struct {
 	ls_order_stats order;
 	ls_starvation_stats starvation;
 	ls_uaf_stats uaf;
-	ls_takeall_stats takeall;
+	ls_markall_stats markall;
 	ls_balance_stats balance;
 	double seconds; /* wall time of the detectors (and of storing the findings) */
 } ls_check_stats;

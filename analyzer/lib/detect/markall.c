@@ -1,8 +1,9 @@
-/* takeall.c — the `vma-read-under-take-all-locks` rule (takeall.h).
+/* markall.c — the `vma-read-under-take-all-locks` and `vma-read-under-dup-mmap` rules
+ * (markall.h): operations that must write-mark every VMA of an mm before they rely on it.
  *
- * One pass. The mm_take_all_locks phases (few: one per MMU notifier registration) are read into
- * memory, sorted by mm and time; the phases of one mm never overlap (the taker holds the mmap
- * write lock and mm_all_locks_mutex). Then the per-VMA read holds of those mms only are read
+ * One pass per operation. Its phases (few: one per MMU notifier registration, one per fork) are
+ * read into memory, sorted by mm and time; the phases of one mm never overlap (the taker holds
+ * the mmap write lock throughout). Then the per-VMA read holds of those mms only are read
  * (locks of class vma_lock whose mm has a phase, each lock's holds from holds(lock_id,
  * requested_ns)), and each is matched against its mm's phases by binary search. A read hold of
  * another task that overlaps a phase is legitimate when the taker write-marked the VMA during
@@ -11,15 +12,35 @@
  * when the VMA carries no write mark of the taker at any point of the phase. Must not: judge
  * readers after the phase ends (the locks stay taken until mm_drop_all_locks, which the contract
  * does not mark), nor read any hold when the trace has no phase. */
-#include "takeall.h"
+#include "markall.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "contract.h"
 #include "grow.h"
 #include "holdrow.h"
+
+/* An operation that write-marks every VMA of the mm while it runs. */
+typedef struct {
+	int phase;          /* LS_PHASE_* */
+	const char *rule;   /* protocol/<rule> */
+	const char *name;   /* as reports name it */
+	const char *why;    /* the first sentence of the detail */
+} marking_op;
+
+static const marking_op marking_ops[] = {
+	{ LS_PHASE_MM_TAKE_ALL_LOCKS, "vma-read-under-take-all-locks", "mm_take_all_locks",
+	  "mm_take_all_locks (an MMU notifier registration) must write-mark every VMA of the mm "
+	  "before it takes their anon_vma and i_mmap locks, so that no fault under a per-VMA lock "
+	  "changes page tables while it holds them all." },
+	{ LS_PHASE_FORK_DUP_MMAP, "vma-read-under-dup-mmap", "dup_mmap",
+	  "dup_mmap (fork) must write-mark each VMA of the parent before it copies it, so that no "
+	  "fault under a per-VMA lock changes the VMA or its page tables while they are copied "
+	  "into the child." },
+};
 
 typedef struct {
 	uint64_t mm;
@@ -43,22 +64,23 @@ typedef struct {
 	ls_context *cx;
 	ls_findings *out;
 	ls_error *err;
+	const marking_op *op;
 	int64_t t_end;
 	take_phase *phases;
 	size_t n_phases;
 	reader_site *sites;
 	size_t n_sites, cap_sites;
 	sqlite3_stmt *marked; /* does the taker write-mark this lock during [begin, end]? */
-	ls_takeall_stats stats;
-} takeall_ctx;
+	ls_markall_stats stats;
+} markall_ctx;
 
-static ls_status db_error(takeall_ctx *c, const char *what)
+static ls_status db_error(markall_ctx *c, const char *what)
 {
 	return ls_error_set(c->err, LS_ERR_DB, ls_store_path(c->store), "%s: %s", what,
 			    sqlite3_errmsg(c->db));
 }
 
-static ls_status load_phases(takeall_ctx *c)
+static ls_status load_phases(markall_ctx *c)
 {
 	sqlite3_stmt *st = NULL;
 	size_t cap = 0;
@@ -70,8 +92,8 @@ static ls_status load_phases(takeall_ctx *c)
 				" AND mm IS NOT NULL ORDER BY mm, begin_ns",
 				-1, &st, NULL);
 	if (rc != SQLITE_OK)
-		return db_error(c, "reading mm_take_all_locks phases");
-	sqlite3_bind_int(st, 1, LS_PHASE_MM_TAKE_ALL_LOCKS);
+		return db_error(c, "reading marking phases");
+	sqlite3_bind_int(st, 1, c->op->phase);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (!ls_grow((void **)&c->phases, &cap, c->n_phases + 1, sizeof(*c->phases))) {
 			status = ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
@@ -87,14 +109,14 @@ static ls_status load_phases(takeall_ctx *c)
 		p->ip = 0;
 	}
 	if (rc != SQLITE_DONE)
-		status = db_error(c, "reading mm_take_all_locks phases");
+		status = db_error(c, "reading marking phases");
 end:
 	sqlite3_finalize(st);
 	return status;
 }
 
 /* Index of the last phase of `mm` that begins before `t`, or -1. */
-static long last_phase_before(const takeall_ctx *c, uint64_t mm, int64_t t)
+static long last_phase_before(const markall_ctx *c, uint64_t mm, int64_t t)
 {
 	long lo = 0, hi = (long)c->n_phases - 1, found = -1;
 
@@ -113,7 +135,7 @@ static long last_phase_before(const takeall_ctx *c, uint64_t mm, int64_t t)
 	return found;
 }
 
-static ls_status taker_marked(takeall_ctx *c, const ls_hold *h, const take_phase *p,
+static ls_status taker_marked(markall_ctx *c, const ls_hold *h, const take_phase *p,
 			      bool *marked)
 {
 	int rc;
@@ -132,7 +154,7 @@ static ls_status taker_marked(takeall_ctx *c, const ls_hold *h, const take_phase
 	return LS_OK;
 }
 
-static ls_status note_reader(takeall_ctx *c, const ls_hold *h, const take_phase *p)
+static ls_status note_reader(markall_ctx *c, const ls_hold *h, const take_phase *p)
 {
 	reader_site *s = NULL;
 
@@ -167,7 +189,7 @@ static ls_status note_reader(takeall_ctx *c, const ls_hold *h, const take_phase 
 }
 
 /* Every read hold of the phases' mms against the phases that overlap it. */
-static ls_status reader_pass(takeall_ctx *c)
+static ls_status reader_pass(markall_ctx *c)
 {
 	sqlite3_stmt *st = NULL;
 	ls_status status = LS_OK;
@@ -182,7 +204,7 @@ static ls_status reader_pass(takeall_ctx *c)
 	if (rc != SQLITE_OK)
 		return db_error(c, "reading VMA holds");
 	sqlite3_bind_int(st, 1, LS_CLASS_VMA_LOCK);
-	sqlite3_bind_int(st, 2, LS_PHASE_MM_TAKE_ALL_LOCKS);
+	sqlite3_bind_int(st, 2, c->op->phase);
 	sqlite3_bind_int(st, 3, LS_MODE_READ);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		ls_hold h;
@@ -248,7 +270,7 @@ static ls_status add_ev(ls_finding *f, int64_t t, int64_t tid, int event, const 
 			goto nomem;                                                             \
 	} while (0)
 
-static ls_status emit(takeall_ctx *c)
+static ls_status emit(markall_ctx *c)
 {
 	for (size_t i = 0; i < c->n_sites; i++) {
 		const reader_site *s = &c->sites[i];
@@ -257,8 +279,11 @@ static ls_status emit(takeall_ctx *c)
 		int64_t rel = h->rel == INT64_MAX ? c->t_end : h->rel;
 		char reader[96], taker[96], site[128], t_acq[LS_TIME_BUF], t_rel[LS_TIME_BUF],
 			t_begin[LS_TIME_BUF], t_end[LS_TIME_BUF];
+		char begins[64], ends[64];
 		ls_finding *f;
 
+		snprintf(begins, sizeof(begins), "%s begins", c->op->name);
+		snprintf(ends, sizeof(ends), "%s ends", c->op->name);
 		ls_context_task(c->cx, h->tid, reader, sizeof(reader));
 		ls_context_task(c->cx, p->tid, taker, sizeof(taker));
 		ls_context_site(c->cx, h->acq_ip, site, sizeof(site));
@@ -266,11 +291,10 @@ static ls_status emit(takeall_ctx *c)
 		ls_context_time(c->cx, rel, t_rel, sizeof(t_rel));
 		ls_context_time(c->cx, p->begin, t_begin, sizeof(t_begin));
 		ls_context_time(c->cx, p->end, t_end, sizeof(t_end));
-		f = ls_findings_add(c->out, LS_FINDING_PROTOCOL, LS_SEV_ERROR,
-				    "vma-read-under-take-all-locks",
+		f = ls_findings_add(c->out, LS_FINDING_PROTOCOL, LS_SEV_ERROR, c->op->rule,
 				    "task %s read-locked VMA 0x%" PRIx64 " at %s while task %s was inside"
-				    " mm_take_all_locks on its mm without write-marking it",
-				    reader, h->obj ? h->obj : h->lock, site, taker);
+				    " %s on its mm without write-marking it",
+				    reader, h->obj ? h->obj : h->lock, site, taker, c->op->name);
 		if (!f)
 			goto nomem;
 		f->count = s->count;
@@ -285,48 +309,47 @@ static ls_status emit(takeall_ctx *c)
 		/* evidence in time order: the phase and the read hold interleave one way or the other */
 		if (p->begin <= h->acq) {
 			TRY(add_ev(f, p->begin, p->tid, LS_EV_PHASE, NULL, p->ip, p->end,
-				   "mm_take_all_locks begins"));
+				   begins));
 			TRY(add_ev(f, h->acq, h->tid, LS_EV_LOCK_ACQUIRED, h, h->acq_ip, rel,
 				   "reader acquired vma_lock (read)"));
 		} else {
 			TRY(add_ev(f, h->acq, h->tid, LS_EV_LOCK_ACQUIRED, h, h->acq_ip, rel,
 				   "reader acquired vma_lock (read)"));
 			TRY(add_ev(f, p->begin, p->tid, LS_EV_PHASE, NULL, p->ip, p->end,
-				   "mm_take_all_locks begins"));
+				   begins));
 		}
 		if (rel <= p->end) {
 			TRY(add_ev(f, rel, h->tid, LS_EV_LOCK_RELEASE, h, h->acq_ip, LS_NO_TIME,
 				   "reader released vma_lock (read)"));
 			TRY(add_ev(f, p->end, p->tid, LS_EV_PHASE, NULL, p->ip, LS_NO_TIME,
-				   "mm_take_all_locks ends"));
+				   ends));
 		} else {
 			TRY(add_ev(f, p->end, p->tid, LS_EV_PHASE, NULL, p->ip, LS_NO_TIME,
-				   "mm_take_all_locks ends"));
+				   ends));
 			if (h->rel != INT64_MAX)
 				TRY(add_ev(f, rel, h->tid, LS_EV_LOCK_RELEASE, h, h->acq_ip,
 					   LS_NO_TIME, "reader released vma_lock (read)"));
 		}
 		TRY(ls_finding_set_detail(
 			f,
-			"mm_take_all_locks (an MMU notifier registration) must write-mark every VMA of "
-			"the mm before it takes their anon_vma and i_mmap locks, so that no fault under "
-			"a per-VMA lock changes page tables while it holds them all. Task %s read-held "
-			"VMA 0x%" PRIx64 " from %s to %s%s; task %s was inside mm_take_all_locks from %s"
-			" to %s and never write-marked that VMA. %" PRIu64 " such read hold(s) from this "
-			"call site.",
-			reader, h->obj ? h->obj : h->lock, t_acq, h->rel == INT64_MAX ? "trace end, " : "",
-			t_rel, taker, t_begin, t_end, s->count));
+			"%s Task %s read-held VMA 0x%" PRIx64 " from %s to %s%s; task %s was inside %s"
+			" from %s to %s and never write-marked that VMA. %" PRIu64 " such read hold(s) "
+			"from this call site.",
+			c->op->why, reader, h->obj ? h->obj : h->lock, t_acq,
+			h->rel == INT64_MAX ? "trace end, " : "", t_rel, taker, c->op->name, t_begin,
+			t_end, s->count));
 	}
 	return LS_OK;
 nomem:
 	return ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
 }
 
-ls_status ls_takeall_check(ls_store *store, ls_context *cx, ls_findings *out,
-			   ls_takeall_stats *stats, ls_error *err)
+/* One operation's phases against the read holds of their mms. */
+static ls_status check_op(ls_store *store, ls_context *cx, ls_findings *out, const marking_op *op,
+			  ls_markall_stats *total, ls_error *err)
 {
-	takeall_ctx c = { .store = store, .db = ls_store_borrow_db(store), .cx = cx, .out = out,
-			  .err = err };
+	markall_ctx c = { .store = store, .db = ls_store_borrow_db(store), .cx = cx, .out = out,
+			  .err = err, .op = op };
 	ls_status status;
 
 	c.t_end = ls_store_meta_int(store, "t_end_ns", 0);
@@ -347,10 +370,24 @@ ls_status ls_takeall_check(ls_store *store, ls_context *cx, ls_findings *out,
 	if (status == LS_OK)
 		status = emit(&c);
 end:
-	if (stats)
-		*stats = c.stats;
+	total->phases += c.stats.phases;
+	total->readers += c.stats.readers;
+	total->unmarked += c.stats.unmarked;
 	sqlite3_finalize(c.marked);
 	free(c.phases);
 	free(c.sites);
+	return status;
+}
+
+ls_status ls_markall_check(ls_store *store, ls_context *cx, ls_findings *out,
+			   ls_markall_stats *stats, ls_error *err)
+{
+	ls_markall_stats total = { 0 };
+	ls_status status = LS_OK;
+
+	for (size_t i = 0; i < sizeof(marking_ops) / sizeof(marking_ops[0]) && status == LS_OK; i++)
+		status = check_op(store, cx, out, &marking_ops[i], &total, err);
+	if (stats)
+		*stats = total;
 	return status;
 }
