@@ -11,8 +11,9 @@ findings `lockstep check --format json` must and must not give:
 KIND is a finding's "kind", KIND/RULE its kind and rule. For every trace: it is listed, it loads
 with nothing discarded by the tracer, `lockstep check` analyses it, and each expectation holds.
 For every plain-kernel trace also: no lock-order, protocol, hierarchy, use-after-free or
-lock-balance warning or error (the kernel without injections is correct), and its `machine`
-file (what recorded it) is there.
+lock-balance warning or error (the kernel without injections is correct), no error of any kind
+at all (writer-starvation included: a long wait on a correct kernel is at most a warning), and
+its `machine` file (what recorded it) is there.
 
 usage: recorded_samples.py SOURCE_ROOT LOCKSTEP
 """
@@ -43,7 +44,7 @@ def main():
     injected = sorted({manifest[t]['kernel'] for t in traces
                        if manifest.get(t, {}).get('kernel', '').startswith('inject:')})
     expects = sum(len(manifest.get(t, {}).get('expect', {})) for t in traces)
-    print(f'1..{2 + 4 * len(traces) + expects + 2 * len(plain)}')
+    print(f'1..{2 + 4 * len(traces) + expects + 3 * len(plain)}')
 
     result(set(traces) == set(manifest),
            f'MANIFEST.json lists exactly the {len(traces)} recorded traces',
@@ -80,6 +81,10 @@ def main():
                                if x['kind'] not in TIMING_KINDS and x['severity'] != 'note')
                 result(not wrong, f'{t}: no lock-order, protocol or use-after-free finding on the plain kernel',
                        f'got: {wrong}')
+                errors = sorted(f'{x["kind"]}/{x["rule"]}: {x["summary"]}' for x in findings
+                                if x['severity'] == 'error')
+                result(not errors, f'{t}: no error of any kind on the plain kernel',
+                       '\n'.join(errors))
                 result(os.path.isfile(os.path.join(samples, t, 'machine')),
                        f'{t}: its machine file says what recorded it')
     return exit_status()

@@ -4,10 +4,18 @@
  * Every wait (a `waits` row of a write hold; spinlocks are taken in write mode) is laid over its
  * lock's holds through the holds(lock_id, requested_ns) index. Every other task that held the
  * lock during the wait is a blocker, named in the finding with its call site, its holds and the
- * time it held the lock. What bypassed the waiter depends on the lock: for an rwsem, readers that
- * asked after the writer and got the lock before it — exactly what an rwsem must not allow (a
- * queued writer blocks later readers) and what the per-VMA counter of the seed's patch 41
- * allowed; for a spinlock, any acquirer that asked later and got in first (it has no readers).
+ * time it held the lock. What bypassed the waiter depends on the lock: for an rwsem, readers
+ * admitted after the writer queued and before it got the lock — what an rwsem must not allow
+ * and what the per-VMA counter of the seed's patch 41 allowed; for a spinlock, any acquirer that
+ * asked later and got in first (it has no readers).
+ *
+ * An rwsem writer is queued only once it sleeps: before that it spins on the owner
+ * (rwsem_optimistic_spin), not on the wait list, and readers pass it legitimately. So the
+ * writer's runs (cpu_runs) give its queue time, its first switch-out inside the wait in a
+ * sleeping state. From then on RWSEM_FLAG_WAITERS refuses every trylock reader
+ * (RWSEM_READ_FAILED_MASK); a blocking reader may still steal the lock (the reader optimistic
+ * lock stealing of rwsem_down_read_slowpath) until the writer, woken after RWSEM_WAIT_TIMEOUT,
+ * sets RWSEM_FLAG_HANDOFF. A trace without the writer's runs falls back to its request time.
  * Reader fallback comes from two grouped queries.
  *
  * It never prints and never writes the database: findings go to the caller's list. */
@@ -24,6 +32,30 @@
 
 #define MAX_BLOCKERS 8  /* tasks named as holding the lock during a wait */
 #define MAX_TRACKED 32  /* distinct other tasks followed per wait */
+
+/* How long after a writer queued a blocking reader may still steal the rwsem: the hand-off
+ * needs jiffies past waiter.timeout = jiffies + RWSEM_WAIT_TIMEOUT (DIV_ROUND_UP(HZ, 250)), so
+ * up to two jiffies at HZ=250 (8 ms), five at HZ=1000 (5 ms). The larger bound; at HZ=100 the
+ * window is 10-20 ms and readers stealing in it are wrongly counted. */
+#define HANDOFF_NS INT64_C(8000000)
+
+/* sched_switch prev_state of a task switched out while runnable: 0, and TASK_REPORT_MAX (256),
+ * which __trace_sched_switch_state() reports for a preemption. */
+#define STATE_RUNNABLE 0
+#define STATE_PREEMPTED 256
+
+/* What the writer's runs say about when it queued. */
+typedef enum {
+	QUEUE_ASSUMED, /* no run of the writer in the trace: taken as queued at its request */
+	QUEUE_NEVER,   /* it never slept in the wait: it spun on the owner, never queued */
+	QUEUE_SEEN,    /* it slept in the wait: queued from its first switch-out */
+} queue_kind;
+
+/* One run of a writer task on a CPU (cpu_runs), `blocked` when it ended in a sleeping state. */
+typedef struct {
+	int64_t tid, begin, end;
+	bool blocked;
+} wrun;
 
 typedef ls_hold shold;
 
@@ -44,7 +76,12 @@ typedef struct {
 	uint64_t bypasses; /* rwsem: readers admitted past the writer; spinlock: acquirers that
 			    * asked later and got in first */
 	uint64_t readers, refused;
+	uint64_t allowed;  /* readers that asked after the writer and got in first as an rwsem
+			    * allows: before it queued, or (blocking) before the hand-off */
 	uint64_t others;   /* tasks beyond MAX_TRACKED */
+	queue_kind queue;
+	int64_t queue_ns;   /* readers asking from here on are refused by a correct rwsem... */
+	int64_t handoff_ns; /* ...and blocking readers from here on */
 	blocker blockers[MAX_TRACKED];
 	int n_blockers;
 	int severity;
@@ -69,6 +106,8 @@ typedef struct {
 	int64_t t_end;
 	site *sites;
 	size_t n_sites, cap_sites;
+	wrun *runs; /* runs of the tasks that waited to write, by tid then time */
+	size_t n_runs;
 	ls_starvation_stats stats;
 } starve_ctx;
 
@@ -170,12 +209,17 @@ static ls_status finish_wait(starve_ctx *c, wait_verdict *v)
 {
 	bool long_wait = v->wait_ns > c->opts->threshold_ns;
 	bool many = v->bypasses > c->opts->max_bypass;
+	/* Seen queued (it slept), the writer should have shut readers out: one admitted after
+	 * that is the bug however short the wait. Without its runs the queue time is a guess, and
+	 * only the thresholds flag. */
+	bool refused_rule = !is_spinlock(v->w.cls) && v->queue == QUEUE_SEEN && v->bypasses > 0;
 
-	if (!long_wait && !many)
+	if (!long_wait && !many && !refused_rule)
 		return LS_OK;
-	/* Readers admitted past a waiting writer are the fairness bug itself; a long wait behind
-	 * readers that were there first is only slow. A spinlock has no such rule to break in the
-	 * trace's terms (a request is traced before the spin starts): a long spin is a warning. */
+	/* Readers admitted past a queued writer are the fairness bug itself; a long wait behind
+	 * readers that were there first, or that passed a writer still spinning, is only slow. A
+	 * spinlock has no such rule to break in the trace's terms (a request is traced before the
+	 * spin starts): a long spin is a warning. */
 	if (is_spinlock(v->w.cls))
 		v->severity = LS_SEV_WARNING;
 	else
@@ -185,6 +229,107 @@ static ls_status finish_wait(starve_ctx *c, wait_verdict *v)
 	return fold(c, v);
 }
 
+
+/* The runs of every task with a write wait, into memory once (cpu_runs has no tid index, and
+ * the writers are few): one scan of the table. */
+static ls_status load_runs(starve_ctx *c)
+{
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0;
+	ls_status status = LS_OK;
+	int rc;
+
+	rc = sqlite3_prepare_v2(c->db,
+				"SELECT tid, begin_ns, end_ns, end_state FROM cpu_runs"
+				" WHERE tid IN (SELECT DISTINCT tid FROM waits WHERE mode = ?1)"
+				" ORDER BY tid, begin_ns",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		goto db_error;
+	sqlite3_bind_int(st, 1, LS_MODE_WRITE);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		wrun *r;
+		int64_t state = sqlite3_column_int64(st, 3);
+
+		if (!ls_grow((void **)&c->runs, &cap, c->n_runs + 1, sizeof(*c->runs))) {
+			status = ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
+			goto end;
+		}
+		r = &c->runs[c->n_runs++];
+		r->tid = sqlite3_column_int64(st, 0);
+		r->begin = sqlite3_column_int64(st, 1);
+		r->end = sqlite3_column_int64(st, 2);
+		/* NULL: still running at the end, or the switch out was lost — not known to sleep */
+		r->blocked = sqlite3_column_type(st, 3) != SQLITE_NULL && state != STATE_RUNNABLE &&
+			     state != STATE_PREEMPTED;
+	}
+	if (rc != SQLITE_DONE)
+		goto db_error;
+	goto end;
+db_error:
+	status = ls_error_set(c->err, LS_ERR_DB, ls_store_path(c->store), "reading cpu_runs: %s",
+			      sqlite3_errmsg(c->db));
+end:
+	sqlite3_finalize(st);
+	return status;
+}
+
+/* The first run of `tid` ending at or after `t` (runs of one task do not overlap, so their ends
+ * are in order too); c->n_runs when there is none. */
+static size_t first_run(const starve_ctx *c, int64_t tid, int64_t t)
+{
+	size_t lo = 0, hi = c->n_runs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const wrun *r = &c->runs[mid];
+
+		if (r->tid < tid || (r->tid == tid && r->end < t))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static bool has_runs(const starve_ctx *c, int64_t tid)
+{
+	size_t i = first_run(c, tid, INT64_MIN);
+
+	return i < c->n_runs && c->runs[i].tid == tid;
+}
+
+/* When the writer of wait [w->req, end) queued, and from when on a blocking reader could no
+ * longer steal the lock past it (its first time on a CPU HANDOFF_NS after it queued: the
+ * hand-off bit is set by the writer itself, when it runs again). */
+static void queue_time(const starve_ctx *c, const shold *w, int64_t end, wait_verdict *v)
+{
+	size_t i;
+
+	if (!has_runs(c, w->tid)) {
+		v->queue = QUEUE_ASSUMED;
+		v->queue_ns = w->req;
+		v->handoff_ns = w->req + HANDOFF_NS;
+		return;
+	}
+	v->queue = QUEUE_NEVER;
+	v->queue_ns = v->handoff_ns = end;
+	for (i = first_run(c, w->tid, w->req); i < c->n_runs && c->runs[i].tid == w->tid &&
+					       c->runs[i].begin < end; i++)
+		if (c->runs[i].blocked && c->runs[i].end >= w->req && c->runs[i].end < end) {
+			v->queue = QUEUE_SEEN;
+			v->queue_ns = c->runs[i].end;
+			break;
+		}
+	if (v->queue != QUEUE_SEEN)
+		return;
+	for (i = first_run(c, w->tid, v->queue_ns + HANDOFF_NS + 1);
+	     i < c->n_runs && c->runs[i].tid == w->tid && c->runs[i].begin < end; i++) {
+		v->handoff_ns = max64(c->runs[i].begin, v->queue_ns + HANDOFF_NS);
+		break;
+	}
+	v->handoff_ns = min64(v->handoff_ns, end);
+}
 
 /* Holds looked at before a waiter's request for holders already inside (a bound: holds are
  * short; one that held longer than this many requests is not counted). */
@@ -200,38 +345,52 @@ static ls_status analyse_wait(starve_ctx *c, writer_stmts *q, const shold *w)
 {
 	int64_t end = w->acquired ? w->acq : c->t_end;
 	bool spin = is_spinlock(w->cls);
-	wait_verdict *v = NULL;
+	wait_verdict *v = NULL, qv;
 	ls_status status = LS_OK;
 	int rc;
 
 	c->stats.writer_waits++;
 	if (end < w->req)
 		return LS_OK;
+	memset(&qv, 0, sizeof(qv));
+	if (!spin)
+		queue_time(c, w, end, &qv);
 	if (end - w->req <= c->opts->threshold_ns) {
 		/* Cheap bound first (index only): fewer requests in the window than the bypass
-		 * limit cannot be flagged. */
+		 * limit cannot be flagged — nor, for a writer seen queued, no request at all after
+		 * it queued. A writer that never slept has nothing to be bypassed by. */
+		bool seen = qv.queue == QUEUE_SEEN;
+		uint64_t n;
+
+		if (!spin && qv.queue == QUEUE_NEVER)
+			return LS_OK;
 		sqlite3_reset(q->count);
 		sqlite3_bind_int64(q->count, 1, w->lock_id);
-		sqlite3_bind_int64(q->count, 2, w->req);
+		sqlite3_bind_int64(q->count, 2, seen ? qv.queue_ns : w->req);
 		sqlite3_bind_int64(q->count, 3, end);
 		if (sqlite3_step(q->count) != SQLITE_ROW)
 			goto db_error;
-		if ((uint64_t)sqlite3_column_int64(q->count, 0) <= c->opts->max_bypass + 1)
+		n = (uint64_t)sqlite3_column_int64(q->count, 0);
+		if (seen ? n == 0 : n <= c->opts->max_bypass + 1)
 			return LS_OK;
 	}
 	v = calloc(1, sizeof(*v));
 	if (!v)
 		return ls_error_set(c->err, LS_ERR_NOMEM, NULL, "out of memory");
+	*v = qv;
 	v->w = *w;
 	v->wait_ns = end - w->req;
 	/* Holds that asked after the waiter (a request in the same nanosecond counts as after
-	 * when its event came later in the stream) and were let in before it. */
+	 * when its event came later in the stream) and were let in before it. For an rwsem only
+	 * those the rwsem should have refused bypass it: a trylock reader asking once the writer
+	 * queued, a blocking reader once the hand-off was due. */
 	sqlite3_reset(q->window);
 	sqlite3_bind_int64(q->window, 1, w->lock_id);
 	sqlite3_bind_int64(q->window, 2, w->req);
 	sqlite3_bind_int64(q->window, 3, end);
 	while ((rc = sqlite3_step(q->window)) == SQLITE_ROW) {
 		shold r;
+		bool passed;
 
 		if (!ls_hold_read(q->window, &r) || r.child || r.tid == w->tid)
 			continue;
@@ -243,15 +402,22 @@ static ls_status analyse_wait(starve_ctx *c, writer_stmts *q, const shold *w)
 		}
 		if (!r.acquired || r.acq >= end)
 			continue;
-		if (spin || r.mode == LS_MODE_READ) {
-			v->bypasses++;
-			v->readers += r.mode == LS_MODE_READ && !spin;
+		if (spin) {
+			passed = true;
+		} else if (r.mode == LS_MODE_READ) {
+			passed = r.req >= (r.trylock ? v->queue_ns : v->handoff_ns);
+			v->readers++;
+			v->allowed += !passed;
+		} else {
+			passed = false;
 		}
-		add_blocker(v, &r, end, spin || r.mode == LS_MODE_READ);
+		v->bypasses += passed;
+		add_blocker(v, &r, end, passed);
 	}
 	if (rc != SQLITE_DONE)
 		goto db_error;
-	if (v->wait_ns <= c->opts->threshold_ns && v->bypasses <= c->opts->max_bypass)
+	if (v->wait_ns <= c->opts->threshold_ns && v->bypasses <= c->opts->max_bypass &&
+	    !(v->queue == QUEUE_SEEN && v->bypasses > 0 && !spin))
 		goto end;
 	/* Holders already inside when the waiter asked, or queued before it. */
 	sqlite3_reset(q->before);
@@ -456,6 +622,48 @@ static void describe_blocker(starve_ctx *c, const blocker *b, bool spin, char *b
 			 task, modes_label(b->modes), site, at, b->holds, over, tries, held);
 }
 
+/* When the writer queued, in words, and what that made of the readers that got in first. */
+static void describe_queue(starve_ctx *c, const wait_verdict *v, char *buf, size_t size)
+{
+	char at[LS_TIME_BUF], after[LS_TIME_BUF], handoff[LS_TIME_BUF], window[LS_TIME_BUF];
+
+	ls_duration_format(HANDOFF_NS, window, sizeof(window));
+	switch (v->queue) {
+	case QUEUE_NEVER:
+		snprintf(buf, size,
+			 "The writer never slept in the wait (on a CPU all along: spinning on the "
+			 "owner, or its vCPU stalled): an rwsem lets readers pass a writer that has "
+			 "not queued, so the %" PRIu64
+			 " reader(s) that asked after it and got in first broke no rule.",
+			 v->allowed);
+		break;
+	case QUEUE_SEEN:
+		ls_context_time(c->cx, v->queue_ns, at, sizeof(at));
+		ls_duration_format(v->queue_ns - v->w.req, after, sizeof(after));
+		if (v->handoff_ns < v->w.req + v->wait_ns)
+			ls_context_time(c->cx, v->handoff_ns, handoff, sizeof(handoff));
+		else
+			snprintf(handoff, sizeof(handoff), "none before it got the lock");
+		snprintf(buf, size,
+			 "The writer first slept in the wait at %s (%s after asking): queued from "
+			 "then, it shuts out trylock readers, and blocking readers once the hand-off is "
+			 "due (its first run %s or more after it queued: %s). %" PRIu64
+			 " reader(s) that asked after the writer got in first as an rwsem allows "
+			 "(before it queued, or blocking before the hand-off).",
+			 at, after, window, handoff, v->allowed);
+		break;
+	case QUEUE_ASSUMED:
+	default:
+		snprintf(buf, size,
+			 "The trace has no sched_switch of the writer: it is taken as queued at its "
+			 "request, the hand-off due %s later, so a writer that only spun may be blamed "
+			 "for readers an rwsem lets pass. %" PRIu64
+			 " blocking reader(s) that asked after it got in first before the hand-off.",
+			 window, v->allowed);
+		break;
+	}
+}
+
 static ls_status emit_sites(starve_ctx *c)
 {
 	for (size_t i = 0; i < c->n_sites; i++) {
@@ -470,6 +678,7 @@ static ls_status emit_sites(starve_ctx *c)
 		int64_t end = w->acquired ? w->acq : c->t_end;
 		ls_status st;
 		ls_finding *f;
+		char queue[512] = "";
 
 		ls_context_task(c->cx, w->tid, waiter, sizeof(waiter));
 		ls_context_site(c->cx, w->req_ip, wsite, sizeof(wsite));
@@ -493,6 +702,8 @@ static ls_status emit_sites(starve_ctx *c)
 				hl += (size_t)snprintf(holders + hl, sizeof(holders) - hl, "%s%s",
 						       j ? "; " : "", one);
 		}
+		if (!spin)
+			describe_queue(c, v, queue, sizeof(queue));
 		if (spin)
 			f = ls_findings_add(c->out, LS_FINDING_WRITER_STARVATION,
 					    (ls_severity)v->severity, "long-spin-wait",
@@ -565,15 +776,15 @@ static ls_status emit_sites(starve_ctx *c)
 			st = ls_finding_set_detail(
 				f,
 				"Task %s asked for %s 0x%" PRIx64 " for write at %s at %s and %s at %s (%s; "
-				"threshold %s). Who held it meanwhile: %s%s. %" PRIu64
-				" read acquisition(s) requested after the writer were granted first "
+				"threshold %s). Who held it meanwhile: %s%s. %s %" PRIu64
+				" read acquisition(s) were granted first that a correct rwsem refuses "
 				"(limit %" PRIu64 "), %" PRIu64 " reader(s) held the lock during the wait "
 				"and %" PRIu64 " reader(s) were refused.%s%s%s %" PRIu64
 				" flagged writer wait(s) from this call site, %" PRIu64
 				" bypass(es) in all.%s%s%s",
 				waiter, ls_class_label(w->cls), w->lock, wsite, treq,
 				w->acquired ? "got it" : "was still waiting at trace end", tend, dur, thr,
-				shown ? holders : "no other task", more, v->bypasses,
+				shown ? holders : "no other task", more, queue, v->bypasses,
 				c->opts->max_bypass, v->readers, v->refused,
 				held[0] ? " The writer held " : "", held,
 				held[0] ? " all that time, so every task needing those waited too." : "",
@@ -744,7 +955,9 @@ ls_status ls_starvation_check(ls_store *store, ls_context *cx, const ls_starvati
 	c.out = out;
 	c.err = err;
 	c.t_end = ls_store_meta_int(store, "t_end_ns", 0);
-	status = writer_pass(&c);
+	status = load_runs(&c);
+	if (status == LS_OK)
+		status = writer_pass(&c);
 	if (status == LS_OK)
 		status = emit_sites(&c);
 	if (status == LS_OK)
@@ -752,5 +965,6 @@ ls_status ls_starvation_check(ls_store *store, ls_context *cx, const ls_starvati
 	if (stats)
 		*stats = c.stats;
 	free(c.sites);
+	free(c.runs);
 	return status;
 }
